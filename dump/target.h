@@ -1,0 +1,25 @@
+/* Writing a dump to its target, and reading it back on a normal host.
+ * The source is read sequentially (a pipe would do); len is its size. */
+#ifndef SALVAGE_DUMP_TARGET_H
+#define SALVAGE_DUMP_TARGET_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Raw device or image file: header, data at DUMP_RAW_DATA_OFFSET, header
+ * again once the data is stable. -SALVAGE_E_RAW_TOO_SMALL before anything
+ * is written if the device cannot hold the dump. */
+int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
+                   void *buf, size_t bufsize);
+
+/* Directory on a mounted filesystem: creates DIR/<UTC time>/, writes
+ * vmcore.partial, syncs, renames it to vmcore. The new directory's path is
+ * copied to made (size madelen). */
+int dump_fs_write(const char *dir, int src, uint64_t len, const char *name,
+                  char *made, size_t madelen, void *buf, size_t bufsize);
+
+/* Copies a dump from a raw device/image or a directory written by
+ * dump_fs_write (the dump directory itself, or its parent: the newest
+ * complete dump is taken) into outdir/vmcore. */
+int dump_collect(const char *source, const char *outdir, void *buf, size_t bufsize);
+
+#endif

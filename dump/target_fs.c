@@ -1,0 +1,103 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "../lib/err.h"
+#include "../lib/log.h"
+#include "copy.h"
+#include "target.h"
+
+static int join(char *out, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + 1 + lb + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(out, a, la);
+	out[la] = '/';
+	memcpy(out + la + 1, b, lb + 1);
+	return 0;
+}
+
+static int mkdir_p(char *path)
+{
+	for (char *p = path + 1; ; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char c = *p;
+		*p = 0;
+		int r = mkdir(path, 0755);
+		*p = c;
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+	}
+}
+
+/* DIR/YYYYMMDD-HHMMSS, with -N appended if two dumps share a second. */
+static int make_dump_dir(const char *dir, char *made, size_t madelen)
+{
+	char stamp[32], name[48];
+	time_t now = time(0);
+	struct tm tm;
+	int r;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	if ((r = join(made, madelen, dir, "")) || (r = mkdir_p(made)))
+		return r;
+	for (int i = 0; i < 100; i++) {
+		memcpy(name, stamp, sizeof stamp);
+		if (i)
+			snprintf(name, sizeof name, "%s-%d", stamp, i);
+		if ((r = join(made, madelen, dir, name)))
+			return r;
+		if (mkdir(made, 0755) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int dump_fs_write(const char *dir, int src, uint64_t len, const char *name,
+                  char *made, size_t madelen, void *buf, size_t bufsize)
+{
+	char partial[512], final[512], tmpname[64];
+	int fd, r;
+
+	if ((r = make_dump_dir(dir, made, madelen)))
+		return r;
+	snprintf(tmpname, sizeof tmpname, "%s.partial", name);
+	if ((r = join(partial, sizeof partial, made, tmpname)) ||
+	    (r = join(final, sizeof final, made, name)))
+		return r;
+	fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	log_info("writing ", partial);
+	r = dump_copy(src, fd, 0, len, buf, bufsize, "dump");
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (r)
+		return r; /* the partial file stays: something is better than nothing */
+	if (rename(partial, final) < 0)
+		return -errno;
+	return sync_dir(made);
+}

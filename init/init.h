@@ -1,0 +1,20 @@
+/* The crash kernel's PID 1, split into its steps. */
+#ifndef SALVAGE_INIT_H
+#define SALVAGE_INIT_H
+#include "../lib/conf.h"
+
+/* PID 1 entry: never returns. */
+void init_main(void) __attribute__((noreturn));
+
+/* Mounts proc, sysfs, devtmpfs and /run, and makes fds 0-2 the console.
+ * Failures are logged; the caller goes on, because a dump may still work. */
+void init_early(void);
+
+/* finit_module(2) for every module file listed in path, in order; a module
+ * already present is fine. Returns how many failed to load. */
+int init_modules_load(const char *list_path);
+
+/* The configured final action; never returns. */
+void init_final(const struct salvage_conf *c) __attribute__((noreturn));
+
+#endif

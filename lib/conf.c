@@ -1,0 +1,217 @@
+#include <errno.h>
+#include <string.h>
+#include "conf.h"
+#include "err.h"
+#include "io.h"
+
+static int copy(char *dst, size_t size, const char *src, size_t n)
+{
+	if (n >= size)
+		return -SALVAGE_E_CONF_TOO_LONG;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+	return 0;
+}
+
+int conf_target_parse(struct target *t, const char *s)
+{
+	struct target n = { 0 };
+	const char *sep;
+	int r;
+
+	if (!strncmp(s, "raw:", 4)) {
+		n.kind = TARGET_RAW;
+		if (s[4] != '/')
+			return -SALVAGE_E_TARGET_SYNTAX;
+		r = copy(n.dev, sizeof n.dev, s + 4, strlen(s + 4));
+	} else if (!strncmp(s, "fs:", 3)) {
+		n.kind = TARGET_FS;
+		s += 3;
+		/* The directory is what follows the last ":/"; a label may
+		 * itself hold a colon. */
+		sep = NULL;
+		for (const char *p = s; (p = strstr(p, ":/")); p++)
+			sep = p;
+		if (!sep)
+			sep = s + strlen(s);
+		if (sep == s || (strncmp(s, "LABEL=", 6) && strncmp(s, "UUID=", 5) && *s != '/'))
+			return -SALVAGE_E_TARGET_SYNTAX;
+		if ((!strncmp(s, "LABEL=", 6) && sep == s + 6) || (!strncmp(s, "UUID=", 5) && sep == s + 5))
+			return -SALVAGE_E_TARGET_SYNTAX;
+		r = copy(n.dev, sizeof n.dev, s, (size_t)(sep - s));
+		if (!r)
+			r = *sep ? copy(n.dir, sizeof n.dir, sep + 1, strlen(sep + 1))
+			         : copy(n.dir, sizeof n.dir, "/", 1);
+	} else {
+		return -SALVAGE_E_TARGET_SYNTAX;
+	}
+	if (r)
+		return r;
+	*t = n;
+	return 0;
+}
+
+static int set_target(struct salvage_conf *c, const char *v)
+{
+	return conf_target_parse(&c->target, v);
+}
+
+static int set_final(struct salvage_conf *c, const char *v)
+{
+	static const char *const names[] = {
+		[FINAL_REBOOT] = "reboot", [FINAL_POWEROFF] = "poweroff",
+		[FINAL_HALT] = "halt", [FINAL_SHELL] = "shell",
+	};
+
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+		if (!strcmp(v, names[i])) {
+			c->final_action = i;
+			return 0;
+		}
+	return -SALVAGE_E_CONF_BAD_VALUE;
+}
+
+static int set_device_timeout(struct salvage_conf *c, const char *v)
+{
+	unsigned long n = 0;
+
+	if (!*v)
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9' || n > 86400)
+			return -SALVAGE_E_CONF_BAD_VALUE;
+		n = n * 10 + (unsigned long)(*v - '0');
+	}
+	if (n > 86400)
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	c->device_timeout = (unsigned)n;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	int (*set)(struct salvage_conf *, const char *);
+	const char *help;
+} keys[] = {
+	{ "target", set_target,
+	  "where the dump goes: raw:/dev/X, fs:LABEL=NAME:/dir, fs:UUID=U:/dir" },
+	{ "final-action", set_final,
+	  "after the dump: reboot (default), poweroff, halt or shell" },
+	{ "device-timeout", set_device_timeout,
+	  "seconds to wait for the target device (default 60)" },
+};
+
+void conf_defaults(struct salvage_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->final_action = FINAL_REBOOT;
+	c->device_timeout = 60;
+}
+
+int conf_set(struct salvage_conf *c, const char *key, const char *value)
+{
+	for (unsigned i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strcmp(key, keys[i].key))
+			return keys[i].set(c, value);
+	return -SALVAGE_E_CONF_UNKNOWN_KEY;
+}
+
+static int is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+static int parse_line(struct salvage_conf *c, const char *p, const char *end)
+{
+	char key[64], value[256];
+	const char *k;
+	int r;
+
+	while (p < end && is_space(*p))
+		p++;
+	if (p == end || *p == '#')
+		return 0;
+	for (k = p; p < end && !is_space(*p); p++)
+		;
+	if ((r = copy(key, sizeof key, k, (size_t)(p - k))))
+		return r;
+	while (p < end && is_space(*p))
+		p++;
+	while (end > p && is_space(end[-1]))
+		end--;
+	if (p == end)
+		return -SALVAGE_E_CONF_SYNTAX;
+	if ((r = copy(value, sizeof value, p, (size_t)(end - p))))
+		return r;
+	return conf_set(c, key, value);
+}
+
+int conf_parse_text(struct salvage_conf *c, const char *text, int *line)
+{
+	*line = 0;
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		const char *end = nl ? nl : text + strlen(text);
+		int r;
+
+		++*line;
+		if ((r = parse_line(c, text, end)))
+			return r;
+		text = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+const char *conf_cmdline_word(const char *p, char *w, size_t wlen)
+{
+	size_t n = 0;
+	int quoted = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	if (!*p)
+		return NULL;
+	for (; *p && (quoted || (*p != ' ' && *p != '\t' && *p != '\n')); p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (n + 1 < wlen)
+			w[n++] = *p;
+	}
+	w[n] = 0;
+	return p;
+}
+
+int conf_parse_cmdline(struct salvage_conf *c, const char *cmdline,
+                       char *bad, size_t badlen)
+{
+	char word[512];
+	int first = 0;
+
+	while ((cmdline = conf_cmdline_word(cmdline, word, sizeof word))) {
+		char *eq;
+		int r;
+
+		if (strncmp(word, "salvage.", 8) || !(eq = strchr(word, '=')))
+			continue;
+		*eq = 0;
+		r = conf_set(c, word + 8, eq + 1);
+		*eq = '=';
+		if (r && !first) {
+			first = r;
+			copy(bad, badlen, word, strnlen(word, badlen - 1));
+		}
+	}
+	return first;
+}
+
+void conf_help(int fd)
+{
+	for (unsigned i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		io_writeall(fd, "  ", 2);
+		io_writeall(fd, keys[i].key, strlen(keys[i].key));
+		for (size_t n = strlen(keys[i].key); n < 16; n++)
+			io_writeall(fd, " ", 1);
+		io_writeall(fd, keys[i].help, strlen(keys[i].help));
+		io_writeall(fd, "\n", 1);
+	}
+}

@@ -1,0 +1,43 @@
+/* salvage's configuration: one struct, filled by conf_defaults(), then the
+ * config file (conf_parse_text), then salvage.KEY=VALUE words of the kernel
+ * command line (conf_parse_cmdline). Every key is one row of the table in
+ * conf.c, which also prints the help (conf_help). */
+#ifndef SALVAGE_CONF_H
+#define SALVAGE_CONF_H
+#include <stddef.h>
+
+enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT, FINAL_SHELL };
+enum target_kind { TARGET_NONE, TARGET_RAW, TARGET_FS };
+
+struct target {
+	int kind;
+	char dev[128]; /* raw: a device path; fs: LABEL=x, UUID=x or a path */
+	char dir[128]; /* fs: directory inside the filesystem, starts with / */
+};
+
+struct salvage_conf {
+	struct target target;
+	int final_action;
+	unsigned device_timeout; /* seconds to wait for the target device */
+};
+
+void conf_defaults(struct salvage_conf *c);
+/* Set one key; 0 or -SALVAGE_E_CONF_* / -SALVAGE_E_TARGET_SYNTAX. */
+int conf_set(struct salvage_conf *c, const char *key, const char *value);
+/* "key value" lines, '#' comments, blank lines. Stops at the first bad
+ * line and stores its number in *line. */
+int conf_parse_text(struct salvage_conf *c, const char *text, int *line);
+/* Applies every salvage.KEY=VALUE word ("..." quotes allowed, as the kernel
+ * splits them). Keeps going past a bad word; returns the first error and
+ * copies that word into bad (size badlen). */
+int conf_parse_cmdline(struct salvage_conf *c, const char *cmdline,
+                       char *bad, size_t badlen);
+/* raw:/dev/X | fs:LABEL=NAME:/dir | fs:UUID=U:/dir | fs:/dev/X:/dir */
+int conf_target_parse(struct target *t, const char *s);
+/* Next word of a kernel command line into w (quotes removed); returns a
+ * pointer past it, or NULL at the end. */
+const char *conf_cmdline_word(const char *p, char *w, size_t wlen);
+/* The key table as help text. */
+void conf_help(int fd);
+
+#endif

@@ -1,0 +1,11 @@
+/* CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as used by iSCSI
+ * and ext4: crc32c(0, "123456789", 9) == 0xe3069283. Pass the previous
+ * result as crc to continue over more bytes. */
+#ifndef SALVAGE_CRC32C_H
+#define SALVAGE_CRC32C_H
+#include <stddef.h>
+#include <stdint.h>
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+#endif

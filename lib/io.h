@@ -1,0 +1,18 @@
+/* EINTR and short transfers are handled here, once. All return 0 or -errno
+ * (io_readall: the byte count, short only at end of file). */
+#ifndef SALVAGE_IO_H
+#define SALVAGE_IO_H
+#include <stddef.h>
+#include <sys/types.h>
+
+long io_readall(int fd, void *buf, size_t len);
+int io_writeall(int fd, const void *buf, size_t len);
+long io_preadall(int fd, void *buf, size_t len, off_t off);
+int io_pwriteall(int fd, const void *buf, size_t len, off_t off);
+/* Whole small file into buf, NUL-terminated; returns its length or -errno
+ * (-EFBIG when it does not fit). */
+long io_readfile(const char *path, char *buf, size_t size);
+/* Write a whole small file (created 0644, truncated). */
+int io_writefile(const char *path, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,17 @@
+/* Arming the crash kernel with kexec_file_load(2). */
+#ifndef SALVAGE_LOAD_H
+#define SALVAGE_LOAD_H
+#include <stddef.h>
+
+/* The crash kernel's command line from the running one: drops words that
+ * must not reach a crash kernel (crashkernel=, rdinit=, initrd=, BOOT_IMAGE=,
+ * nr_cpus=, maxcpus=, hugepage and cma reservations, and the words added
+ * below), then appends "irqpoll nr_cpus=1 reset_devices". console= words
+ * are kept. 0 or -E2BIG. */
+int load_crash_cmdline(const char *running, char *out, size_t outlen);
+
+int load_main(int argc, char **argv);
+int load_unload_main(int argc, char **argv);
+int load_status_main(int argc, char **argv);
+
+#endif

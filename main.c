@@ -1,0 +1,65 @@
+/* salvage: a kdump capture tool in one static binary.
+ * As PID 1 it is the crash kernel's init; otherwise the first argument is
+ * a command. */
+#include <string.h>
+#include <unistd.h>
+#include "init/init.h"
+#include "lib/conf.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "load/load.h"
+
+int collect_main(int argc, char **argv);
+int modules_main(int argc, char **argv);
+
+static int help_main(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*main)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS]  arm the crash kernel" },
+	{ "unload", load_unload_main, "  disarm the crash kernel" },
+	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
+	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
+	{ "modules", modules_main, "--dir DIR NAME...  kernel modules in load order (for mkinitramfs)" },
+	{ "help", help_main, "  this text" },
+};
+
+static void put(const char *s)
+{
+	io_writeall(1, s, strlen(s));
+}
+
+static int help_main(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	put("usage: salvage COMMAND [ARGS]\n\ncommands:\n");
+	for (unsigned i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		put("  salvage ");
+		put(commands[i].name);
+		put(" ");
+		put(commands[i].help);
+		put("\n");
+	}
+	put("\nAs PID 1 (the crash kernel's /init) salvage captures the dump.\n"
+	    "/etc/salvage.conf keys (override with salvage.KEY=VALUE on the kernel command line):\n");
+	conf_help(1);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (getpid() == 1)
+		init_main();
+	if (argc < 2) {
+		help_main(argc, argv);
+		return 100;
+	}
+	for (unsigned i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
+	log_err("unknown command ", argv[1], " (salvage help lists them)");
+	return 100;
+}

@@ -1,0 +1,72 @@
+# Shared by the QEMU tests; sourced from the project root.
+# A test boots a real Debian kernel (unpacked by scripts/kernel.sh) under
+# QEMU/TCG with a first-stage initramfs (toybox sh + salvage) that arms the
+# crash kernel with `salvage load` and panics; the crash kernel runs
+# salvage's init from an initramfs built by salvage-mkinitramfs.
+
+Q=build/qemu
+SALVAGE=build/salvage
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+GUEST_MEM=${GUEST_MEM:-2048}
+mkdir -p "$Q"
+
+say() { echo "qemu: $*"; }
+
+# qemu_kernel 6.1|6.12: sets KVER, KDIR, VMLINUZ, MODDIR.
+qemu_kernel() {
+	KVER=$(sh scripts/kernel.sh "$1" | tail -n 1) || return 1
+	KDIR=build/kernels/$KVER
+	VMLINUZ=$KDIR/boot/vmlinuz-$KVER
+	MODDIR=$KDIR/lib/modules/$KVER
+}
+
+# qemu_crash_initramfs CONF OUT [mkinitramfs options]: the crash initramfs.
+qemu_crash_initramfs() {
+	conf=$1 out=$2
+	shift 2
+	sh mkinitramfs/salvage-mkinitramfs -o "$out" -k "$KVER" \
+		--modules-dir "$MODDIR" --conf "$conf" --binary "$SALVAGE" "$@"
+}
+
+# qemu_stage1 CRASHIMG OUT: the first-stage initramfs, holding toybox,
+# salvage, the kernel to kexec and the crash initramfs.
+qemu_stage1() {
+	s=$(mktemp -d)
+	mkdir -p "$s/bin" "$s/boot" "$s/proc" "$s/sys" "$s/dev"
+	cp build/deps/bin/toybox "$s/bin/toybox"
+	for c in $(build/deps/bin/toybox); do ln -sf toybox "$s/bin/$c"; done
+	ln -sf toybox "$s/bin/sh"
+	cp "$SALVAGE" "$s/bin/salvage"
+	cp tests/qemu/stage1-init "$s/init"
+	chmod 755 "$s/init"
+	cp "$VMLINUZ" "$s/boot/vmlinuz"
+	cp "$1" "$s/boot/crash.img"
+	(cd "$s" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2"
+	rm -rf "$s"
+}
+
+# qemu_run LOG INITRD APPEND [DISK...]: boots the kernel, serial console
+# time-stamped into LOG; returns when the guest powers off or reboots.
+qemu_run() {
+	log=$1 initrd=$2 append=$3
+	shift 3
+	set -- $(for d in "$@"; do printf '%s ' -drive "file=$d,if=virtio,format=raw"; done)
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -m "$GUEST_MEM" -smp 1 \
+		-nographic -no-reboot -nic none -serial stdio -monitor none \
+		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 $append" "$@" \
+		< /dev/null 2>&1 | python3 tests/qemu/stamp.py > "$log"
+}
+
+# qemu_when LOG PATTERN: seconds since boot of the first line matching.
+qemu_when() {
+	grep -m1 -- "$2" "$1" | sed 's/^\[ *\([0-9.]*\)\].*/\1/'
+}
+
+# qemu_fail LOG MESSAGE: print why and the guest's console, then fail.
+qemu_fail() {
+	echo "FAIL: $2"
+	echo "---- guest console ($1) ----"
+	cat "$1"
+	echo "----"
+	return 1
+}

@@ -1,0 +1,94 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+
+static struct { const char *name; void (*fn)(void); } tests[256];
+static int ntests, failed_checks;
+static const char *current;
+
+void check_register(const char *name, void (*fn)(void))
+{
+	if (ntests < 256)
+		tests[ntests].name = name, tests[ntests++].fn = fn;
+}
+
+static int fail(const char *file, int line, const char *expr)
+{
+	failed_checks++;
+	fprintf(stderr, "FAIL %s:%d: %s: %s\n", file, line, current, expr);
+	return 0;
+}
+
+int check_int(const char *file, int line, const char *expr, long long want, long long got)
+{
+	if (want == got)
+		return 1;
+	fail(file, line, expr);
+	fprintf(stderr, "     expected %lld, got %lld\n", want, got);
+	return 0;
+}
+
+int check_str(const char *file, int line, const char *expr, const char *want, const char *got)
+{
+	if (want && got && !strcmp(want, got))
+		return 1;
+	fail(file, line, expr);
+	fprintf(stderr, "     expected \"%s\"\n     got      \"%s\"\n",
+	        want ? want : "(null)", got ? got : "(null)");
+	return 0;
+}
+
+int check_mem(const char *file, int line, const char *expr, const void *want, const void *got, unsigned long n)
+{
+	if (!memcmp(want, got, n))
+		return 1;
+	fail(file, line, expr);
+	fprintf(stderr, "     %lu bytes differ\n", n);
+	return 0;
+}
+
+const char *check_tmpdir(void)
+{
+	static char path[256];
+	const char *base = getenv("TMPDIR");
+
+	snprintf(path, sizeof path, "%s/salvage-unit-XXXXXX", base ? base : "/tmp");
+	if (!mkdtemp(path)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	return path;
+}
+
+void check_write(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!(f = fopen(path, "w")) || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0;
+
+	for (int i = 0; i < ntests; i++) {
+		if (argc > 1 && !strstr(tests[i].name, argv[1]))
+			continue;
+		int before = failed_checks;
+		current = tests[i].name;
+		tests[i].fn();
+		if (failed_checks == before)
+			passed++;
+		else
+			failed++;
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,88 @@
+#include <string.h>
+#include "../../lib/conf.h"
+#include "../../lib/err.h"
+#include "check.h"
+
+TEST(conf_defaults_and_file)
+{
+	struct salvage_conf c;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_INT(FINAL_REBOOT, c.final_action);
+	CHECK_INT(TARGET_NONE, c.target.kind);
+	CHECK_INT(0, conf_parse_text(&c, "# salvage\n\n  target   raw:/dev/vdb  \nfinal-action poweroff\n", &line));
+	CHECK_INT(TARGET_RAW, c.target.kind);
+	CHECK_STR("/dev/vdb", c.target.dev);
+	CHECK_INT(FINAL_POWEROFF, c.final_action);
+	CHECK_INT(4, line);
+}
+
+TEST(conf_file_errors_name_the_line)
+{
+	struct salvage_conf c;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_INT(-SALVAGE_E_CONF_UNKNOWN_KEY, conf_parse_text(&c, "target raw:/dev/vdb\nfoo bar\n", &line));
+	CHECK_INT(2, line);
+	CHECK_INT(-SALVAGE_E_CONF_SYNTAX, conf_parse_text(&c, "\n\ntarget\n", &line));
+	CHECK_INT(3, line);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "final-action explode", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "device-timeout 12x", &line));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_parse_text(&c, "target nfs:host:/x", &line));
+	CHECK_INT(FINAL_REBOOT, c.final_action); /* bad values change nothing */
+}
+
+TEST(conf_targets)
+{
+	struct target t;
+
+	CHECK_INT(0, conf_target_parse(&t, "fs:LABEL=dumps:/var/crash"));
+	CHECK_INT(TARGET_FS, t.kind);
+	CHECK_STR("LABEL=dumps", t.dev);
+	CHECK_STR("/var/crash", t.dir);
+	CHECK_INT(0, conf_target_parse(&t, "fs:UUID=0b3e-11:/"));
+	CHECK_STR("UUID=0b3e-11", t.dev);
+	CHECK_STR("/", t.dir);
+	CHECK_INT(0, conf_target_parse(&t, "fs:LABEL=a:b:/d/e"));
+	CHECK_STR("LABEL=a:b", t.dev);
+	CHECK_STR("/d/e", t.dir);
+	CHECK_INT(0, conf_target_parse(&t, "fs:/dev/vdb1"));
+	CHECK_STR("/dev/vdb1", t.dev);
+	CHECK_STR("/", t.dir);
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "raw:vdb"));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "fs:LABEL=:/x"));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "fs:vdb:/x"));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "fs:"));
+}
+
+TEST(conf_cmdline_overrides)
+{
+	struct salvage_conf c;
+	char bad[64] = "";
+
+	conf_defaults(&c);
+	CHECK_INT(0, conf_parse_cmdline(&c, "root=/dev/sda1 console=ttyS0 salvage.final-action=halt "
+	                                "salvage.target=\"fs:LABEL=my dumps:/x y\" quiet\n", bad, sizeof bad));
+	CHECK_INT(FINAL_HALT, c.final_action);
+	CHECK_STR("LABEL=my dumps", c.target.dev);
+	CHECK_STR("/x y", c.target.dir);
+	CHECK_INT(-SALVAGE_E_CONF_UNKNOWN_KEY,
+	          conf_parse_cmdline(&c, "salvage.nope=1 salvage.final-action=shell", bad, sizeof bad));
+	CHECK_STR("salvage.nope=1", bad);
+	CHECK_INT(FINAL_SHELL, c.final_action); /* later words still apply */
+}
+
+TEST(conf_cmdline_words)
+{
+	char w[16];
+	const char *p = conf_cmdline_word("  a=\"b c\"  dd ", w, sizeof w);
+
+	CHECK_STR("a=b c", w);
+	p = conf_cmdline_word(p, w, sizeof w);
+	CHECK_STR("dd", w);
+	CHECK_INT(1, conf_cmdline_word(p, w, sizeof w) == NULL);
+	conf_cmdline_word("0123456789abcdefghij", w, sizeof w);
+	CHECK_STR("0123456789abcde", w);
+}

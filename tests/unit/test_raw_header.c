@@ -1,0 +1,49 @@
+#include <string.h>
+#include "../../dump/raw_header.h"
+#include "../../lib/crc32c.h"
+#include "../../lib/err.h"
+#include "check.h"
+
+TEST(crc32c_check_value)
+{
+	/* the check value from the CRC catalogue (RFC 3720 B.4) */
+	CHECK_INT(0xe3069283, crc32c(0, "123456789", 9));
+	CHECK_INT(crc32c(0, "123456789", 9), crc32c(crc32c(0, "1234", 4), "56789", 5));
+	CHECK_INT(0, crc32c(0, "", 0));
+}
+
+TEST(raw_header_round_trip)
+{
+	struct dump_raw_header h = {
+		.state = DUMP_RAW_COMPLETE, .format = DUMP_RAW_FORMAT_ELF,
+		.data_offset = DUMP_RAW_DATA_OFFSET, .data_length = 0x123456789ull,
+		.started = 1700000000, .finished = 1700000042,
+	}, back;
+	unsigned char b[DUMP_RAW_HEADER_SIZE];
+
+	dump_raw_header_encode(&h, b);
+	CHECK_MEM("SALVRAW1", b, 8);
+	CHECK_INT(0, dump_raw_header_decode(&back, b));
+	CHECK_INT(DUMP_RAW_COMPLETE, back.state);
+	CHECK_INT(DUMP_RAW_FORMAT_ELF, back.format);
+	CHECK_INT(0x123456789ll, back.data_length);
+	CHECK_INT(4096, back.data_offset);
+	CHECK_INT(1700000042, back.finished);
+	/* little-endian on disk whatever the host */
+	CHECK_INT(0x89, b[32]);
+	CHECK_INT(0x01, b[36]);
+}
+
+TEST(raw_header_rejects_damage)
+{
+	struct dump_raw_header h = { .state = DUMP_RAW_WRITING }, back;
+	unsigned char b[DUMP_RAW_HEADER_SIZE];
+
+	dump_raw_header_encode(&h, b);
+	b[40] ^= 1;
+	CHECK_INT(-SALVAGE_E_RAW_BAD_CRC, dump_raw_header_decode(&back, b));
+	memset(b, 0, sizeof b);
+	CHECK_INT(-SALVAGE_E_RAW_BAD_MAGIC, dump_raw_header_decode(&back, b));
+	CHECK_STR("RAW_BAD_MAGIC", err_name(-SALVAGE_E_RAW_BAD_MAGIC));
+	CHECK_STR("ENOENT", err_name(-2));
+}
