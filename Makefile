@@ -71,4 +71,4 @@ install: $(B)/salvage
 clean:
 	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests
 
--include $(OBJS:.o=.d) $(B)/obj/main.d
+-include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d

@@ -35,6 +35,8 @@ int dump_raw_header_decode(struct dump_raw_header *h,
 		return -SALVAGE_E_RAW_BAD_MAGIC;
 	if (le32_get(in + OFF_CRC) != crc32c(0, in, OFF_CRC))
 		return -SALVAGE_E_RAW_BAD_CRC;
+	if (le32_get(in + OFF_VERSION) != VERSION)
+		return -SALVAGE_E_RAW_BAD_VERSION;
 	h->state = le32_get(in + OFF_STATE);
 	h->format = le32_get(in + OFF_FORMAT);
 	h->data_offset = le64_get(in + OFF_DATA_OFFSET);

@@ -25,7 +25,7 @@ struct dump_raw_header {
 
 void dump_raw_header_encode(const struct dump_raw_header *h,
                             unsigned char out[DUMP_RAW_HEADER_SIZE]);
-/* 0, -SALVAGE_E_RAW_BAD_MAGIC or -SALVAGE_E_RAW_BAD_CRC. The state is not
+/* 0, -SALVAGE_E_RAW_BAD_MAGIC, _BAD_CRC or _BAD_VERSION. The state is not
  * judged here: the caller decides what an unfinished dump means. */
 int dump_raw_header_decode(struct dump_raw_header *h,
                            const unsigned char in[DUMP_RAW_HEADER_SIZE]);

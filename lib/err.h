@@ -12,6 +12,7 @@
 	X(TARGET_SYNTAX,     "target is not raw:/dev/X or fs:LABEL=|UUID=|/dev/X:/dir") \
 	X(RAW_BAD_MAGIC,     "no salvage raw header on the device") \
 	X(RAW_BAD_CRC,       "salvage raw header checksum mismatch") \
+	X(RAW_BAD_VERSION,   "salvage raw header of an unknown version") \
 	X(RAW_INCOMPLETE,    "dump on the device was never completed") \
 	X(RAW_TOO_SMALL,     "device too small for the dump") \
 	X(NO_DUMP,           "no completed dump found") \

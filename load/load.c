@@ -36,14 +36,15 @@ static long long sys_number(const char *path)
 	return v;
 }
 
-/* The active lockdown mode ("none", "integrity", "confidentiality"). */
+/* The active lockdown mode ("none", "integrity", "confidentiality"), or
+ * "unknown" when securityfs is not mounted. */
 static void lockdown_mode(char *out, size_t len)
 {
 	char buf[128], *open_, *close_;
 
 	if (io_readfile(SYSK "security/lockdown", buf, sizeof buf) < 0 ||
 	    !(open_ = strchr(buf, '[')) || !(close_ = strchr(open_, ']'))) {
-		strncpy(out, "none", len);
+		strncpy(out, "unknown", len);
 		return;
 	}
 	*close_ = 0;
@@ -78,25 +79,37 @@ static int open_file(const char *what, const char *path, unsigned long long *siz
 	return fd;
 }
 
-static void explain(int e, long long reservation, unsigned long long need)
+static char *mib(unsigned long long bytes)
+{
+	static char buf[2][24];
+	static int i;
+
+	i ^= 1;
+	return fmt_u64(buf[i], (bytes + (1 << 20) - 1) >> 20);
+}
+
+static void explain(int e, long long reservation, unsigned long long kneed,
+                    unsigned long long isize)
 {
 	char mode[32];
 
 	lockdown_mode(mode, sizeof mode);
-	if (e == EPERM && strcmp(mode, "none"))
+	if (e == EPERM && sys_number("/proc/sys/kernel/kexec_load_disabled") == 1)
+		log_err("load: kexec is disabled (kernel.kexec_load_disabled = 1) until reboot");
+	else if (e == EPERM && strcmp(mode, "none"))
 		log_err("load: refused by kernel lockdown (", mode,
 		        "): the kernel image must be signed with a key this kernel trusts");
 	else if (e == EKEYREJECTED || e == ENOKEY || e == EBADMSG || e == EKEYREVOKED)
 		log_err("load: kernel image signature rejected (", err_name(e),
 		        "; lockdown ", mode, "): use a kernel signed with a trusted key");
 	else if (e == ENOMEM || e == EADDRNOTAVAIL || e == EBUSY)
-		log_err("load: kernel and initramfs (", U64(need >> 20),
-		        " MiB) do not fit in the crashkernel= reservation (",
+		log_err("load: kernel (", mib(kneed), " MiB unpacked) and initramfs (",
+		        mib(isize), " MiB) do not fit in the crashkernel= reservation (",
 		        U64((unsigned long long)reservation >> 20), " MiB): raise crashkernel=");
 	else if (e == ENOEXEC)
 		log_err("load: not a kernel image this kernel can kexec (ENOEXEC)");
 	else if (e == EPERM)
-		log_err("load: kexec refused (EPERM): is kernel.kexec_load_disabled set?");
+		log_err("load: kexec refused (EPERM) by a security module");
 	else
 		log_err("load: kexec_file_load: ", err_name(e), " (", err_text(e), ")");
 }
@@ -135,7 +148,7 @@ int load_main(int argc, char **argv)
 	};
 	const char *kernel = 0, *initrd = 0, *extra = 0;
 	char running[4096], cmdline[4096];
-	unsigned long long ksize, isize, need;
+	unsigned long long ksize, isize, kneed;
 	long long reservation;
 	int c, kfd, ifd, r;
 
@@ -162,18 +175,18 @@ int load_main(int argc, char **argv)
 		return 111;
 	if ((ifd = open_file("initrd", initrd, &isize)) < 0)
 		return 111;
-	need = image_need(kfd, ksize) + isize;
-	if (need > (unsigned long long)reservation) {
-		explain(ENOMEM, reservation, need);
+	kneed = image_need(kfd, ksize);
+	if (kneed + isize > (unsigned long long)reservation) {
+		explain(ENOMEM, reservation, kneed, isize);
 		return 111;
 	}
 	if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline,
 	            KEXEC_FILE_ON_CRASH) < 0) {
-		explain(errno, reservation, need);
+		explain(errno, reservation, kneed, isize);
 		return 111;
 	}
 	log_info("crash kernel loaded: ", kernel, " + ", initrd, " (",
-	         U64(need >> 20), " of ", U64((unsigned long long)reservation >> 20), " MiB)");
+	         mib(kneed + isize), " of ", U64((unsigned long long)reservation >> 20), " MiB)");
 	log_info("crash kernel command line: ", cmdline);
 	return 0;
 }

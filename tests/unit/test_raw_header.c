@@ -2,6 +2,7 @@
 #include "../../dump/raw_header.h"
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
+#include "../../lib/le.h"
 #include "check.h"
 
 TEST(crc32c_check_value)
@@ -42,6 +43,10 @@ TEST(raw_header_rejects_damage)
 	dump_raw_header_encode(&h, b);
 	b[40] ^= 1;
 	CHECK_INT(-SALVAGE_E_RAW_BAD_CRC, dump_raw_header_decode(&back, b));
+	dump_raw_header_encode(&h, b);
+	b[8] = 2; /* a version from the future, with a valid checksum */
+	le32_put(b + 508, crc32c(0, b, 508));
+	CHECK_INT(-SALVAGE_E_RAW_BAD_VERSION, dump_raw_header_decode(&back, b));
 	memset(b, 0, sizeof b);
 	CHECK_INT(-SALVAGE_E_RAW_BAD_MAGIC, dump_raw_header_decode(&back, b));
 	CHECK_STR("RAW_BAD_MAGIC", err_name(-SALVAGE_E_RAW_BAD_MAGIC));

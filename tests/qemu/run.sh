@@ -1,0 +1,20 @@
+#!/bin/sh
+# All QEMU crash-injection tests: both Debian kernels, both disk target
+# kinds, and salvage load's error paths. Last line: N passed, N failed.
+set -u
+pass=0 fail=0
+run() {
+	if sh "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: tests/qemu/$*"
+	fi
+}
+for series in 6.1 6.12; do
+	run tests/qemu/crash.sh "$series" raw
+	run tests/qemu/crash.sh "$series" fs
+done
+run tests/qemu/errors.sh 6.1
+echo "qemu: $pass passed, $fail failed"
+[ "$fail" = 0 ]
