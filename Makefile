@@ -17,7 +17,11 @@ SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c)
 OBJS := $(SRCS:%.c=$(B)/obj/%.o)
 UNIT := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps setup check unit cmdtests qemutests demo size install clean
+FUZZ        := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_SECONDS ?= 15
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
+
+.PHONY: all deps setup check unit cmdtests qemutests fuzz demo size install clean
 all: $(B)/salvage
 
 setup:
@@ -44,6 +48,23 @@ $(B)/unit-tests: $(UNIT:%.c=$(B)/obj/%.o) $(OBJS)
 unit: $(B)/unit-tests
 	$(B)/unit-tests
 
+# Fuzz targets: clang + libFuzzer against the host libc, each run for a
+# bounded time from its seed corpus in tests/fuzz/corpus/NAME.
+$(B)/fuzz/conf: tests/fuzz/conf.c lib/conf.c lib/io.c lib/err.c
+$(B)/fuzz/raw_header: tests/fuzz/raw_header.c dump/raw_header.c lib/crc32c.c lib/err.c
+$(B)/fuzz/%:
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+
+fuzz: $(FUZZ:%=$(B)/fuzz/%)
+	@for f in $(FUZZ); do \
+		mkdir -p $(B)/fuzz/corpus-$$f; \
+		if $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(B)/fuzz/corpus-$$f tests/fuzz/corpus/$$f > $(B)/fuzz/$$f.log 2>&1; \
+		then echo "fuzz $$f: $$(tail -n 1 $(B)/fuzz/$$f.log)"; \
+		else cat $(B)/fuzz/$$f.log; echo "fuzz $$f: FAILED"; exit 1; fi; \
+	done
+
 cmdtests: $(B)/salvage
 	sh tests/cmd/run.sh
 
@@ -52,7 +73,7 @@ qemutests: $(B)/salvage
 
 check: setup
 	$(MAKE) all $(B)/unit-tests
-	$(MAKE) unit cmdtests qemutests
+	$(MAKE) unit cmdtests fuzz qemutests
 
 demo: setup
 	$(MAKE) all

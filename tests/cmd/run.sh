@@ -111,6 +111,10 @@ t "mk: every listed file"   0   "^all [0-9]+ present$"   all_listed "$W/f61.img"
 t "mk: 6.12 fs"             0   "virtio_pci is built in" $MK -o "$W/f612.img" -k "$k612" --modules-dir "$m612" --conf "$W/fs.conf"
 t "mk: .ko.xz unpacked"     0   "ext4/ext4.ko$"          ls_img "$W/f612.img"
 t "mk: module is ELF"       0   "^.ELF"                  img_file "$W/f612.img" "lib/modules/$k612/kernel/fs/ext4/ext4.ko"
+t "mk: --storage virtio"    0   "modules: virtio_blk .*ext4" $MK -o "$W/v.img" -k "$k612" --modules-dir "$m612" --conf "$W/fs.conf" --storage virtio
+t "mk: virtio only"         0   "^no$"                   sh -c "grep -Eq 'ahci|nvme' $W/last && echo yes || echo no"
+t "mk: --storage unknown"   1   "no drivers-list/block-floppy" $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf" --storage virtio,floppy
+t "mk: --storage all"       0   "nvme .*ahci"            $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf"
 t "mk: --shell, lz4"        0   "\(lz4\)"                $MK -o "$W/s.img" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf" --shell --compress lz4
 t "mk: --shell adds sh"     0   "^bin/sh$"               ls_img "$W/s.img"
 

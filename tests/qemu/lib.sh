@@ -24,7 +24,7 @@ qemu_kernel() {
 qemu_crash_initramfs() {
 	conf=$1 out=$2
 	shift 2
-	sh mkinitramfs/salvage-mkinitramfs -o "$out" -k "$KVER" \
+	sh mkinitramfs/salvage-mkinitramfs -o "$out" -k "$KVER" --storage virtio \
 		--modules-dir "$MODDIR" --conf "$conf" --binary "$SALVAGE" "$@"
 }
 

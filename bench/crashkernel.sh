@@ -1,0 +1,18 @@
+#!/bin/sh
+# bench/crashkernel.sh SERIES TARGET: the smallest crashkernel= (in 8 MiB
+# steps) with which the 2 GB test guest still dumps to disk, found by
+# bisection with tests/qemu/crash.sh. A measurement, not a test.
+set -u
+series=${1:-6.1} kind=${2:-fs}
+lo=64 hi=256 # lo: known to fail (the kernel alone unpacks to ~64 MiB)
+ok() {
+	CRASHKERNEL=${1}M sh tests/qemu/crash.sh "$series" "$kind" > build/bench-ck.log 2>&1
+}
+ok "$hi" || { echo "crashkernel: even ${hi}M fails"; exit 1; }
+while [ $((hi - lo)) -gt 8 ]; do
+	mid=$(( (lo + hi) / 2 / 8 * 8 ))
+	[ "$mid" -le "$lo" ] && mid=$((lo + 8))
+	if ok "$mid"; then hi=$mid; r=works; else lo=$mid; r=fails; fi
+	echo "crashkernel=${mid}M: $r" >&2
+done
+echo "salvage $series $kind: smallest crashkernel= ${hi}M (${lo}M fails)"
