@@ -5,6 +5,7 @@
 set -u
 series=${1:-6.1} kind=${2:-fs}
 lo=64 hi=256 # lo: known to fail (the kernel alone unpacks to ~64 MiB)
+export QEMU_TIMEOUT=${QEMU_TIMEOUT:-180}
 ok() {
 	CRASHKERNEL=${1}M sh tests/qemu/crash.sh "$series" "$kind" > build/bench-ck.log 2>&1
 }
