@@ -10,6 +10,9 @@
 #include "load/load.h"
 
 int collect_main(int argc, char **argv);
+int convert_main(int argc, char **argv);
+int dump_main(int argc, char **argv);
+int dmesg_main(int argc, char **argv);
 int modules_main(int argc, char **argv);
 
 static int help_main(int argc, char **argv);
@@ -22,7 +25,10 @@ static const struct {
 	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS]  arm the crash kernel" },
 	{ "unload", load_unload_main, "  disarm the crash kernel" },
 	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
+	{ "dump", dump_main, "[-d LEVEL] [-o OUT] VMCORE  filter a vmcore into a salvage stream" },
 	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
+	{ "dmesg", dmesg_main, "[--caller] DUMP  the crashed kernel's log from a vmcore, stream or kdump file" },
+	{ "convert", convert_main, "[--codec zlib|none] [--elf] IN OUT  salvage stream to a kdump-compressed (or ELF) file" },
 	{ "modules", modules_main, "--dir DIR NAME...  kernel modules in load order (for mkinitramfs)" },
 	{ "help", help_main, "  this text" },
 };

@@ -3,7 +3,8 @@
  * Reads a dump written by the crash kernel back on a normal host: SOURCE is
  * a raw device or image (target raw:) or a directory (target fs:, either a
  * dump's own directory or the one holding dated dumps: the newest complete
- * one is taken). Writes OUTDIR/vmcore. */
+ * one is taken). Writes OUTDIR/vmcore (the unfiltered ELF vmcore) or
+ * OUTDIR/vmcore.salvage (a salvage stream), as the dump was written. */
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "target.h"

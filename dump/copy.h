@@ -6,9 +6,7 @@
 #include <sys/types.h>
 
 /* Reads len bytes from src sequentially and writes them at dst_off.. of dst,
- * through the caller's buffer, with progress lines. Data is flushed to
- * stable storage every few tens of MiB and dropped from the page cache, so
- * a crash kernel's little memory does not fill with dirty pages.
+ * through the caller's buffer, with progress lines, through a dump_sink (sink.h).
  * Returns 0, -errno, or -SALVAGE_E_SHORT_FILE if src ends early. */
 int dump_copy(int src, int dst, off_t dst_off, uint64_t len,
               void *buf, size_t bufsize, const char *what);

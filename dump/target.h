@@ -4,6 +4,26 @@
 #define SALVAGE_DUMP_TARGET_H
 #include <stddef.h>
 #include <stdint.h>
+#include "raw_header.h"
+#include "sink.h"
+
+/* Streaming form: begin, write through t->sink (dump_sink_write), end.
+ * dump_*_end closes the target and returns the first error met. */
+struct dump_raw_target {
+	struct dump_sink sink;
+	struct dump_raw_header h;
+};
+int dump_raw_begin(struct dump_raw_target *t, const char *dev, uint32_t format);
+int dump_raw_end(struct dump_raw_target *t);
+
+struct dump_fs_target {
+	struct dump_sink sink;
+	char dir[512], partial[576], final[576];
+};
+/* Makes DIR/<UTC time>/ and opens NAME.partial in it. */
+int dump_fs_begin(struct dump_fs_target *t, const char *dir, const char *name);
+/* Syncs, and renames NAME.partial to NAME if the dump is whole (ok). */
+int dump_fs_end(struct dump_fs_target *t, int ok);
 
 /* Raw device or image file: header, data at DUMP_RAW_DATA_OFFSET, header
  * again once the data is stable. -SALVAGE_E_RAW_TOO_SMALL before anything

@@ -76,28 +76,48 @@ static int sync_dir(const char *path)
 	return r;
 }
 
+int dump_fs_begin(struct dump_fs_target *t, const char *dir, const char *name)
+{
+	char tmpname[64];
+	int fd, r;
+
+	if ((r = make_dump_dir(dir, t->dir, sizeof t->dir)))
+		return r;
+	snprintf(tmpname, sizeof tmpname, "%s.partial", name);
+	if ((r = join(t->partial, sizeof t->partial, t->dir, tmpname)) ||
+	    (r = join(t->final, sizeof t->final, t->dir, name)))
+		return r;
+	fd = open(t->partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	log_info("writing ", t->partial);
+	dump_sink_init(&t->sink, fd, 0, UINT64_MAX);
+	return 0;
+}
+
+int dump_fs_end(struct dump_fs_target *t, int ok)
+{
+	int r = dump_sink_flush(&t->sink);
+
+	if (close(t->sink.fd) < 0 && !r)
+		r = -errno;
+	/* a failed dump keeps its .partial: something is better than nothing */
+	if (r || !ok)
+		return r;
+	if (rename(t->partial, t->final) < 0)
+		return -errno;
+	return sync_dir(t->dir);
+}
+
 int dump_fs_write(const char *dir, int src, uint64_t len, const char *name,
                   char *made, size_t madelen, void *buf, size_t bufsize)
 {
-	char partial[512], final[512], tmpname[64];
-	int fd, r;
+	struct dump_fs_target t;
+	int r = dump_fs_begin(&t, dir, name);
 
-	if ((r = make_dump_dir(dir, made, madelen)))
-		return r;
-	snprintf(tmpname, sizeof tmpname, "%s.partial", name);
-	if ((r = join(partial, sizeof partial, made, tmpname)) ||
-	    (r = join(final, sizeof final, made, name)))
-		return r;
-	fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	log_info("writing ", partial);
-	r = dump_copy(src, fd, 0, len, buf, bufsize, "dump");
-	if (close(fd) < 0 && !r)
-		r = -errno;
 	if (r)
-		return r; /* the partial file stays: something is better than nothing */
-	if (rename(partial, final) < 0)
-		return -errno;
-	return sync_dir(made);
+		return r;
+	snprintf(made, madelen, "%s", t.dir);
+	r = dump_copy(src, t.sink.fd, 0, len, buf, bufsize, "dump");
+	return dump_fs_end(&t, !r) ?: r;
 }

@@ -1,14 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h> /* BLKGETSIZE64 */
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mount.h> /* BLKGETSIZE64 */
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "copy.h"
-#include "raw_header.h"
 #include "target.h"
 
 static int put_header(int fd, const struct dump_raw_header *h)
@@ -22,7 +21,7 @@ static int put_header(int fd, const struct dump_raw_header *h)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
-/* A block device's size from the kernel, a file's is unlimited. */
+/* A block device's size from the kernel; a file's is unlimited. */
 static int capacity(int fd, uint64_t *size)
 {
 	struct stat st;
@@ -36,34 +35,61 @@ static int capacity(int fd, uint64_t *size)
 	return ioctl(fd, BLKGETSIZE64, size) < 0 ? -errno : 0;
 }
 
-int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
-                   void *buf, size_t bufsize)
+int dump_raw_begin(struct dump_raw_target *t, const char *dev, uint32_t format)
 {
-	struct dump_raw_header h = {
-		.state = DUMP_RAW_WRITING, .format = format,
-		.data_offset = DUMP_RAW_DATA_OFFSET, .started = (uint64_t)time(0),
-	};
 	uint64_t size;
 	int fd = open(dev, O_WRONLY | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return -errno;
-	if ((r = capacity(fd, &size)))
-		goto out;
-	if (size < DUMP_RAW_DATA_OFFSET || size - DUMP_RAW_DATA_OFFSET < len) {
+	t->h = (struct dump_raw_header){
+		.state = DUMP_RAW_WRITING, .format = format,
+		.data_offset = DUMP_RAW_DATA_OFFSET, .started = (uint64_t)time(0),
+	};
+	if (!(r = capacity(fd, &size)) && size <= DUMP_RAW_DATA_OFFSET)
 		r = -SALVAGE_E_RAW_TOO_SMALL;
-		goto out;
+	if (!r)
+		r = put_header(fd, &t->h);
+	if (r) {
+		close(fd);
+		return r;
 	}
-	if ((r = put_header(fd, &h)))
-		goto out;
-	if ((r = dump_copy(src, fd, DUMP_RAW_DATA_OFFSET, len, buf, bufsize, "raw dump")))
-		goto out;
-	h.state = DUMP_RAW_COMPLETE;
-	h.data_length = len;
-	h.finished = (uint64_t)time(0);
-	r = put_header(fd, &h);
-out:
-	if (close(fd) < 0 && !r)
+	dump_sink_init(&t->sink, fd, DUMP_RAW_DATA_OFFSET, size);
+	return 0;
+}
+
+int dump_raw_end(struct dump_raw_target *t)
+{
+	int r = dump_sink_flush(&t->sink);
+
+	if (!r) {
+		t->h.state = DUMP_RAW_COMPLETE;
+		t->h.data_length = t->sink.off - DUMP_RAW_DATA_OFFSET;
+		t->h.finished = (uint64_t)time(0);
+		r = put_header(t->sink.fd, &t->h);
+	}
+	if (close(t->sink.fd) < 0 && !r)
 		r = -errno;
 	return r;
+}
+
+int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
+                   void *buf, size_t bufsize)
+{
+	struct dump_raw_target t;
+	int r = dump_raw_begin(&t, dev, format);
+
+	if (r)
+		return r;
+	if (t.sink.limit - DUMP_RAW_DATA_OFFSET < len) {
+		close(t.sink.fd);
+		return -SALVAGE_E_RAW_TOO_SMALL;
+	}
+	r = dump_copy(src, t.sink.fd, DUMP_RAW_DATA_OFFSET, len, buf, bufsize, "raw dump");
+	t.sink.off += r ? 0 : len;
+	if (r) {
+		close(t.sink.fd);
+		return r;
+	}
+	return dump_raw_end(&t);
 }

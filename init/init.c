@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../dump/capture.h"
 #include "../dump/raw_header.h"
 #include "../dump/target.h"
 #include "../lib/err.h"
@@ -17,7 +18,9 @@
 #define MODULE_LIST "/lib/modules/salvage.order"
 #define MOUNT_DIR "/run/target"
 
-/* The copy buffer: static, so memory use is fixed at link time. */
+/* Static, so memory use is fixed at link time: the capture's state and
+ * the buffer of the unfiltered fallback copy. */
+static struct dump_capture cap;
 static char copybuf[1 << 20];
 
 static void load_conf(struct salvage_conf *c)
@@ -51,9 +54,82 @@ static int wait_device(const struct salvage_conf *c, char *dev, size_t len)
 	return r;
 }
 
+/* The filtered stream to the target; 0, or why it could not be written
+ * (then the caller falls back to the unfiltered copy). */
+static int stream_raw(const char *dev)
+{
+	struct dump_raw_target t;
+	int r = dump_raw_begin(&t, dev, DUMP_RAW_FORMAT_STREAM);
+
+	if (r)
+		return r;
+	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
+	return dump_raw_end(&t) ?: r;
+}
+
+static int stream_fs(const char *dir, char *made, size_t madelen)
+{
+	struct dump_fs_target t;
+	char path[640];
+	int r = dump_fs_begin(&t, dir, "vmcore.salvage");
+
+	if (r)
+		return r;
+	snprintf(made, madelen, "%s", t.dir);
+	/* the log first: the smallest and most read part of a dump */
+	snprintf(path, sizeof path, "%s/dmesg.txt", t.dir);
+	if (cap.dmesg_len && (r = io_writefile(path, cap.dmesg, cap.dmesg_len)))
+		log_warn(path, ": ", err_text(r));
+	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
+	return dump_fs_end(&t, !r) ?: r;
+}
+
+/* The unfiltered ELF vmcore, as /proc/vmcore presents it. */
+static int copy_raw(const char *dev, int src, uint64_t len)
+{
+	return dump_raw_write(dev, src, len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf);
+}
+
+static int copy_fs(const char *dir, int src, uint64_t len, char *made, size_t madelen)
+{
+	return dump_fs_write(dir, src, len, "vmcore", made, madelen, copybuf, sizeof copybuf);
+}
+
+static int filtered(const struct salvage_conf *c, const char *dev, const char *dir,
+                    int src, char *made, size_t madelen)
+{
+	int r = dump_capture_open(&cap, src, c->dump_level);
+
+	if (r) {
+		log_err("cannot filter this vmcore: ", err_name(r), " (", err_text(r), ")");
+		return r;
+	}
+	dump_capture_report(&cap, c->dump_level);
+	r = c->target.kind == TARGET_RAW ? stream_raw(dev) : stream_fs(dir, made, madelen);
+	if (r)
+		log_err("filtered dump failed: ", err_name(r), " (", err_text(r), ")");
+	return r;
+}
+
+/* The filtered stream if the vmcore allows it, else the whole vmcore:
+ * something is always saved. */
+static int write_dump(const struct salvage_conf *c, const char *dev, const char *dir,
+                      int src, uint64_t len, char *made, size_t madelen)
+{
+	if (c->format == DUMP_FORMAT_STREAM) {
+		if (!filtered(c, dev, dir, src, made, madelen))
+			return 0;
+		log_warn("falling back to the unfiltered vmcore");
+		if (lseek(src, 0, SEEK_SET) < 0)
+			return -errno;
+	}
+	return c->target.kind == TARGET_RAW ? copy_raw(dev, src, len)
+	                                    : copy_fs(dir, src, len, made, madelen);
+}
+
 static int dump_fs(const struct salvage_conf *c, const char *dev, int src, uint64_t len)
 {
-	char dir[256], made[512];
+	char dir[256], made[512] = "";
 	int r;
 
 	mkdir(MOUNT_DIR, 0755);
@@ -63,7 +139,7 @@ static int dump_fs(const struct salvage_conf *c, const char *dev, int src, uint6
 		return r;
 	}
 	snprintf(dir, sizeof dir, "%s%s", MOUNT_DIR, c->target.dir);
-	r = dump_fs_write(dir, src, len, "vmcore", made, sizeof made, copybuf, sizeof copybuf);
+	r = write_dump(c, dev, dir, src, len, made, sizeof made);
 	if (!r)
 		log_info("dump saved in ", made + sizeof MOUNT_DIR - 1, " on ", dev);
 	sync();
@@ -95,8 +171,7 @@ static int capture(const struct salvage_conf *c)
 	log_info("vmcore: ", U64((uint64_t)st.st_size >> 20), " MiB");
 	r = wait_device(c, dev, sizeof dev);
 	if (!r && c->target.kind == TARGET_RAW) {
-		r = dump_raw_write(dev, src, (uint64_t)st.st_size, DUMP_RAW_FORMAT_ELF,
-		                   copybuf, sizeof copybuf);
+		r = write_dump(c, dev, NULL, src, (uint64_t)st.st_size, NULL, 0);
 		if (!r)
 			log_info("dump saved on ", dev);
 	} else if (!r) {

@@ -71,20 +71,52 @@ static int set_final(struct salvage_conf *c, const char *v)
 	return -SALVAGE_E_CONF_BAD_VALUE;
 }
 
-static int set_device_timeout(struct salvage_conf *c, const char *v)
+/* A decimal number in [0, max]. */
+static int number(const char *v, unsigned long max, unsigned long *out)
 {
 	unsigned long n = 0;
 
 	if (!*v)
 		return -SALVAGE_E_CONF_BAD_VALUE;
 	for (; *v; v++) {
-		if (*v < '0' || *v > '9' || n > 86400)
+		if (*v < '0' || *v > '9' || n > max)
 			return -SALVAGE_E_CONF_BAD_VALUE;
 		n = n * 10 + (unsigned long)(*v - '0');
 	}
-	if (n > 86400)
+	if (n > max)
 		return -SALVAGE_E_CONF_BAD_VALUE;
-	c->device_timeout = (unsigned)n;
+	*out = n;
+	return 0;
+}
+
+static int set_device_timeout(struct salvage_conf *c, const char *v)
+{
+	unsigned long n;
+	int r = number(v, 86400, &n);
+
+	if (!r)
+		c->device_timeout = (unsigned)n;
+	return r;
+}
+
+static int set_dump_level(struct salvage_conf *c, const char *v)
+{
+	unsigned long n;
+	int r = number(v, 31, &n);
+
+	if (!r)
+		c->dump_level = (int)n;
+	return r;
+}
+
+static int set_format(struct salvage_conf *c, const char *v)
+{
+	if (!strcmp(v, "stream"))
+		c->format = DUMP_FORMAT_STREAM;
+	else if (!strcmp(v, "elf"))
+		c->format = DUMP_FORMAT_ELF;
+	else
+		return -SALVAGE_E_CONF_BAD_VALUE;
 	return 0;
 }
 
@@ -99,6 +131,10 @@ static const struct {
 	  "after the dump: reboot (default), poweroff, halt or shell" },
 	{ "device-timeout", set_device_timeout,
 	  "seconds to wait for the target device (default 60)" },
+	{ "dump-level", set_dump_level,
+	  "pages to leave out, as makedumpfile -d: 1 zero, 2 cache, 4 private cache, 8 user, 16 free (default 31)" },
+	{ "format", set_format,
+	  "stream (default: filtered, lz4) or elf (the whole /proc/vmcore, unfiltered)" },
 };
 
 void conf_defaults(struct salvage_conf *c)
@@ -106,6 +142,7 @@ void conf_defaults(struct salvage_conf *c)
 	memset(c, 0, sizeof *c);
 	c->final_action = FINAL_REBOOT;
 	c->device_timeout = 60;
+	c->dump_level = 31;
 }
 
 int conf_set(struct salvage_conf *c, const char *key, const char *value)

@@ -19,7 +19,11 @@ struct salvage_conf {
 	struct target target;
 	int final_action;
 	unsigned device_timeout; /* seconds to wait for the target device */
+	int dump_level;          /* makedumpfile's -d: 0-31 */
+	int format;              /* DUMP_FORMAT_* */
 };
+
+enum { DUMP_FORMAT_STREAM, DUMP_FORMAT_ELF };
 
 void conf_defaults(struct salvage_conf *c);
 /* Set one key; 0 or -SALVAGE_E_CONF_* / -SALVAGE_E_TARGET_SYNTAX. */

@@ -34,6 +34,8 @@ static int code(int e) { return e < 0 ? -e : e; }
 const char *err_name(int e)
 {
 	e = code(e);
+	if (!e)
+		return "OK";
 	if (e > SALVAGE_E_BASE && e < SALVAGE_E_END)
 		return names[e - SALVAGE_E_BASE - 1];
 	for (unsigned i = 0; i < sizeof errnos / sizeof errnos[0]; i++)

@@ -20,7 +20,32 @@
 	X(MOD_LOOP,          "module dependencies form a loop") \
 	X(MOD_TOO_MANY,      "too many modules") \
 	X(SHORT_FILE,        "file ended early") \
-	X(TIMEOUT,           "timed out")
+	X(TIMEOUT,           "timed out") \
+	X(ELF_NOT_ELF,       "not an ELF64 little-endian file") \
+	X(ELF_NOT_CORE,      "ELF file is not a core dump (ET_CORE)") \
+	X(ELF_NOT_X86_64,    "ELF core is not for x86_64") \
+	X(ELF_BAD_PHDR,      "ELF program header out of bounds or inconsistent") \
+	X(NOTES_BAD,         "ELF note runs past the PT_NOTE segment") \
+	X(VMCOREINFO_MISSING, "VMCOREINFO lacks an entry this needs") \
+	X(VMCOREINFO_BAD,    "VMCOREINFO value is not a number") \
+	X(NOT_IN_DUMP,       "memory not in the dump (hole or excluded page)") \
+	X(PAGE_NOT_PRESENT,  "kernel page table entry not present") \
+	X(MEMMAP_BAD,        "mem_section / mem_map inconsistent") \
+	X(DMESG_BAD_RING,    "printk ring buffer header inconsistent") \
+	X(DMESG_BAD_RECORD,  "printk record with its text outside the ring (skipped)") \
+	X(DUMP_UNKNOWN,      "not an ELF vmcore, salvage stream or kdump-compressed file") \
+	X(STREAM_BAD_MAGIC,  "not a salvage stream") \
+	X(STREAM_BAD_VERSION, "salvage stream of an unknown version") \
+	X(STREAM_BAD_HEADER, "salvage stream page size is not 4096") \
+	X(STREAM_TRUNCATED,  "salvage stream is cut short") \
+	X(STREAM_BAD_CRC,    "salvage stream record checksum mismatch") \
+	X(STREAM_BAD_RECORD, "salvage stream record malformed or out of place") \
+	X(STREAM_BAD_PAGE,   "salvage stream page does not decode to one page") \
+	X(STREAM_BAD_TRAILER, "salvage stream trailer disagrees with its records") \
+	X(STREAM_ORDER,      "pages not in increasing pfn order below max_pfn") \
+	X(KDUMP_BAD_HEADER,  "not a kdump-compressed file salvage can read") \
+	X(KDUMP_BAD_PAGE,    "kdump-compressed page descriptor or data is bad") \
+	X(KDUMP_CODEC,       "kdump-compressed page uses a codec salvage lacks (LZO, snappy, zstd)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

@@ -2,6 +2,7 @@
 # Fetches, checks and builds salvage's third-party dependencies with musl-gcc:
 #   BearSSL 0.6  -> build/deps/lib/libbearssl.a, build/deps/include/bearssl*.h
 #   lz4 1.9.4    -> build/deps/lib/liblz4.a, build/deps/include/lz4.h, lz4hc.h
+#   zlib 1.2.13  -> build/deps/lib/libz.a, build/deps/include/zlib.h, zconf.h
 #   toybox 0.8.9 -> build/deps/bin/toybox (static, stripped; scripts/toybox.miniconfig)
 # Sources are Debian bookworm's source packages (apt-get source, needs the
 # deb-src entry scripts/setup.sh adds), kept in ${SALVAGE_CACHE:-/var/cache/salvage}/src
@@ -133,9 +134,25 @@ build_bearssl() {
 build_lz4() {
 	_d=$SRC/lz4
 	unpack "$_d" &&
-		make -C "$_d/lib" -j"$JOBS" CC=musl-gcc liblz4.a &&
+		# lz4's own -O3, plus sections so salvage's --gc-sections keeps
+		# only the functions it calls (the whole lz4.o is 100 KB).
+		make -C "$_d/lib" -j"$JOBS" CC=musl-gcc \
+			CFLAGS="-O3 -ffunction-sections -fdata-sections" liblz4.a &&
 		cp "$_d/lib/liblz4.a" "$DEPS/lib/" &&
 		cp "$_d/lib/lz4.h" "$_d/lib/lz4hc.h" "$DEPS/include/"
+}
+
+# zlib's own configure script, static only, its default -O3 plus sections
+# as for lz4; Debian's orig tarball is the upstream one with the prebuilt
+# Windows bits removed (dfsg).
+build_zlib() {
+	_d=$SRC/zlib
+	unpack "$_d" &&
+		(cd "$_d" && CC=musl-gcc CFLAGS="-O3 -ffunction-sections -fdata-sections" \
+			./configure --static) &&
+		make -C "$_d" -j"$JOBS" libz.a &&
+		cp "$_d/libz.a" "$DEPS/lib/" &&
+		cp "$_d/zlib.h" "$_d/zconf.h" "$DEPS/include/"
 }
 
 # kernel_headers DIR: musl-gcc leaves /usr/include out of its search path, so
@@ -229,8 +246,10 @@ dep() {
 
 dep bearssl 0.6 "bearssl 0.6" \
 	"$DEPS/lib/libbearssl.a" "$DEPS/include/bearssl.h"
-dep lz4 1.9.4 "lz4 1.9.4" \
+dep lz4 1.9.4 "lz4 1.9.4 sections" \
 	"$DEPS/lib/liblz4.a" "$DEPS/include/lz4.h" "$DEPS/include/lz4hc.h"
+dep zlib 1.2.13.dfsg "zlib 1.2.13 sections" \
+	"$DEPS/lib/libz.a" "$DEPS/include/zlib.h" "$DEPS/include/zconf.h"
 [ -f "$MINICONFIG" ] || die "no $MINICONFIG"
 cfgsum=$(sha256sum "$MINICONFIG")
 dep toybox 0.8.9 "toybox 0.8.9 miniconfig ${cfgsum%% *}" \

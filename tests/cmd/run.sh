@@ -7,24 +7,7 @@ set -u
 S=build/salvage
 MK=mkinitramfs/salvage-mkinitramfs
 W=build/cmdtests
-rm -rf "$W"
-mkdir -p "$W"
-pass=0 fail=0
-
-t() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	"$@" > "$W/out" 2>&1
-	got=$?
-	cp "$W/out" "$W/last"
-	if [ "$got" = "$want" ] && grep -qE -- "$pat" "$W/out"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name: exit $got (want $want), output (want /$pat/):"
-		sed 's/^/    /' "$W/out"
-	fi
-}
+. tests/cmd/lib.sh
 
 # Lists what an initramfs holds.
 ls_img() { # IMG
@@ -80,6 +63,53 @@ t "collect: empty dump dir" 111 "no completed dump found" $S collect "$W/emptydu
 t "modules: usage"          100 "usage: salvage modules" $S modules virtio_blk
 t "modules: no modules.dep" 111 "run depmod"             $S modules --dir "$W" virtio_blk
 
+# --- salvage dmesg: usage and errors, then real dumps against makedumpfile
+t "dmesg: usage"            100 "usage: salvage dmesg"   $S dmesg
+t "dmesg: bad option"       100 "usage: salvage dmesg"   $S dmesg --frob "$W/garbage.img"
+t "dmesg: missing file"     111 "dmesg $W/none: No such file" $S dmesg "$W/none"
+t "dmesg: not a dump"       111 "not an ELF vmcore, salvage stream or kdump-compressed" $S dmesg "$W/garbage.img"
+t "dmesg: ELF, not a core"  111 "ELF vmcore\): ELF file is not a core dump" $S dmesg $S
+printf 'KDUMP   \6\0\0\0' > "$W/kdump.img"
+t "dmesg: bad kdump"        111 "kdump-compressed file\): not a kdump-compressed file" $S dmesg "$W/kdump.img"
+# makedumpfile --dump-dmesg and salvage dmesg of one vmcore, byte for byte
+same_dmesg() { # VMCORE
+	rm -f "$W/md.txt"
+	makedumpfile --dump-dmesg "$1" "$W/md.txt" > /dev/null 2>&1 || { echo "makedumpfile failed"; return 1; }
+	$S dmesg "$1" > "$W/sd.txt" || return 1
+	cmp "$W/md.txt" "$W/sd.txt" && echo "identical: $(wc -l < "$W/sd.txt") lines"
+}
+# a synthetic ring with what real dumps rarely show: wrap, multi-line, escapes
+python3 tests/cmd/printk_vmcore.py "$W/printk.vmcore"
+t "dmesg: wrapped block"    0 "^\[    2\.000000\] wrapped: w{40}$" $S dmesg "$W/printk.vmcore"
+t "dmesg: multi-line"       0 "^ {15}record$"         $S dmesg "$W/printk.vmcore"
+$S dump -d 0 -o "$W/printk.stream" "$W/printk.vmcore" > /dev/null 2>&1
+$S convert "$W/printk.stream" "$W/printk.kdump" > /dev/null 2>&1
+$S dmesg "$W/printk.vmcore" > "$W/printk.txt"
+python3 tests/cmd/printk_vmcore.py "$W/old.vmcore" --pre-5.10
+t "dmesg: before 5.10"      111 "predates the lockless printk ring" $S dmesg "$W/old.vmcore"
+t "dmesg: from a stream"    0 "^same$"                sh -c "$S dmesg $W/printk.stream | cmp - $W/printk.txt && echo same"
+t "dmesg: from kdump"       0 "^same$"                sh -c "$S dmesg $W/printk.kdump | cmp - $W/printk.txt && echo same"
+if command -v makedumpfile > /dev/null; then
+	t "dmesg: synthetic as makedumpfile" 0 "^identical" same_dmesg "$W/printk.vmcore"
+	t "dmesg: kdump as makedumpfile" 0 "^identical" same_dmesg "$W/printk.kdump"
+else
+	echo "skip dmesg synthetic: no makedumpfile to compare with"
+fi
+for k in 6.1-raw-elf 6.12-raw-elf 6.1-raw 6.12-raw 6.1-fs 6.12-fs; do
+	v=build/qemu/crash-$k/out/vmcore
+	if [ ! -f "$v" ]; then
+		echo "skip dmesg $k: no $v (sh tests/qemu/crash.sh ${k%%-*} ${k#*-} makes it)"
+	elif ! command -v makedumpfile > /dev/null; then
+		echo "skip dmesg $k: no makedumpfile to compare with"
+	else
+		t "dmesg: $k as makedumpfile" 0 "^identical"   same_dmesg "$v"
+		t "dmesg: $k has the panic" 0 "sysrq triggered crash" $S dmesg "$v"
+		t "dmesg: $k --caller"      0 "^\[ +[0-9]+\.[0-9]{6}\] \[ +T0\] Linux version" $S dmesg --caller "$v"
+	fi
+	s=build/qemu/crash-$k/out/vmcore.salvage
+	[ -f "$s" ] && t "dmesg: $k stream"   0 "sysrq triggered crash" $S dmesg "$s"
+done
+
 # --- salvage-mkinitramfs against real Debian module trees
 k61=$(sh scripts/kernel.sh 6.1 2>/dev/null | tail -n 1)
 k612=$(sh scripts/kernel.sh 6.12 2>/dev/null | tail -n 1)
@@ -118,5 +148,4 @@ t "mk: --storage all"       0   "nvme .*ahci"            $MK -o "$W/x" -k "$k61"
 t "mk: --shell, lz4"        0   "\(lz4\)"                $MK -o "$W/s.img" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf" --shell --compress lz4
 t "mk: --shell adds sh"     0   "^bin/sh$"               ls_img "$W/s.img"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

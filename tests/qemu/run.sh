@@ -1,6 +1,7 @@
 #!/bin/sh
 # All QEMU crash-injection tests: both Debian kernels, both disk target
-# kinds, and salvage load's error paths. Last line: N passed, N failed.
+# kinds (filtered stream) and the unfiltered format, the page filter checked
+# against makedumpfile, crash and drgn, and salvage load's error paths. Last line: N passed, N failed.
 set -u
 pass=0 fail=0
 run() {
@@ -14,7 +15,10 @@ run() {
 for series in 6.1 6.12; do
 	run tests/qemu/crash.sh "$series" raw
 	run tests/qemu/crash.sh "$series" fs
+	run tests/qemu/crash.sh "$series" raw-elf
 done
+run tests/qemu/filter.sh 6.1
+run tests/qemu/filter.sh 6.12
 run tests/qemu/errors.sh 6.1
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -31,6 +31,14 @@ TEST(conf_file_errors_name_the_line)
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "final-action explode", &line));
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "device-timeout 12x", &line));
 	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_parse_text(&c, "target nfs:host:/x", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "dump-level 32", &line));
+	CHECK_INT(31, c.dump_level);
+	CHECK_INT(0, conf_parse_text(&c, "dump-level 0", &line));
+	CHECK_INT(0, c.dump_level);
+	CHECK_INT(DUMP_FORMAT_STREAM, c.format);
+	CHECK_INT(0, conf_parse_text(&c, "format elf", &line));
+	CHECK_INT(DUMP_FORMAT_ELF, c.format);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "format kdump", &line));
 	CHECK_INT(FINAL_REBOOT, c.final_action); /* bad values change nothing */
 }
 

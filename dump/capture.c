@@ -1,0 +1,172 @@
+#include <string.h>
+#include "../lib/err.h"
+#include "../lib/log.h"
+#include "capture.h"
+#include "dmesg.h"
+#include "progress.h"
+
+static int read_utsname(struct dump_capture *c)
+{
+	int64_t sym, off;
+
+	if (dump_vmcoreinfo_num(&c->vi, "SYMBOL(init_uts_ns)", &sym) ||
+	    dump_vmcoreinfo_num(&c->vi, "OFFSET(uts_namespace.name)", &off))
+		return -SALVAGE_E_VMCOREINFO_MISSING;
+	return dump_mem_read_virt(&c->mem, (uint64_t)(sym + off), c->utsname, sizeof c->utsname);
+}
+
+/* dump_dmesg's emit: lines arrive with their newline. */
+static int add_line(void *ctx, const char *line, size_t len)
+{
+	struct dump_capture *c = ctx;
+
+	/* keep the newest lines when the log does not fit: drop the oldest half */
+	if (len > sizeof c->dmesg - c->dmesg_len) {
+		size_t cut = c->dmesg_len / 2;
+		while (cut && cut < c->dmesg_len && c->dmesg[cut - 1] != '\n')
+			cut++;
+		memmove(c->dmesg, c->dmesg + cut, c->dmesg_len - cut);
+		c->dmesg_len -= cut;
+		if (len > sizeof c->dmesg - c->dmesg_len)
+			return 0;
+	}
+	memcpy(c->dmesg + c->dmesg_len, line, len);
+	c->dmesg_len += len;
+	return 0;
+}
+
+int dump_capture_open(struct dump_capture *c, int fd, int level)
+{
+	long n;
+	int r;
+
+	c->notes_len = c->dmesg_len = 0;
+	c->why[0] = 0;
+	memset(c->utsname, 0, sizeof c->utsname);
+	if ((r = dump_elf_open(&c->elf, fd)))
+		return r;
+	if ((n = dump_elf_read_notes(&c->elf, c->note_buf, sizeof c->note_buf)) < 0)
+		return (int)n;
+	c->notes_len = (size_t)n;
+	if ((r = dump_notes_parse(&c->notes, c->note_buf, c->notes_len)))
+		return r;
+	if (!c->notes.vmcoreinfo)
+		return -SALVAGE_E_VMCOREINFO_MISSING;
+	c->vi = (struct dump_vmcoreinfo){ c->notes.vmcoreinfo, c->notes.vmcoreinfo_len };
+	c->mem = (struct dump_mem){ .read_phys = dump_elf_read_phys, .ctx = &c->elf, .info = &c->vi };
+	c->nram = dump_elf_ram(&c->elf, c->ram, DUMP_CAPTURE_MAX_RAM);
+	c->present = 0;
+	for (unsigned i = 0; i < c->nram; i++)
+		c->present += c->ram[i].end_pfn - c->ram[i].start_pfn;
+	if ((r = dump_mem_setup(&c->mem)))
+		log_warn("no kernel page tables (", err_text(r), "): no utsname or log");
+	else if ((r = read_utsname(c)))
+		log_warn("utsname: ", err_text(r));
+	else if ((r = dump_dmesg(&c->mem, add_line, c)))
+		log_warn("the crashed kernel's log: ", err_text(r));
+	return dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->why, sizeof c->why);
+}
+
+void dump_capture_report(const struct dump_capture *c, int asked)
+{
+	if (c->filter.level != asked)
+		log_warn("dump level ", U64((uint64_t)c->filter.level), " instead of ",
+		         U64((uint64_t)asked), ": ", c->why);
+	log_info("dump level ", U64((uint64_t)c->filter.level), ", ",
+	         U64(c->present >> 8), " MiB of RAM in ", U64(c->nram), " ranges, log ",
+	         U64(c->dmesg_len >> 10), " KiB; memory budget ", U64(sizeof *c >> 10),
+	         " KiB (bitmap ", U64(sizeof c->keep >> 10), " KiB per ",
+	         U64((uint64_t)DUMP_CAPTURE_CYCLE_PFNS >> 18), " GiB cycle)");
+}
+
+/* Sets keep's bits for the dump's RAM in [start, end). */
+static void mark_ram(struct dump_capture *c, uint64_t start, uint64_t end)
+{
+	memset(c->keep, 0, (end - start + 7) / 8);
+	for (unsigned i = 0; i < c->nram; i++) {
+		uint64_t s = c->ram[i].start_pfn > start ? c->ram[i].start_pfn : start;
+		uint64_t e = c->ram[i].end_pfn < end ? c->ram[i].end_pfn : end;
+		for (uint64_t p = s; p < e; p++)
+			c->keep[(p - start) >> 3] |= (unsigned char)(1u << ((p - start) & 7));
+	}
+}
+
+static void write_cycle(struct dump_capture *c, uint64_t start, uint64_t end,
+                        struct dump_progress *p, uint64_t *done)
+{
+	for (uint64_t pfn = start; pfn < end && !c->stream.err; pfn++) {
+		uint64_t i = pfn - start;
+		int r;
+
+		if (!(c->keep[i >> 3] & (1u << (i & 7))))
+			continue;
+		if ((r = dump_elf_read_phys(&c->elf, pfn << DUMP_PAGE_SHIFT, c->page, DUMP_PAGE_SIZE)))
+			c->stream.err = r;
+		else
+			dump_stream_page(&c->stream, pfn, c->page);
+		dump_progress_update(p, ++*done << DUMP_PAGE_SHIFT);
+	}
+}
+
+/* One line of page counts per class, the figures makedumpfile's
+ * "Excluded pages" table shows. */
+static void log_counts(const uint64_t *n)
+{
+	log_info("pages: kept ", U64(n[DUMP_CLASS_KEPT]), ", zero ", U64(n[DUMP_CLASS_ZERO]),
+	         ", cache ", U64(n[DUMP_CLASS_CACHE]), ", cache_private ",
+	         U64(n[DUMP_CLASS_CACHE_PRIVATE]), ", user ", U64(n[DUMP_CLASS_USER]),
+	         ", free ", U64(n[DUMP_CLASS_FREE]), ", hwpoison ", U64(n[DUMP_CLASS_HWPOISON]),
+	         ", offline ", U64(n[DUMP_CLASS_OFFLINE]));
+}
+
+/* The direct map's base: p_vaddr - p_paddr of a RAM segment (the kernel
+ * text segment, at __START_KERNEL_map and above, maps differently). */
+static uint64_t page_offset(const struct dump_capture *c)
+{
+	for (unsigned i = c->elf.nloads; i-- > 0;)
+		if (c->elf.loads[i].vaddr < 0xffffffff80000000ull && c->elf.loads[i].vaddr)
+			return c->elf.loads[i].vaddr - c->elf.loads[i].paddr;
+	return 0;
+}
+
+int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, size_t), void *ctx)
+{
+	struct dump_stream_info info = {
+		.utsname = c->utsname, .vmcoreinfo = c->vi.text, .vmcoreinfo_len = c->vi.len,
+		.notes = c->note_buf, .notes_len = c->notes_len,
+		.dmesg = c->dmesg, .dmesg_len = c->dmesg_len,
+		.ram = c->ram, .nram = c->nram, .max_pfn = c->elf.max_pfn,
+		.phys_base = c->mem.phys_base,
+		.page_offset = page_offset(c),
+		.crashtime = (uint64_t)dump_vmcoreinfo_num_or(&c->vi, "CRASHTIME", 0),
+		.dump_level = (uint32_t)c->filter.level,
+	};
+	uint64_t before[DUMP_CLASS_COUNT], done = 0;
+	struct dump_progress p;
+	int r;
+
+	dump_stream_init(&c->stream, write, ctx, c->work, sizeof c->work);
+	dump_stream_begin(&c->stream, &info);
+	dump_progress_start(&p, "dump", c->present << DUMP_PAGE_SHIFT);
+	for (uint64_t start = 0; start < c->elf.max_pfn; start += DUMP_CAPTURE_CYCLE_PFNS) {
+		uint64_t end = start + DUMP_CAPTURE_CYCLE_PFNS;
+
+		if (end > c->elf.max_pfn)
+			end = c->elf.max_pfn;
+		mark_ram(c, start, end);
+		memcpy(before, c->filter.count, sizeof before);
+		if ((r = dump_filter_cycle(&c->filter, start, end, c->keep)))
+			return r;
+		for (int k = 0; k < DUMP_CLASS_COUNT; k++) {
+			uint64_t n = c->filter.count[k] - before[k];
+			if (n)
+				dump_stream_exclude(&c->stream, n, (enum dump_class)k);
+			done += n; /* decided, and no I/O needed */
+		}
+		write_cycle(c, start, end, &p, &done);
+	}
+	dump_progress_end(&p, done << DUMP_PAGE_SHIFT);
+	r = dump_stream_end(&c->stream);
+	log_counts(c->stream.count);
+	return r;
+}

@@ -1,0 +1,67 @@
+/* salvage dump [-d LEVEL] [-o OUT] VMCORE
+ *
+ * Filters an ELF vmcore (/proc/vmcore, or a copy of it) as makedumpfile's
+ * dump level says (default 31: zero, cache, user and free pages go) and
+ * writes the kept pages as a salvage stream (docs/stream-format.md) to OUT,
+ * or to stdout. `salvage convert` turns the stream into a kdump-compressed
+ * file for crash, drgn and makedumpfile. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "../lib/err.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "capture.h"
+
+static struct dump_capture cap;
+
+static int fd_write(void *ctx, const void *buf, size_t len)
+{
+	return io_writeall(*(int *)ctx, buf, len);
+}
+
+int dump_main(int argc, char **argv)
+{
+	const char *out = NULL;
+	int c, level = 31, in, fd = 1, r;
+	char *end;
+
+	while ((c = getopt(argc, argv, "d:o:")) != -1) {
+		if (c == 'd') {
+			level = (int)strtol(optarg, &end, 10);
+			if (*end || level < 0 || level > 31)
+				level = -1;
+		} else if (c == 'o') {
+			out = optarg;
+		} else {
+			level = -1;
+		}
+	}
+	if (level < 0 || optind != argc - 1) {
+		log_err("usage: salvage dump [-d LEVEL 0-31] [-o OUT] VMCORE");
+		return 100;
+	}
+	if ((in = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0) {
+		log_err("dump: ", argv[optind], ": ", err_text(-errno));
+		return 111;
+	}
+	if ((r = dump_capture_open(&cap, in, level))) {
+		log_err("dump: ", argv[optind], ": ", err_text(r));
+		return 111;
+	}
+	dump_capture_report(&cap, level);
+	if (out && (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		log_err("dump: ", out, ": ", err_text(-errno));
+		return 111;
+	}
+	r = dump_capture_run(&cap, fd_write, &fd);
+	if (out && close(fd) < 0 && !r)
+		r = -errno;
+	if (r) {
+		log_err("dump: writing ", out ? out : "stdout", ": ", err_text(r));
+		return 111;
+	}
+	return 0;
+}

@@ -1,0 +1,324 @@
+#include <stdio.h>
+#include <string.h>
+#include "../lib/err.h"
+#include "../lib/le.h"
+#include "filter.h"
+
+/* docs/filtering.md#sparsemem: section_mem_map's low bits are flags;
+ * bit 0 SECTION_MARKED_PRESENT, bits 0-4 masked off since 5.12. */
+#define SECTION_MARKED_PRESENT 1ull
+#define SECTION_MAP_MASK (~31ull)
+#define PAGE_MAPPING_ANON 1ull
+
+static int64_t num(struct dump_filter *f, const char *key)
+{
+	return dump_vmcoreinfo_num_or(f->mem->info, key, -1);
+}
+
+static int has(struct dump_filter *f, const char *key)
+{
+	int64_t v;
+
+	return !dump_vmcoreinfo_num(f->mem->info, key, &v);
+}
+
+/* Appends "bit N dropped: no KEY" to why. */
+static void drop(struct dump_filter *f, int bits, const char *key, char *why, size_t whylen)
+{
+	size_t n = strlen(why);
+
+	if (!(f->level & bits))
+		return;
+	f->level &= ~bits;
+	snprintf(why + n, whylen - n, "%slevel bit%s %d dropped: VMCOREINFO has no %s",
+	         n ? "; " : "", bits & (bits - 1) ? "s" : "", bits, key);
+}
+
+/* Entries every mem_map walk needs; the missing one's name, or NULL. */
+static const char *walk_setup(struct dump_filter *f)
+{
+	static const char *const need[] = {
+		"SIZE(page)", "OFFSET(page.flags)", "OFFSET(page.mapping)",
+		"OFFSET(page._mapcount)", "OFFSET(page.private)", "NUMBER(PG_head_mask)",
+		"SYMBOL(mem_section)", "SIZE(mem_section)",
+		"OFFSET(mem_section.section_mem_map)", "NUMBER(SECTION_SIZE_BITS)",
+	};
+	int64_t v;
+
+	for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++)
+		if (!has(f, need[i]))
+			return need[i];
+	f->head_mask = (uint64_t)num(f, "NUMBER(PG_head_mask)");
+	f->page_size = (uint64_t)num(f, "SIZE(page)");
+	if (f->page_size < 40 || f->page_size > DUMP_FILTER_PAGE_MAX)
+		return "SIZE(page) (out of range)";
+	f->off_flags = (uint64_t)num(f, "OFFSET(page.flags)");
+	f->off_mapping = (uint64_t)num(f, "OFFSET(page.mapping)");
+	f->off_mapcount = (uint64_t)num(f, "OFFSET(page._mapcount)");
+	f->off_private = (uint64_t)num(f, "OFFSET(page.private)");
+	v = num(f, "OFFSET(page.compound_head)");
+	if (!has(f, "OFFSET(page.compound_head)"))
+		v = num(f, "OFFSET(page.compound_info)"); /* 7.1 rename */
+	if (v < 0)
+		return "OFFSET(page.compound_head)";
+	f->off_head = (uint64_t)v;
+	if (f->off_flags + 8 > f->page_size || f->off_mapping + 8 > f->page_size ||
+	    f->off_mapcount + 4 > f->page_size || f->off_private + 8 > f->page_size ||
+	    f->off_head + 8 > f->page_size)
+		return "OFFSET(page.*) (out of range)";
+	f->mem_section = (uint64_t)num(f, "SYMBOL(mem_section)");
+	f->section_size = (uint64_t)num(f, "SIZE(mem_section)");
+	f->off_section_map = (uint64_t)num(f, "OFFSET(mem_section.section_mem_map)");
+	v = num(f, "NUMBER(SECTION_SIZE_BITS)");
+	if (v <= DUMP_PAGE_SHIFT || v > 40 || !f->section_size || f->section_size > DUMP_PAGE_SIZE)
+		return "NUMBER(SECTION_SIZE_BITS) (out of range)";
+	f->section_shift = (unsigned)(v - DUMP_PAGE_SHIFT);
+	/* SPARSEMEM_EXTREME: mem_section is an array of LENGTH(mem_section)
+	 * pointers to roots of PAGE_SIZE / SIZE(mem_section) sections each.
+	 * x86_64 kernels are always built that way. */
+	f->extreme = 1;
+	f->section_count = (f->max_pfn >> f->section_shift) + 1;
+	/* The slab guard: a slab page must never count as anon, buddy or offline. */
+	f->pg_slab = num(f, "NUMBER(PG_slab)");
+	f->have_slab_val = !dump_vmcoreinfo_num(f->mem->info, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)", &v);
+	f->slab_val = (int32_t)v;
+	if (!f->have_slab_val && f->pg_slab < 0)
+		return "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE) or NUMBER(PG_slab)";
+	return NULL;
+}
+
+/* Compound order and hugetlb, by kernel era (docs/filtering.md#compound). */
+static void compound_setup(struct dump_filter *f)
+{
+	int64_t v;
+
+	f->off_order = num(f, "OFFSET(page.compound_order)");           /* <= 6.2 */
+	if (f->off_order < 0 && (v = num(f, "OFFSET(folio._folio_order)")) >= 0)
+		f->off_order = v - (int64_t)f->page_size;               /* 6.3-6.5 */
+	f->off_dtor = num(f, "OFFSET(page.compound_dtor)");
+	if (f->off_dtor < 0 && (v = num(f, "OFFSET(folio._folio_dtor)")) >= 0)
+		f->off_dtor = v - (int64_t)f->page_size;
+	f->hugetlb_dtor = num(f, "NUMBER(HUGETLB_PAGE_DTOR)");
+	f->pg_hugetlb = num(f, "NUMBER(PG_hugetlb)");                   /* 6.6-6.8 */
+	f->have_hugetlb_val = !dump_vmcoreinfo_num(f->mem->info, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)", &v);
+	f->hugetlb_val = (int32_t)v;                                     /* 6.9+ */
+	if (f->off_order >= (int64_t)f->page_size || f->off_order < -1)
+		f->off_order = -1;
+	if (f->off_dtor >= (int64_t)f->page_size || f->off_dtor < -1)
+		f->off_dtor = -1;
+}
+
+int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
+                     uint64_t max_pfn, char *why, size_t whylen)
+{
+	const char *missing;
+	int64_t v;
+
+	if (level < 0 || level > 31 || !whylen)
+		return -22;
+	memset(f, 0, offsetof(struct dump_filter, batch));
+	f->mem = m;
+	f->level = level;
+	f->max_pfn = max_pfn;
+	why[0] = 0;
+	if (!(level & 30))
+		return 0;
+	if (dump_mem_setup(m)) {
+		drop(f, 30, "SYMBOL(init_top_pgt) / NUMBER(phys_base)", why, whylen);
+		return 0;
+	}
+	if ((missing = walk_setup(f))) {
+		drop(f, 30, missing, why, whylen);
+		return 0;
+	}
+	compound_setup(f);
+	f->pg_lru = num(f, "NUMBER(PG_lru)");
+	f->pg_private = num(f, "NUMBER(PG_private)");
+	f->pg_swapcache = num(f, "NUMBER(PG_swapcache)");
+	f->pg_swapbacked = num(f, "NUMBER(PG_swapbacked)");
+	f->pg_hwpoison = num(f, "NUMBER(PG_hwpoison)");
+	if (f->pg_lru < 0 || f->pg_private < 0 || f->pg_swapcache < 0)
+		drop(f, 6, "NUMBER(PG_lru|PG_private|PG_swapcache)", why, whylen);
+	f->have_buddy = !dump_vmcoreinfo_num(m->info, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", &v);
+	f->buddy_val = (int32_t)v;
+	f->free_orders = (uint64_t)num(f, "LENGTH(zone.free_area)");
+	if (!f->have_buddy || f->free_orders > 64)
+		drop(f, 16, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE) / LENGTH(zone.free_area)", why, whylen);
+	f->have_offline = !dump_vmcoreinfo_num(m->info, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", &v);
+	f->offline_val = (int32_t)v;
+	return 0;
+}
+
+/* Virtual address of pfn's struct page, from its mem_section; 0 if the
+ * section is absent. */
+static uint64_t page_addr(struct dump_filter *f, uint64_t pfn)
+{
+	uint64_t nr = pfn >> f->section_shift, per_root = DUMP_PAGE_SIZE / f->section_size;
+	uint64_t root, ms;
+	unsigned char raw[8];
+
+	if (nr >= f->section_count)
+		return 0;
+	if (dump_mem_read_virt(f->mem, f->mem_section + nr / per_root * 8, raw, 8))
+		return 0;
+	root = le64_get(raw);
+	if (!root)
+		return 0;
+	ms = root + nr % per_root * f->section_size + f->off_section_map;
+	if (dump_mem_read_virt(f->mem, ms, raw, 8))
+		return 0;
+	uint64_t coded = le64_get(raw);
+	if (!(coded & SECTION_MARKED_PRESENT))
+		return 0;
+	return (coded & SECTION_MAP_MASK) + pfn * f->page_size;
+}
+
+/* Counts and clears [pfn, pfn + n) within the cycle, carrying the rest. */
+static uint64_t exclude(struct dump_filter *f, unsigned char *keep, uint64_t start,
+                        uint64_t end, uint64_t pfn, uint64_t n, int cls)
+{
+	uint64_t stop = pfn + n;
+
+	if (stop > end) {
+		f->carry_end = stop;
+		f->carry_class = cls;
+		stop = end;
+	}
+	for (uint64_t p = pfn; p < stop; p++) {
+		uint64_t i = p - start;
+		if (keep[i >> 3] & (1u << (i & 7))) {
+			keep[i >> 3] &= (unsigned char)~(1u << (i & 7));
+			f->count[cls]++;
+		}
+	}
+	return stop - pfn;
+}
+
+struct page_view {
+	uint64_t flags, mapping, private_, head;
+	int32_t mapcount;
+};
+
+static void view(const struct dump_filter *f, const unsigned char *p, struct page_view *v)
+{
+	v->flags = le64_get(p + f->off_flags);
+	v->mapping = le64_get(p + f->off_mapping);
+	v->private_ = le64_get(p + f->off_private);
+	v->head = le64_get(p + f->off_head);
+	v->mapcount = (int32_t)le32_get(p + f->off_mapcount);
+}
+
+static int bit(uint64_t flags, int64_t nr)
+{
+	return nr >= 0 && nr < 64 && (flags >> nr) & 1;
+}
+
+/* Order and hugetlb of a compound head, from its first tail page. */
+static void compound(struct dump_filter *f, const struct page_view *head,
+                     const unsigned char *tail, unsigned *order, int *hugetlb)
+{
+	uint64_t tail_flags = le64_get(tail + f->off_flags);
+
+	if (f->off_order >= 0)
+		*order = tail[f->off_order];
+	else
+		*order = (unsigned)(tail_flags & 0xff); /* 6.6+: folio order in the tail's flags */
+	if (f->have_hugetlb_val)
+		*hugetlb = head->mapcount == f->hugetlb_val;
+	else if (f->pg_hugetlb >= 0)
+		*hugetlb = bit(tail_flags, f->pg_hugetlb);
+	else if (f->off_dtor >= 0 && f->hugetlb_dtor >= 0)
+		*hugetlb = tail[f->off_dtor] == (unsigned char)f->hugetlb_dtor;
+}
+
+/* The class that excludes this page at f->level, or -1 to keep it. */
+static int classify(const struct dump_filter *f, const struct page_view *v, int hugetlb)
+{
+	int slab = f->have_slab_val ? v->mapcount == f->slab_val : bit(v->flags, f->pg_slab);
+	int anon = (v->mapping & PAGE_MAPPING_ANON) && !slab;
+	int cache = bit(v->flags, f->pg_lru) ||
+	            (bit(v->flags, f->pg_swapcache) &&
+	             (f->pg_swapbacked < 0 || bit(v->flags, f->pg_swapbacked)));
+
+	if ((f->level & 16) && !slab && v->mapcount == f->buddy_val)
+		return DUMP_CLASS_FREE;
+	if ((f->level & 2) && cache && !bit(v->flags, f->pg_private) && !anon)
+		return DUMP_CLASS_CACHE;
+	if ((f->level & 4) && cache && !anon)
+		return DUMP_CLASS_CACHE_PRIVATE;
+	if ((f->level & 8) && (anon || hugetlb))
+		return DUMP_CLASS_USER;
+	if (bit(v->flags, f->pg_hwpoison))
+		return DUMP_CLASS_HWPOISON;
+	if (f->have_offline && !slab && v->mapcount == f->offline_val)
+		return DUMP_CLASS_OFFLINE;
+	return -1;
+}
+
+/* Reads the struct pages of [pfn, pfn + n) into f->batch. */
+static int read_batch(struct dump_filter *f, uint64_t pfn, uint64_t n)
+{
+	uint64_t addr = page_addr(f, pfn);
+
+	if (!addr)
+		return -SALVAGE_E_MEMMAP_BAD;
+	return dump_mem_read_virt(f->mem, addr, f->batch, n * f->page_size);
+}
+
+int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep)
+{
+	uint64_t pfn = start;
+
+	if (!(f->level & 30))
+		return 0;
+	if (f->carry_end > start)
+		pfn += exclude(f, keep, start, end, start, f->carry_end - start, f->carry_class);
+	while (pfn < end) {
+		/* a batch never crosses a section: its struct pages are contiguous */
+		uint64_t sec_end = ((pfn >> f->section_shift) + 1) << f->section_shift;
+		uint64_t n = end - pfn, done = 0;
+		if (n > DUMP_FILTER_BATCH)
+			n = DUMP_FILTER_BATCH;
+		if (pfn + n > sec_end)
+			n = sec_end - pfn;
+		if (read_batch(f, pfn, n)) {
+			pfn += n; /* no struct pages there: keep what the dump has */
+			continue;
+		}
+		while (done < n) {
+			const unsigned char *p = f->batch + done * f->page_size;
+			struct page_view v;
+			unsigned order = 0;
+			int hugetlb = 0, cls;
+
+			view(f, p, &v);
+			if (v.head & 1) { /* a tail page: decided with its head */
+				done++;
+				continue;
+			}
+			if (v.flags & f->head_mask) {
+				unsigned char tail[DUMP_FILTER_PAGE_MAX];
+				if (done + 1 < n)
+					memcpy(tail, p + f->page_size, f->page_size);
+				else if (!page_addr(f, pfn + done + 1) ||
+				         dump_mem_read_virt(f->mem, page_addr(f, pfn + done + 1), tail, f->page_size))
+					memset(tail, 0, f->page_size);
+				compound(f, &v, tail, &order, &hugetlb);
+			}
+			cls = classify(f, &v, hugetlb);
+			if (cls == DUMP_CLASS_FREE)
+				order = v.private_ < f->free_orders ? (unsigned)v.private_ : 0;
+			else if (cls == DUMP_CLASS_HWPOISON || cls == DUMP_CLASS_OFFLINE)
+				order = 0;
+			if (order >= 64 || ((pfn + done) & ((1ull << order) - 1)))
+				order = 0;
+			if (cls < 0) {
+				done++;
+				continue;
+			}
+			done += exclude(f, keep, start, end, pfn + done, 1ull << order, cls);
+		}
+		pfn += done;
+	}
+	return 0;
+}

@@ -1,0 +1,230 @@
+/* Stream -> kdump-compressed file (docs/convert.md#kdump-layout). The
+ * layout is fixed before the first page: the stream's counts give the
+ * number of descs, so descs and data are each written sequentially at
+ * their own offsets, in one pass over the pages; headers and bitmaps go
+ * last. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "../lib/err.h"
+#include "../lib/io.h"
+#include "../lib/le.h"
+#include "convert.h"
+#include "kdump.h"
+
+#define BLOCK DUMP_KDUMP_BLOCK
+
+struct layout {
+	uint64_t max_mapnr;
+	uint64_t sub_blocks;     /* sub-header + notes */
+	uint64_t bitmap_len;     /* one bitmap, whole blocks */
+	uint64_t bitmap_off, desc_off, data_off;
+	uint64_t ndumpable;
+	int zero_page;           /* the shared zero page is written */
+};
+
+static int plan(const struct dump_convert_src *c, struct layout *l)
+{
+	const struct dump_stream_reader *r = c->r;
+
+	/* docs/convert.md#kdump-layout */
+	l->max_mapnr = r->max_pfn;
+	l->sub_blocks = (DUMP_KDUMP_SUB_SIZE + c->notes_len + BLOCK - 1) / BLOCK;
+	l->bitmap_len = ((r->max_pfn + 7) / 8 + BLOCK - 1) / BLOCK * BLOCK;
+	if (2 * l->bitmap_len / BLOCK > UINT32_MAX || l->sub_blocks > INT32_MAX)
+		return -EFBIG;
+	l->bitmap_off = (1 + l->sub_blocks) * BLOCK;
+	l->desc_off = l->bitmap_off + 2 * l->bitmap_len;
+	l->ndumpable = r->count[DUMP_CLASS_KEPT] + r->count[DUMP_CLASS_ZERO];
+	l->data_off = l->desc_off + DUMP_KDUMP_DESC_SIZE * l->ndumpable;
+	/* docs/convert.md#page-desc: zero pages share one */
+	l->zero_page = (r->dump_level & 1) || r->count[DUMP_CLASS_ZERO];
+	return 0;
+}
+
+static void set_bit(unsigned char *bm, uint64_t pfn)
+{
+	bm[pfn >> 3] |= (unsigned char)(1u << (pfn & 7));
+}
+
+static void set_bits(unsigned char *bm, uint64_t start, uint64_t end)
+{
+	for (; start < end && (start & 7); start++)
+		set_bit(bm, start);
+	if (end - start >= 8) {
+		memset(bm + (start >> 3), 0xff, (end - start) >> 3);
+		start += (end - start) & ~(uint64_t)7;
+	}
+	for (; start < end; start++)
+		set_bit(bm, start);
+}
+
+struct zpage {
+	z_stream zs;
+	int ready;
+	unsigned char out[BLOCK];
+};
+
+/* docs/convert.md#page-desc: zlib when it shrinks the page, else raw.
+ * Returns the stored size and sets *data and *flags. */
+static uint32_t compress_page(struct zpage *z, enum dump_codec codec, const unsigned char *page,
+                              const unsigned char **data, uint32_t *flags)
+{
+	*data = page;
+	*flags = 0;
+	if (codec != DUMP_CODEC_ZLIB || !z->ready || deflateReset(&z->zs) != Z_OK)
+		return BLOCK;
+	z->zs.next_in = (unsigned char *)page;
+	z->zs.avail_in = BLOCK;
+	z->zs.next_out = z->out;
+	z->zs.avail_out = BLOCK - 1;
+	if (deflate(&z->zs, Z_FINISH) != Z_STREAM_END)
+		return BLOCK;
+	*data = z->out;
+	*flags = DUMP_KDUMP_ZLIB;
+	return (uint32_t)z->zs.total_out;
+}
+
+static void put_desc(struct dump_outbuf *o, uint64_t off, uint32_t size, uint32_t flags)
+{
+	unsigned char d[DUMP_KDUMP_DESC_SIZE] = { 0 };
+
+	le64_put(d, off);
+	le32_put(d + 8, size);
+	le32_put(d + 12, flags);
+	dump_outbuf_put(o, d, sizeof d);
+}
+
+static void put_page(struct zpage *z, enum dump_codec codec, const struct layout *l,
+                     struct dump_outbuf *descs, struct dump_outbuf *data,
+                     const struct dump_stream_page *p)
+{
+	const unsigned char *stored;
+	uint32_t flags, size;
+
+	if (p->kind == DUMP_STREAM_ZERO) {
+		put_desc(descs, l->data_off, BLOCK, 0);
+		return;
+	}
+	size = compress_page(z, codec, p->data, &stored, &flags);
+	put_desc(descs, data->off + data->len, size, flags);
+	dump_outbuf_put(data, stored, size);
+}
+
+/* Descs and data for every page of the stream; bitmap bits as it goes. */
+static int write_pages(const struct dump_convert_src *c, int fd, const struct layout *l,
+                       enum dump_codec codec, unsigned char *bm1, unsigned char *bm2)
+{
+	static const unsigned char zero[BLOCK];
+	struct dump_outbuf descs, data;
+	struct dump_stream_iter it;
+	struct dump_stream_page p;
+	struct zpage *z = calloc(1, sizeof *z);
+	uint64_t n = 0;
+	int e, e1, e2;
+
+	if (!z)
+		return -ENOMEM;
+	if (codec == DUMP_CODEC_ZLIB && deflateInit(&z->zs, Z_BEST_SPEED) != Z_OK) {
+		free(z);
+		return -ENOMEM;
+	}
+	z->ready = codec == DUMP_CODEC_ZLIB;
+	dump_outbuf_init(&descs, fd, l->desc_off, 64 << 10);
+	dump_outbuf_init(&data, fd, l->data_off, 1 << 20);
+	if (l->zero_page)
+		dump_outbuf_put(&data, zero, BLOCK);
+	dump_stream_iter_init(&it, c->r, 0);
+	while ((e = dump_stream_next(&it, &p)) == 1 && !descs.err && !data.err) {
+		set_bit(bm1, p.pfn);
+		set_bit(bm2, p.pfn);
+		put_page(z, codec, l, &descs, &data, &p);
+		n++;
+	}
+	dump_stream_iter_free(&it);
+	if (z->ready)
+		deflateEnd(&z->zs);
+	free(z);
+	e1 = dump_outbuf_close(&descs);
+	e2 = dump_outbuf_close(&data);
+	if (e < 0)
+		return e;
+	if (e1 || e2)
+		return e1 ? e1 : e2;
+	/* the stream's trailer counts were checked against its pages */
+	return n == l->ndumpable ? 0 : -SALVAGE_E_STREAM_BAD_TRAILER;
+}
+
+static void put_header(unsigned char *h, const struct dump_convert_src *c, const struct layout *l,
+                       enum dump_codec codec)
+{
+	/* docs/convert.md#kdump-header */
+	memcpy(h + DUMP_KDUMP_H_SIGNATURE, DUMP_KDUMP_SIGNATURE, 8);
+	le32_put(h + DUMP_KDUMP_H_VERSION, DUMP_KDUMP_VERSION);
+	memcpy(h + DUMP_KDUMP_H_UTSNAME, c->utsname, DUMP_KDUMP_UTSNAME_LEN);
+	le64_put(h + DUMP_KDUMP_H_TV_SEC, c->crashtime);
+	le64_put(h + DUMP_KDUMP_H_TV_USEC, 0);
+	le32_put(h + DUMP_KDUMP_H_STATUS, codec == DUMP_CODEC_ZLIB ? DUMP_KDUMP_ZLIB : 0);
+	le32_put(h + DUMP_KDUMP_H_BLOCK_SIZE, BLOCK);
+	le32_put(h + DUMP_KDUMP_H_SUB_HDR_SIZE, (uint32_t)l->sub_blocks);
+	le32_put(h + DUMP_KDUMP_H_BITMAP_BLOCKS, (uint32_t)(2 * l->bitmap_len / BLOCK));
+	le32_put(h + DUMP_KDUMP_H_MAX_MAPNR, l->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)l->max_mapnr);
+	le32_put(h + DUMP_KDUMP_H_NR_CPUS, c->n.nr_prstatus);
+}
+
+static void put_sub(unsigned char *s, const struct dump_convert_src *c, const struct layout *l)
+{
+	uint64_t note_off = BLOCK + DUMP_KDUMP_SUB_SIZE;
+
+	/* docs/convert.md#sub-header; split and the pfn ranges stay 0 */
+	le64_put(s + DUMP_KDUMP_S_PHYS_BASE, c->phys_base);
+	le32_put(s + DUMP_KDUMP_S_DUMP_LEVEL, c->r->dump_level);
+	if (c->n.vmcoreinfo) {
+		le64_put(s + DUMP_KDUMP_S_OFF_VMCOREINFO, note_off + c->n.vmcoreinfo_off);
+		le64_put(s + DUMP_KDUMP_S_SIZE_VMCOREINFO, c->n.vmcoreinfo_len);
+	}
+	if (c->notes_len) {
+		le64_put(s + DUMP_KDUMP_S_OFF_NOTE, note_off);
+		le64_put(s + DUMP_KDUMP_S_SIZE_NOTE, c->notes_len);
+	}
+	le64_put(s + DUMP_KDUMP_S_MAX_MAPNR_64, l->max_mapnr);
+	memcpy(s + DUMP_KDUMP_SUB_SIZE, c->notes, c->notes_len);
+}
+
+/* Blocks 0 to sub_blocks: header, sub-header, notes. */
+static int write_headers(const struct dump_convert_src *c, int fd, const struct layout *l,
+                         enum dump_codec codec)
+{
+	size_t len = (size_t)(1 + l->sub_blocks) * BLOCK;
+	unsigned char *b = calloc(1, len);
+	int e;
+
+	if (!b)
+		return -ENOMEM;
+	put_header(b, c, l, codec);
+	put_sub(b + BLOCK, c, l);
+	e = io_pwriteall(fd, b, len, 0);
+	free(b);
+	return e;
+}
+
+int dump_kdump_write(const struct dump_convert_src *c, int fd, enum dump_codec codec)
+{
+	struct layout l;
+	unsigned char *bm;
+	int e;
+
+	if ((e = plan(c, &l)))
+		return e;
+	if (!(bm = calloc(2, l.bitmap_len)))
+		return -ENOMEM;
+	/* docs/convert.md#bitmaps: bitmap 1 is RAM */
+	for (size_t i = 0; i < c->r->nram; i++)
+		set_bits(bm, c->r->ram[i].start_pfn, c->r->ram[i].end_pfn);
+	if (!(e = write_pages(c, fd, &l, codec, bm, bm + l.bitmap_len)) &&
+	    !(e = write_headers(c, fd, &l, codec)))
+		e = io_pwriteall(fd, bm, 2 * l.bitmap_len, (off_t)l.bitmap_off);
+	free(bm);
+	return e;
+}

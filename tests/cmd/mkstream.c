@@ -1,0 +1,204 @@
+/* Test helper, not part of salvage: writes salvage streams for
+ * tests/cmd/convert.sh.
+ *
+ *   mkstream synth [--level N] [--no-notes] [--no-ram] OUT DIR
+ *       a synthetic 16 MiB machine: RAM with holes, text-like, random and
+ *       zero pages, short and long excluded runs. DIR/mem.img gets every
+ *       page's expected contents, DIR/map one letter per pfn:
+ *       k kept, z zero, x excluded, h hole.
+ *   mkstream elf VMCORE OUT
+ *       every page of an ELF vmcore, unfiltered, with its notes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../../dump/elf.h"
+#include "../../dump/notes.h"
+#include "../../dump/stream.h"
+#include "../../lib/err.h"
+#include "../../lib/io.h"
+#include "../../lib/le.h"
+
+#define PS DUMP_STREAM_PAGE_SIZE
+#define MAX_PFN 4096
+
+static unsigned char work[DUMP_STREAM_WORK_SIZE];
+
+static int fd_write(void *ctx, const void *buf, size_t len)
+{
+	return io_writeall(*(int *)ctx, buf, len);
+}
+
+static const struct dump_range ram[] = { { 1, 159 }, { 256, 3000 }, { 3072, MAX_PFN } };
+
+static char class_of(uint64_t pfn)
+{
+	int in = 0;
+
+	for (unsigned i = 0; i < sizeof ram / sizeof ram[0]; i++)
+		in |= pfn >= ram[i].start_pfn && pfn < ram[i].end_pfn;
+	if (!in)
+		return 'h';
+	if ((pfn >= 400 && pfn < 800) || (pfn >= 1000 && pfn < 1010) || pfn == 2999)
+		return 'x';
+	if ((pfn >= 1500 && pfn < 1600) || pfn % 11 == 0)
+		return 'z';
+	return 'k';
+}
+
+static void fill(uint64_t pfn, unsigned char *p)
+{
+	uint32_t x = (uint32_t)pfn * 2654435761u + 7;
+
+	memset(p, 0, PS);
+	if (class_of(pfn) != 'k')
+		return;
+	if (pfn % 5 == 1) {
+		for (unsigned i = 0; i < PS; i++)
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5, p[i] = (unsigned char)x;
+		return;
+	}
+	for (unsigned i = 0; i < PS; i += 16)
+		snprintf((char *)p + i, 16, "pfn %06llx %3u", (unsigned long long)pfn, i / 16);
+}
+
+static size_t note(unsigned char *b, const char *name, uint32_t type, const void *desc, size_t len)
+{
+	size_t nl = strlen(name) + 1, at = 12 + ((nl + 3) & ~3u);
+
+	le32_put(b, (uint32_t)nl);
+	le32_put(b + 4, (uint32_t)len);
+	le32_put(b + 8, type);
+	memcpy(b + 12, name, nl);
+	memcpy(b + at, desc, len);
+	return at + ((len + 3) & ~3u);
+}
+
+static int synth(int level, int with_notes, int with_ram, const char *out, const char *dir)
+{
+	static const char vmci[] =
+		"OSRELEASE=6.1.0-salvage-test\nPAGESIZE=4096\n"
+		"SYMBOL(swapper_pg_dir)=ffffffff82a0a000\nSYMBOL(init_top_pgt)=ffffffff82a0a000\n"
+		"KERNELOFFSET=0\nNUMBER(phys_base)=0\nNUMBER(pgtable_l5_enabled)=0\n"
+		"CRASHTIME=1700000000\n";
+	static const char log[] = "[    0.000000] Linux version 6.1.0-salvage-test\n"
+	                          "[   42.000000] sysrq: Trigger a crash\n";
+	static unsigned char notes[4096], prstatus[336], page[PS];
+	static char uts[DUMP_STREAM_UTSNAME_LEN];
+	struct dump_stream_info in = {
+		.utsname = uts, .vmcoreinfo = vmci, .vmcoreinfo_len = sizeof vmci - 1,
+		.dmesg = log, .dmesg_len = sizeof log - 1,
+		.ram = with_ram ? ram : NULL, .nram = with_ram ? 3 : 0, .max_pfn = MAX_PFN,
+		.phys_base = 0x2000000, .crashtime = 1700000000, .dump_level = (uint32_t)level,
+	};
+	struct dump_stream_writer w;
+	char path[4096], map[MAX_PFN];
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), mfd, e;
+	size_t n = 0;
+
+	strcpy(uts, "Linux");
+	strcpy(uts + 65, "testhost");
+	strcpy(uts + 130, "6.1.0-salvage-test");
+	strcpy(uts + 195, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.0");
+	strcpy(uts + 260, "x86_64");
+	if (with_notes) {
+		n += note(notes + n, "CORE", 1, prstatus, sizeof prstatus);
+		n += note(notes + n, "CORE", 1, prstatus, sizeof prstatus);
+		n += note(notes + n, "VMCOREINFO", 0, vmci, sizeof vmci - 1);
+		in.notes = notes;
+		in.notes_len = n;
+	}
+	snprintf(path, sizeof path, "%s/mem.img", dir);
+	mfd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || mfd < 0)
+		return perror(out), 1;
+	dump_stream_init(&w, fd_write, &fd, work, sizeof work);
+	dump_stream_begin(&w, &in);
+	for (uint64_t pfn = 0; pfn < MAX_PFN; pfn++) {
+		map[pfn] = class_of(pfn);
+		fill(pfn, page);
+		io_writeall(mfd, page, PS);
+		if (map[pfn] == 'k' || map[pfn] == 'z')
+			dump_stream_page(&w, pfn, page);
+		else if (map[pfn] == 'x')
+			dump_stream_exclude(&w, 1, DUMP_CLASS_USER);
+	}
+	e = dump_stream_end(&w);
+	close(mfd);
+	snprintf(path, sizeof path, "%s/map", dir);
+	io_writefile(path, map, sizeof map);
+	if (e || close(fd))
+		return fprintf(stderr, "mkstream: %s\n", err_name(e)), 1;
+	printf("mkstream: wrote %s, %llu bytes\n", out, (unsigned long long)w.bytes);
+	return 0;
+}
+
+/* Every page of an ELF vmcore, as an unfiltered dump would write it. */
+static int from_elf(const char *vmcore, const char *out)
+{
+	static struct dump_elf elf;
+	static unsigned char notes[1 << 20], page[PS];
+	static struct dump_range rr[DUMP_ELF_MAX_LOADS];
+	struct dump_stream_info in = { 0 };
+	struct dump_stream_writer w;
+	struct dump_notes nt;
+	int ifd = open(vmcore, O_RDONLY), fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), e;
+	long nlen;
+	unsigned nr = 0;
+
+	if (ifd < 0 || fd < 0 || (e = dump_elf_open(&elf, ifd)))
+		return fprintf(stderr, "mkstream: cannot open %s\n", vmcore), 1;
+	if ((nlen = dump_elf_read_notes(&elf, notes, sizeof notes)) < 0 ||
+	    dump_notes_parse(&nt, notes, (size_t)nlen))
+		return fprintf(stderr, "mkstream: notes\n"), 1;
+	nr = dump_elf_ram(&elf, rr, DUMP_ELF_MAX_LOADS);
+	/* the direct map: a RAM PT_LOAD below the kernel text mapping */
+	for (unsigned i = 0; i < elf.nloads; i++)
+		if (elf.loads[i].vaddr < 0xffffffff80000000ull && elf.loads[i].vaddr > elf.loads[i].paddr)
+			in.page_offset = elf.loads[i].vaddr - elf.loads[i].paddr;
+	in.notes = notes;
+	in.notes_len = (size_t)nlen;
+	in.vmcoreinfo = nt.vmcoreinfo;
+	in.vmcoreinfo_len = nt.vmcoreinfo_len;
+	in.ram = rr;
+	in.nram = nr;
+	in.max_pfn = elf.max_pfn;
+	dump_stream_init(&w, fd_write, &fd, work, sizeof work);
+	dump_stream_begin(&w, &in);
+	for (unsigned i = 0; i < nr; i++)
+		for (uint64_t pfn = rr[i].start_pfn; pfn < rr[i].end_pfn; pfn++)
+			if (!dump_elf_read_phys(&elf, pfn * PS, page, PS))
+				dump_stream_page(&w, pfn, page);
+	e = dump_stream_end(&w);
+	if (e || close(fd))
+		return fprintf(stderr, "mkstream: %s\n", err_name(e)), 1;
+	printf("mkstream: wrote %s, %llu bytes\n", out, (unsigned long long)w.bytes);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int level = 31, with_notes = 1, with_ram = 1, i = 2;
+
+	if (argc > 1 && !strcmp(argv[1], "elf") && argc == 4)
+		return from_elf(argv[2], argv[3]);
+	if (argc < 2 || strcmp(argv[1], "synth"))
+		goto usage;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--level") && i + 1 < argc)
+			level = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--no-notes"))
+			with_notes = 0;
+		else if (!strcmp(argv[i], "--no-ram"))
+			with_ram = 0;
+		else
+			goto usage;
+	}
+	if (argc - i == 2)
+		return synth(level, with_notes, with_ram, argv[i], argv[i + 1]);
+usage:
+	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] OUT DIR | elf VMCORE OUT\n");
+	return 100;
+}
