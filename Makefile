@@ -22,7 +22,7 @@ FUZZ        := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_SECONDS ?= 15
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
 
-.PHONY: all deps setup check unit cmdtests qemutests fuzz demo size install clean
+.PHONY: all deps setup check unit cmdtests qemutests fuzz demo bench size install clean
 all: $(B)/salvage
 
 setup:
@@ -95,6 +95,12 @@ check: setup
 demo: setup
 	$(MAKE) all
 	sh tests/qemu/demo.sh
+
+# Figures side by side with makedumpfile and kdump-tools; asserts nothing.
+bench: setup
+	$(MAKE) all
+	sh bench/dump.sh
+	sh bench/crashkernel.sh 6.1 fs
 
 size: $(B)/salvage
 	@ls -l $(B)/salvage | awk '{print "build/salvage: " $$5 " bytes"}'

@@ -51,7 +51,7 @@ int dump_capture_open(struct dump_capture *c, int fd, int level)
 	if ((r = dump_notes_parse(&c->notes, c->note_buf, c->notes_len)))
 		return r;
 	if (!c->notes.vmcoreinfo)
-		return -SALVAGE_E_VMCOREINFO_MISSING;
+		return -SALVAGE_E_NO_VMCOREINFO;
 	c->vi = (struct dump_vmcoreinfo){ c->notes.vmcoreinfo, c->notes.vmcoreinfo_len };
 	c->mem = (struct dump_mem){ .read_phys = dump_elf_read_phys, .ctx = &c->elf, .info = &c->vi };
 	c->nram = dump_elf_ram(&c->elf, c->ram, DUMP_CAPTURE_MAX_RAM);

@@ -41,7 +41,7 @@ struct dump_capture {
 /* Opens the vmcore on fd: ELF headers, notes, VMCOREINFO, utsname, the
  * crashed kernel's log, and the filter for level (lowered, with c->why,
  * when VMCOREINFO lacks what a bit needs). -SALVAGE_E_ELF_*, _NOTES_BAD,
- * -SALVAGE_E_VMCOREINFO_MISSING (no VMCOREINFO note at all), -errno. */
+ * -SALVAGE_E_NO_VMCOREINFO, -errno. */
 int dump_capture_open(struct dump_capture *c, int fd, int level);
 
 /* Writes the stream through write(ctx, ...), with progress lines; returns

@@ -27,6 +27,7 @@
 	X(ELF_BAD_PHDR,      "ELF program header out of bounds or inconsistent") \
 	X(NOTES_BAD,         "ELF note runs past the PT_NOTE segment") \
 	X(VMCOREINFO_MISSING, "VMCOREINFO lacks an entry this needs") \
+	X(NO_VMCOREINFO,     "vmcore has no VMCOREINFO note") \
 	X(VMCOREINFO_BAD,    "VMCOREINFO value is not a number") \
 	X(NOT_IN_DUMP,       "memory not in the dump (hole or excluded page)") \
 	X(PAGE_NOT_PRESENT,  "kernel page table entry not present") \

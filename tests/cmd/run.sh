@@ -110,6 +110,22 @@ for k in 6.1-raw-elf 6.12-raw-elf 6.1-raw 6.12-raw 6.1-fs 6.12-fs; do
 	[ -f "$s" ] && t "dmesg: $k stream"   0 "sysrq triggered crash" $S dmesg "$s"
 done
 
+# --- salvage dump on vmcores that are not right: one line naming what is wrong
+for k in good truncated notes novmcoreinfo loadpast notelf; do
+	python3 tests/cmd/badcore.py $k "$W/core.$k"
+done
+t "dump: usage"             100 "usage: salvage dump"   $S dump
+t "dump: bad level"         100 "usage: salvage dump"   $S dump -d 32 "$W/core.good"
+t "dump: missing file"      111 "No such file"          $S dump -o "$W/x" "$W/core.none"
+t "dump: good core"         0   "dump level 1 instead of 31: .*no SYMBOL\(init_top_pgt\)" $S dump -o "$W/good.salvage" "$W/core.good"
+t "dump: kept its pages"    0   "pages: kept 2, zero 0" cat "$W/last"
+t "dump: truncated"         111 "ELF program header out of bounds" $S dump -o "$W/x" "$W/core.truncated"
+t "dump: garbage notes"     111 "ELF note runs past the PT_NOTE segment" $S dump -o "$W/x" "$W/core.notes"
+t "dump: no VMCOREINFO"     111 "vmcore has no VMCOREINFO note" $S dump -o "$W/x" "$W/core.novmcoreinfo"
+t "dump: PT_LOAD past end"  111 "ELF program header out of bounds" $S dump -o "$W/x" "$W/core.loadpast"
+t "dump: not ELF"           111 "not an ELF64 little-endian file" $S dump -o "$W/x" "$W/core.notelf"
+t "dump: to stdout"         0   "^ok$"                  sh -c "$S dump $W/core.good 2>/dev/null | cmp -s - $W/good.salvage && echo ok"
+
 # --- salvage-mkinitramfs against real Debian module trees
 k61=$(sh scripts/kernel.sh 6.1 2>/dev/null | tail -n 1)
 k612=$(sh scripts/kernel.sh 6.12 2>/dev/null | tail -n 1)

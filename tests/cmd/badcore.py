@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""badcore.py KIND OUT: writes a broken ELF vmcore for the error tests of
+salvage dump, starting from a small valid core (a note segment with a
+VMCOREINFO and one PT_LOAD of two pages). KIND:
+  good        the valid core
+  truncated   cut inside the program headers
+  notes       the VMCOREINFO note's size runs past its segment
+  novmcoreinfo  no VMCOREINFO note at all
+  loadpast    a PT_LOAD whose data lies beyond the end of the file
+  notelf      not an ELF file"""
+import struct
+import sys
+
+INFO = b"OSRELEASE=6.1.0-test\nPAGESIZE=4096\n"
+
+
+def note(name, ntype, desc, descsz=None):
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(name), len(desc) if descsz is None else descsz, ntype) + pad(name) + pad(desc)
+
+
+def core(kind):
+    if kind == "notelf":
+        return b"this is not a vmcore\n" * 100
+    notes = note(b"CORE\0", 1, b"\0" * 336)
+    if kind != "novmcoreinfo":
+        notes += note(b"VMCOREINFO\0", 0, INFO, 100000 if kind == "notes" else None)
+    phoff, phnum = 64, 2
+    note_off = phoff + 56 * phnum
+    load_off = (note_off + len(notes) + 4095) & ~4095
+    filesz = 8192 + (1 << 30 if kind == "loadpast" else 0)
+    eh = b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\0" * 8 + struct.pack(
+        "<HHIQQQIHHHHHH", 4, 62, 1, 0, phoff, 0, 0, 64, 56, phnum, 0, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 4, 0, note_off, 0, 0, len(notes), len(notes), 0)
+    ph += struct.pack("<IIQQQQQQ", 1, 7, load_off, 0xffff888000100000, 0x100000, filesz, filesz, 4096)
+    out = eh + ph + notes
+    out += b"\0" * (load_off - len(out)) + bytes(range(256)) * 32
+    return out[:100] if kind == "truncated" else out
+
+
+open(sys.argv[2], "wb").write(core(sys.argv[1]))
