@@ -100,10 +100,15 @@ static void write_cycle(struct dump_capture *c, uint64_t start, uint64_t end,
 
 		if (!(c->keep[i >> 3] & (1u << (i & 7))))
 			continue;
-		if ((r = dump_elf_read_phys(&c->elf, pfn << DUMP_PAGE_SHIFT, c->page, DUMP_PAGE_SIZE)))
-			c->stream.err = r;
+		const void *page = dump_elf_page(&c->elf, pfn);
+
+		if (!page && !(r = dump_elf_read_phys(&c->elf, pfn << DUMP_PAGE_SHIFT,
+		                                      c->page, DUMP_PAGE_SIZE)))
+			page = c->page;
+		if (page)
+			dump_stream_page(&c->stream, pfn, page);
 		else
-			dump_stream_page(&c->stream, pfn, c->page);
+			c->stream.err = r;
 		dump_progress_update(p, ++*done << DUMP_PAGE_SHIFT);
 	}
 }

@@ -138,36 +138,51 @@ long dump_elf_read_notes(struct dump_elf *e, void *buf, size_t buflen)
  * every page involved is a whole page of the load's file data, else with
  * pread (a fractional page must never be mmapped: the bytes beside the
  * segment are not the crashed machine's). */
-static int read_file(struct dump_elf *e, const struct dump_elf_load *l,
-                     uint64_t off, void *buf, size_t len)
+/* Maps the window holding file bytes [off, off+len) of load l, if they
+ * are whole pages of the load's file data; NULL if they are not, or mmap
+ * failed (then read() is used for good). */
+static const unsigned char *window(struct dump_elf *e, const struct dump_elf_load *l,
+                                   uint64_t off, size_t len)
 {
 	uint64_t first = off & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
 	uint64_t last = (off + len + DUMP_PAGE_SIZE - 1) & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
 	uint64_t seg_end = l->offset + l->filesz;
+
+	if (e->no_mmap || first < l->offset || last > seg_end)
+		return NULL;
+	if (!e->win || off < e->win_off || off + len > e->win_off + e->win_len) {
+		uint64_t aligned_end = seg_end & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
+		uint64_t wlen = aligned_end - first < WINDOW ? aligned_end - first : WINDOW;
+		void *w;
+
+		if (e->win)
+			munmap((void *)e->win, e->win_len);
+		e->win = NULL;
+		w = mmap(NULL, wlen, PROT_READ, MAP_PRIVATE, e->fd, (off_t)first);
+		if (w == MAP_FAILED) {
+			e->no_mmap = 1; /* /proc/vmcore without mmap: read() for good */
+			return NULL;
+		}
+		e->win = w;
+		e->win_off = first;
+		e->win_len = wlen;
+	}
+	return off + len <= e->win_off + e->win_len ? e->win + (off - e->win_off) : NULL;
+}
+
+/* Copies file bytes [off, off+len) of load l: through the mmap window when
+ * every page involved is a whole page of the load's file data, else with
+ * pread (a fractional page must never be mmapped: the bytes beside the
+ * segment are not the crashed machine's). */
+static int read_file(struct dump_elf *e, const struct dump_elf_load *l,
+                     uint64_t off, void *buf, size_t len)
+{
+	const unsigned char *p = window(e, l, off, len);
 	long n;
 
-	if (!e->no_mmap && first >= l->offset && last <= seg_end) {
-		if (!e->win || off < e->win_off || off + len > e->win_off + e->win_len) {
-			uint64_t aligned_end = seg_end & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
-			uint64_t wlen = aligned_end - first < WINDOW ? aligned_end - first : WINDOW;
-			void *w;
-
-			if (e->win)
-				munmap((void *)e->win, e->win_len);
-			e->win = NULL;
-			w = mmap(NULL, wlen, PROT_READ, MAP_PRIVATE, e->fd, (off_t)first);
-			if (w == MAP_FAILED) {
-				e->no_mmap = 1; /* /proc/vmcore without mmap: read() for good */
-			} else {
-				e->win = w;
-				e->win_off = first;
-				e->win_len = wlen;
-			}
-		}
-		if (e->win && off + len <= e->win_off + e->win_len) {
-			memcpy(buf, e->win + (off - e->win_off), len);
-			return 0;
-		}
+	if (p) {
+		memcpy(buf, p, len);
+		return 0;
 	}
 	n = io_preadall(e->fd, buf, len, (off_t)off);
 	if (n < 0)
@@ -188,6 +203,16 @@ static const struct dump_elf_load *find_load(struct dump_elf *e, uint64_t paddr)
 			return &e->loads[i];
 		}
 	return NULL;
+}
+
+const void *dump_elf_page(struct dump_elf *e, uint64_t pfn)
+{
+	uint64_t paddr = pfn << DUMP_PAGE_SHIFT;
+	const struct dump_elf_load *l = find_load(e, paddr);
+
+	if (!l || paddr - l->paddr + DUMP_PAGE_SIZE > l->filesz)
+		return NULL;
+	return window(e, l, l->offset + (paddr - l->paddr), DUMP_PAGE_SIZE);
 }
 
 static int page_touched(const struct dump_elf *e, uint64_t pfn)

@@ -47,6 +47,11 @@ long dump_elf_read_notes(struct dump_elf *e, void *buf, size_t buflen);
  * a page no PT_LOAD touches is -SALVAGE_E_NOT_IN_DUMP. */
 int dump_elf_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len);
 
+/* Page pfn in place, when it is a whole page of one segment's file data
+ * and can be mapped: a pointer into the mmap window, valid until the next
+ * read. NULL otherwise (read it with dump_elf_read_phys). */
+const void *dump_elf_page(struct dump_elf *e, uint64_t pfn);
+
 /* The dump's RAM as sorted, merged pfn ranges (a page any PT_LOAD
  * touches counts; overlapping PT_LOADs such as kernel text are merged).
  * Returns the number of ranges, at most max. */

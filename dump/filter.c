@@ -306,8 +306,10 @@ int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsig
 				compound(f, &v, tail, &order, &hugetlb);
 			}
 			cls = classify(f, &v, hugetlb);
-			if (cls == DUMP_CLASS_FREE)
-				order = v.private_ < f->free_orders ? (unsigned)v.private_ : 0;
+			if (cls == DUMP_CLASS_FREE && v.private_ >= f->free_orders)
+				cls = -1; /* an impossible buddy order: keep it, as makedumpfile does */
+			else if (cls == DUMP_CLASS_FREE)
+				order = (unsigned)v.private_;
 			else if (cls == DUMP_CLASS_HWPOISON || cls == DUMP_CLASS_OFFLINE)
 				order = 0;
 			if (order >= 64 || ((pfn + done) & ((1ull << order) - 1)))
