@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -183,16 +184,34 @@ static int capture(const struct salvage_conf *c)
 	return r;
 }
 
+/* The peak resident memory of this init, for sizing crashkernel=. */
+static void log_peak_memory(void)
+{
+	char status[4096], *hwm;
+
+	if (io_readfile("/proc/self/status", status, sizeof status) > 0 &&
+	    (hwm = strstr(status, "VmHWM:"))) {
+		char *end = strchr(hwm, '\n');
+		if (end)
+			*end = 0;
+		for (hwm += 6; *hwm == ' ' || *hwm == '\t'; hwm++)
+			;
+		log_info("peak memory of this init: ", hwm);
+	}
+}
+
 void init_main(void)
 {
 	struct salvage_conf conf;
 
 	init_early();
 	log_info("crash capture starting");
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+	/* ONFAULT: lock what is used, not the bss of every other command */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
 		log_warn("mlockall: ", err_name(-errno));
 	load_conf(&conf);
 	init_modules_load(MODULE_LIST);
 	capture(&conf);
+	log_peak_memory();
 	init_final(&conf);
 }
