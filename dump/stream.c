@@ -2,6 +2,8 @@
  * kernel: no heap, every buffer is the caller's work area. */
 #include <errno.h>
 #include <string.h>
+/* LZ4_compress_fast_extState_fastReset: no 16 KiB table reset per page */
+#define LZ4_STATIC_LINKING_ONLY
 #include <lz4.h>
 #include "../lib/crc32c.h"
 #include "../lib/err.h"
@@ -39,6 +41,7 @@ void dump_stream_init(struct dump_stream_writer *w,
 	}
 	w->lz4 = (void *)p;
 	w->rec = (unsigned char *)p + DUMP_STREAM_LZ4_STATE_MAX;
+	LZ4_initStream(w->lz4, DUMP_STREAM_LZ4_STATE_MAX);
 }
 
 static void emit(struct dump_stream_writer *w, const void *buf, size_t len)
@@ -225,7 +228,7 @@ static void add_data(struct dump_stream_writer *w, uint64_t pfn, const void *pag
 		flush(w);
 	dst = w->rec + REC_DATA + w->ndata;
 	/* Only a block smaller than the page is worth keeping. */
-	n = LZ4_compress_fast_extState(w->lz4, page, (char *)dst, (int)DUMP_STREAM_PAGE_SIZE,
+	n = LZ4_compress_fast_extState_fastReset(w->lz4, page, (char *)dst, (int)DUMP_STREAM_PAGE_SIZE,
 	                               (int)DUMP_STREAM_PAGE_SIZE - 1, 1);
 	if (n > 0) {
 		new_entry(w, pfn, DUMP_STREAM_LZ4, (uint32_t)n);
