@@ -100,6 +100,7 @@ demo: setup
 bench: setup
 	$(MAKE) all
 	sh bench/dump.sh
+	sh bench/crash-kernel-dump.sh 6.1
 	sh bench/crashkernel.sh 6.1 fs
 
 size: $(B)/salvage

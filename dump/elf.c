@@ -177,7 +177,13 @@ static const unsigned char *window(struct dump_elf *e, const struct dump_elf_loa
 static int read_file(struct dump_elf *e, const struct dump_elf_load *l,
                      uint64_t off, void *buf, size_t len)
 {
-	const unsigned char *p = window(e, l, off, len);
+	/* A small read (a page table entry, a mem_section) outside the
+	 * current window is a pread: remapping 4 MiB of /proc/vmcore for
+	 * 8 bytes would cost far more, and would lose the window the page
+	 * data is streaming through. */
+	int small = len < DUMP_PAGE_SIZE &&
+	            (!e->win || off < e->win_off || off + len > e->win_off + e->win_len);
+	const unsigned char *p = small ? NULL : window(e, l, off, len);
 	long n;
 
 	if (p) {

@@ -11,6 +11,19 @@ TEST(crc32c_check_value)
 	CHECK_INT(0xe3069283, crc32c(0, "123456789", 9));
 	CHECK_INT(crc32c(0, "123456789", 9), crc32c(crc32c(0, "1234", 4), "56789", 5));
 	CHECK_INT(0, crc32c(0, "", 0));
+	CHECK_INT(0xe3069283, crc32c_portable(0, "123456789", 9));
+}
+
+TEST(crc32c_portable_matches)
+{
+	static unsigned char buf[20011];
+	uint32_t seed = 1;
+
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)((seed = seed * 1103515245 + 12345) >> 16);
+	for (size_t len = 0; len < sizeof buf - 8; len += 997)
+		for (size_t off = 0; off < 8; off += 3)
+			CHECK_INT(crc32c(7, buf + off, len), crc32c_portable(7, buf + off, len));
 }
 
 TEST(raw_header_round_trip)

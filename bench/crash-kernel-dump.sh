@@ -1,0 +1,58 @@
+#!/bin/sh
+# bench/crash-kernel-dump.sh [SERIES]: salvage dump against makedumpfile
+# where it matters, in the crash kernel on /proc/vmcore: the 2 GB guest
+# (with the test workload) panics into a crash kernel whose /init is a
+# toybox script that runs, one after the other, `salvage dump -d 31`,
+# `makedumpfile -F -l -d 31` and `makedumpfile -F -c -d 31` (Debian's
+# binary with its shared libraries copied in), all writing to /dev/null,
+# timed with /proc/uptime. Under QEMU/TCG, so the times are emulated ones,
+# the same for both tools. A measurement, not a test.
+set -eu
+series=${1:-6.1}
+. tests/qemu/lib.sh
+qemu_kernel "$series"
+w=$Q/bench-crash-$series
+rm -rf "$w"
+mkdir -p "$w/root/bin" "$w/root/proc" "$w/root/sys" "$w/root/dev" "$w/root/tmp"
+cp build/deps/bin/toybox "$w/root/bin/toybox"
+for c in $(build/deps/bin/toybox); do ln -sf toybox "$w/root/bin/$c"; done
+ln -sf toybox "$w/root/bin/sh"
+cp "$SALVAGE" "$w/root/bin/salvage"
+cp /usr/bin/makedumpfile "$w/root/bin/makedumpfile"
+for lib in $(ldd /usr/bin/makedumpfile | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^\t\(\/[^ ]*\) .*/\1/p'); do
+	mkdir -p "$w/root$(dirname "$lib")"
+	cp -L "$lib" "$w/root$lib"
+done
+cat > "$w/root/init" <<'EOT'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+now() { cut -d' ' -f1 /proc/uptime; }
+# toysh 0.8.9 has no awk and its functions ignore shift: print raw
+# uptimes, the host does the arithmetic
+run() {
+	t0=$(now)
+	"$@" > /tmp/out 2> /tmp/err
+	rc=$?
+	t1=$(now)
+	echo "bench: $t0 $t1 $(wc -c < /tmp/out) $rc $*"
+	[ $rc = 0 ] || tail -n 3 /tmp/err
+	rm -f /tmp/out
+}
+run salvage dump -d 31 /proc/vmcore
+run makedumpfile -F -l -d 31 /proc/vmcore
+run makedumpfile -F -c -d 31 /proc/vmcore
+run salvage dump -d 31 /proc/vmcore
+poweroff -f
+EOT
+chmod 755 "$w/root/init"
+(cd "$w/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | zstd -q -3 > "$w/crash.img"
+qemu_stage1 "$w/crash.img" "$w/stage1.img"
+qemu_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-384M} stage1=crash" || true
+grep -q "bench:" "$w/console.log" || qemu_fail "$w/console.log" "no figures"
+echo "in the $KVER crash kernel (QEMU/TCG, 1 vCPU), over /proc/vmcore of the 2 GB guest, output to /dev/null:"
+sed -n 's/^\[ *[0-9.]*\] bench: //p' "$w/console.log" |
+	awk '{ printf "  %-40s %7.2f s %7.1f MiB  exit %s\n", substr($0, index($0, $5)), $2 - $1, $3 / 1048576, $4 }'
+
