@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: boot Debian's 6.1 kernel under QEMU, arm salvage with
 # `salvage load`, panic the guest with sysrq, let salvage's init write the
-# dump to an ext4 disk, read it back, and show the crashed kernel's log.
+# filtered dump to an ext4 disk, read it back, convert it to a standard
+# kdump-compressed vmcore, and show the crashed kernel's log.
 set -eu
 . tests/qemu/lib.sh
 qemu_kernel 6.1
@@ -22,9 +23,12 @@ grep -q "salvage: dump saved" "$w/console.log" || qemu_fail "$w/console.log" "no
 
 debugfs -R "rdump /var/crash $w" "$w/dumpdisk.img" 2>/dev/null
 $SALVAGE collect "$w/crash" "$w/dump" 2>/dev/null
-makedumpfile --dump-dmesg "$w/dump/vmcore" "$w/dump/dmesg.txt" > /dev/null 2>&1
+$SALVAGE convert "$w/dump/vmcore.salvage" "$w/dump/vmcore" 2>/dev/null
 echo
-echo "The dump: $w/dump/vmcore ($(du -h "$w/dump/vmcore" | cut -f1); written by salvage in the crash kernel to"
-echo "$(grep -o 'dump saved in [^ ]*' "$w/console.log" | sed 's/dump saved in //') on the guest's ext4 disk $w/dumpdisk.img)"
-echo "The crashed kernel's last log lines, from the panic on (makedumpfile --dump-dmesg of the dump):"
-sed -n '/sysrq: Trigger a crash/,$p' "$w/dump/dmesg.txt" | head -n 12 | cut -c1-110 | sed 's/^/  /'
+echo "The dump, written by salvage in the crash kernel to $(grep -o 'dump saved in [^ ]*' "$w/console.log" | sed 's/dump saved in //')"
+echo "on the guest's ext4 disk ($w/dumpdisk.img), read back and converted:"
+echo "  $w/dump/vmcore.salvage  $(du -h "$w/dump/vmcore.salvage" | cut -f1)  the salvage stream (lz4, dump level 31)"
+echo "  $w/dump/vmcore          $(du -h "$w/dump/vmcore" | cut -f1)  kdump-compressed, for: crash vmlinux $w/dump/vmcore"
+echo "  (the guest had 2 GB of RAM; /proc/vmcore was $(grep -o 'vmcore: [0-9]* MiB' "$w/console.log" | head -1 | sed 's/vmcore: //'))"
+echo "The crashed kernel's last log lines, from the panic on (salvage dmesg of the dump):"
+$SALVAGE dmesg "$w/dump/vmcore" | sed -n '/sysrq: Trigger a crash/,$p' | head -n 12 | cut -c1-110 | sed 's/^/  /'
