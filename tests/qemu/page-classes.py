@@ -5,7 +5,7 @@ A reference page classifier, independent of makedumpfile and of salvage:
 reads the struct pages of an unfiltered ELF vmcore (mem_section walk,
 VMCOREINFO only, no vmlinux; drgn translates the virtual addresses) and
 decides every RAM page the way `-d 31` should, following the rules of
-/work/shared/reference/filtering.md §2 and §5 with the kernel era taken
+docs/filtering.md, with the kernel era taken
 from VMCOREINFO (6.1: PG_slab, compound_dtor/order in the first tail page;
 6.9+: page types in _mapcount, order in the first tail's flags).
 
