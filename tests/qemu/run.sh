@@ -19,6 +19,7 @@ for series in 6.1 6.12; do
 done
 run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12
+run tests/qemu/five-level.sh
 run tests/qemu/errors.sh 6.1
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]
