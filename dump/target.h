@@ -8,13 +8,14 @@
 #include "sink.h"
 
 /* Streaming form: begin, write through t->sink (dump_sink_write), end.
- * dump_*_end closes the target and returns the first error met. */
+ * dump_*_end closes the target and returns the first error met; only a
+ * dump the caller says is whole (ok) is marked complete. */
 struct dump_raw_target {
 	struct dump_sink sink;
 	struct dump_raw_header h;
 };
 int dump_raw_begin(struct dump_raw_target *t, const char *dev, uint32_t format);
-int dump_raw_end(struct dump_raw_target *t);
+int dump_raw_end(struct dump_raw_target *t, int ok);
 
 struct dump_fs_target {
 	struct dump_sink sink;

@@ -58,11 +58,12 @@ int dump_raw_begin(struct dump_raw_target *t, const char *dev, uint32_t format)
 	return 0;
 }
 
-int dump_raw_end(struct dump_raw_target *t)
+int dump_raw_end(struct dump_raw_target *t, int ok)
 {
 	int r = dump_sink_flush(&t->sink);
 
-	if (!r) {
+	/* a dump that failed keeps its WRITING header: collect refuses it */
+	if (!r && ok) {
 		t->h.state = DUMP_RAW_COMPLETE;
 		t->h.data_length = t->sink.off - DUMP_RAW_DATA_OFFSET;
 		t->h.finished = (uint64_t)time(0);
@@ -91,5 +92,5 @@ int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
 		close(t.sink.fd);
 		return r;
 	}
-	return dump_raw_end(&t);
+	return dump_raw_end(&t, 1);
 }

@@ -57,15 +57,21 @@ static int wait_device(const struct salvage_conf *c, char *dev, size_t len)
 
 /* The filtered stream to the target; 0, or why it could not be written
  * (then the caller falls back to the unfiltered copy). */
+/* Set when the target itself failed (full, read-only, I/O error): then an
+ * unfiltered copy, which is bigger, would fail as well. */
+static int target_failed;
+
 static int stream_raw(const char *dev)
 {
 	struct dump_raw_target t;
 	int r = dump_raw_begin(&t, dev, DUMP_RAW_FORMAT_STREAM);
 
 	if (r)
-		return r;
+		return target_failed = r;
 	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
-	return dump_raw_end(&t) ?: r;
+	if (t.sink.err)
+		target_failed = t.sink.err;
+	return dump_raw_end(&t, !r) ?: r;
 }
 
 static int stream_fs(const char *dir, char *made, size_t madelen)
@@ -75,13 +81,15 @@ static int stream_fs(const char *dir, char *made, size_t madelen)
 	int r = dump_fs_begin(&t, dir, "vmcore.salvage");
 
 	if (r)
-		return r;
+		return target_failed = r;
 	snprintf(made, madelen, "%s", t.dir);
 	/* the log first: the smallest and most read part of a dump */
 	snprintf(path, sizeof path, "%s/dmesg.txt", t.dir);
 	if (cap.dmesg_len && (r = io_writefile(path, cap.dmesg, cap.dmesg_len)))
 		log_warn(path, ": ", err_text(r));
 	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
+	if (t.sink.err)
+		target_failed = t.sink.err;
 	return dump_fs_end(&t, !r) ?: r;
 }
 
@@ -118,8 +126,14 @@ static int write_dump(const struct salvage_conf *c, const char *dev, const char 
                       int src, uint64_t len, char *made, size_t madelen)
 {
 	if (c->format == DUMP_FORMAT_STREAM) {
-		if (!filtered(c, dev, dir, src, made, madelen))
+		int r = filtered(c, dev, dir, src, made, madelen);
+		if (!r)
 			return 0;
+		if (target_failed) {
+			log_err("the target failed (", err_name(target_failed),
+			        "): what was written stays, marked incomplete");
+			return r;
+		}
 		log_warn("falling back to the unfiltered vmcore");
 		if (lseek(src, 0, SEEK_SET) < 0)
 			return -errno;

@@ -101,3 +101,25 @@ TEST(target_fs_write_then_collect_newest)
 	CHECK_INT(1000, readback(out));
 	close(src);
 }
+
+TEST(target_raw_stream_marked_complete_only_when_whole)
+{
+	const char *d = check_tmpdir();
+	struct dump_raw_target t;
+	char img[512], out[512], path[600];
+
+	snprintf(img, sizeof img, "%s/disk.img", d);
+	snprintf(out, sizeof out, "%s/out", d);
+	close(open(img, O_CREAT | O_WRONLY, 0600));
+	CHECK_INT(0, dump_raw_begin(&t, img, DUMP_RAW_FORMAT_STREAM));
+	CHECK_INT(0, dump_sink_write(&t.sink, data, 5000));
+	CHECK_INT(0, dump_raw_end(&t, 0)); /* the writer failed halfway */
+	CHECK_INT(-SALVAGE_E_RAW_INCOMPLETE, dump_collect(img, out, buf, sizeof buf));
+	CHECK_INT(0, dump_raw_begin(&t, img, DUMP_RAW_FORMAT_STREAM));
+	CHECK_INT(0, dump_sink_write(&t.sink, data, 5000));
+	CHECK_INT(0, dump_raw_end(&t, 1));
+	CHECK_INT(0, dump_collect(img, out, buf, sizeof buf));
+	snprintf(path, sizeof path, "%s/vmcore.salvage", out);
+	CHECK_INT(5000, io_readfile(path, back, sizeof back));
+	CHECK_MEM(data, back, 5000);
+}
