@@ -7,9 +7,10 @@ unfiltered /proc/vmcore of the same crash). Pages are read by physical
 address with libkdumpfile from DUMP and straight from the ELF segments of
 the original. Prints "ok: N pages identical, M not in the dump" or the
 first differing pfn, and exits 1 on a difference."""
-import struct
+import mmap
 import sys
 
+import elfcore
 import kdumpfile
 
 PAGE = 4096
@@ -18,17 +19,9 @@ PAGE = 4096
 def loads(path):
     """(paddr, filesz, offset) of the original's PT_LOADs."""
     with open(path, "rb") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phnum, = struct.unpack_from("<H", eh, 56)
-        f.seek(phoff)
-        out = []
-        for _ in range(phnum):
-            p_type, _, off, _, paddr, filesz = struct.unpack("<IIQQQQ", f.read(40))
-            f.read(16)
-            if p_type == 1:
-                out.append((paddr, filesz, off))
-    return out
+        m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    return [(paddr, filesz, off) for p_type, off, paddr, filesz, _ in elfcore.segments(m)
+            if p_type == elfcore.PT_LOAD]
 
 
 def main():

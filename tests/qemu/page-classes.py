@@ -35,6 +35,8 @@ import sys
 import time
 from collections import Counter
 
+import elfcore
+
 try:
     import drgn
 except ImportError as e:
@@ -46,38 +48,18 @@ ZERO = bytes(PAGE)
 
 
 def elf_loads(m):
-    if m[:4] != b"\x7fELF":
+    """(paddr, filesz, memsz, offset) of the PT_LOADs, and the notes."""
+    if elfcore.header(m) is None:
         return None, b""
-    phoff, = struct.unpack_from("<Q", m, 32)
-    phentsize, phnum = struct.unpack_from("<HH", m, 54)
-    loads, notes = [], b""
-    for i in range(phnum):
-        p_type, _, off, _, paddr, filesz, memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", m, phoff + i * phentsize)
-        if p_type == 1:
-            loads.append((paddr, filesz, memsz, off))
-        elif p_type == 4:
-            notes += m[off:off + filesz]
+    segs = elfcore.segments(m)
+    loads = [(paddr, filesz, memsz, off) for p_type, off, paddr, filesz, memsz in segs
+             if p_type == elfcore.PT_LOAD]
+    notes = b"".join(m[off:off + filesz] for p_type, off, _, filesz, _ in segs
+                     if p_type == elfcore.PT_NOTE)
     return loads, notes
 
 
-def vmcoreinfo(notes):
-    off = 0
-    while off + 12 <= len(notes):
-        namesz, descsz, _ = struct.unpack_from("<III", notes, off)
-        off += 12
-        name = notes[off:off + namesz].rstrip(b"\0")
-        off += (namesz + 3) & ~3
-        desc = notes[off:off + descsz]
-        off += (descsz + 3) & ~3
-        if name == b"VMCOREINFO":
-            info = {}
-            for line in desc.decode(errors="replace").splitlines():
-                k, sep, v = line.partition("=")
-                if sep:
-                    info[k] = v
-            return info
-    return None
+vmcoreinfo = elfcore.vmcoreinfo
 
 
 class Info:
