@@ -58,7 +58,7 @@ $(B)/fuzz/dmesg: tests/fuzz/dmesg.c dump/dmesg.c dump/mem.c dump/vmcoreinfo.c li
 # The stream and kdump readers decode with lz4 and zlib: their sources (from
 # scripts/deps.sh) are built into the target, under the sanitizers too.
 ZLIB_INFLATE = $(addprefix $(B)/deps/src/zlib/,adler32.c crc32.c inffast.c inflate.c inftrees.c uncompr.c zutil.c)
-$(B)/fuzz/stream: tests/fuzz/stream.c dump/stream_read.c lib/crc32c.c lib/err.c lib/io.c \
+$(B)/fuzz/stream: tests/fuzz/stream.c dump/stream_read.c lib/grow.c lib/crc32c.c lib/err.c lib/io.c \
 	$(B)/deps/src/lz4/lib/lz4.c | $(B)/deps/.done
 $(B)/fuzz/kdump: tests/fuzz/kdump.c dump/kdump_read.c lib/err.c lib/io.c $(ZLIB_INFLATE) | $(B)/deps/.done
 $(B)/fuzz/stream $(B)/fuzz/kdump: FUZZ_CFLAGS += -I$(B)/deps/include

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../lib/grow.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/le.h"
@@ -72,14 +73,8 @@ static long ram_range(const struct dump_stream_reader *r, uint64_t pfn, size_t *
 
 static int add_seg(struct plan *pl, uint64_t pfn)
 {
-	if (pl->nseg == pl->cap) {
-		size_t cap = pl->cap ? 2 * pl->cap : 64;
-		struct seg *s = realloc(pl->segs, cap * sizeof *s);
-		if (!s)
-			return -ENOMEM;
-		pl->segs = s;
-		pl->cap = cap;
-	}
+	if (grow(&pl->segs, &pl->cap, pl->nseg, sizeof *pl->segs, 64))
+		return -ENOMEM;
 	pl->segs[pl->nseg].start = pfn;
 	pl->segs[pl->nseg++].end = pfn + 1;
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <lz4.h>
+#include "../lib/grow.h"
 #include "../lib/crc32c.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -227,14 +228,8 @@ static int add_pages(struct dump_stream_reader *r, struct scan *s)
 
 	if ((e = parse_pages(r, s, &rec)))
 		return e;
-	if (r->nrecs == s->recs_cap) {
-		size_t cap = s->recs_cap ? 2 * s->recs_cap : 64;
-		struct dump_stream_rec *p = realloc(r->recs, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		r->recs = p;
-		s->recs_cap = cap;
-	}
+	if (grow(&r->recs, &s->recs_cap, r->nrecs, sizeof *r->recs, 64))
+		return -ENOMEM;
 	r->recs[r->nrecs++] = rec;
 	s->in_pages = 1;
 	return 0;

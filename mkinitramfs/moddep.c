@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../lib/grow.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "moddep.h"
@@ -78,12 +79,8 @@ static int index_dep(struct moddep *m)
 		nl = nl ? (*nl = 0, nl + 1) : line + strlen(line);
 		if (!(colon = strchr(line, ':')))
 			continue;
-		if (m->nmods == cap) {
-			struct mod *grown = realloc(m->mods, (cap = cap ? cap * 2 : 1024) * sizeof *grown);
-			if (!grown)
-				return -ENOMEM;
-			m->mods = grown;
-		}
+		if (grow(&m->mods, &cap, m->nmods, sizeof *m->mods, 1024))
+			return -ENOMEM;
 		struct mod *mod = &m->mods[m->nmods++];
 		*colon = 0;
 		mod->path = line;
