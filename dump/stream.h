@@ -69,7 +69,11 @@ enum dump_stream_type {
 #define DUMP_STREAM_TYPE_OPTIONAL 0x80000000u
 
 /* docs/stream-format.md#pages: entry kinds */
-enum { DUMP_STREAM_RAW = 1, DUMP_STREAM_LZ4 = 2, DUMP_STREAM_ZERO = 3 };
+enum { DUMP_STREAM_RAW = 1, DUMP_STREAM_LZ4 = 2, DUMP_STREAM_ZERO = 3, DUMP_STREAM_LZ4_LINKED = 4 };
+/* docs/stream-format.md#linked-lz4: a LINKED page may refer back to the
+ * pages of its chain held in a ring of this many pages (64 KiB, LZ4's
+ * whole window). */
+#define DUMP_STREAM_RING_PAGES 16
 
 /* docs/stream-format.md#records, #pages, #limits */
 #define DUMP_STREAM_RECORD_OVERHEAD 12   /* type, length, crc */
@@ -89,9 +93,10 @@ enum { DUMP_STREAM_RAW = 1, DUMP_STREAM_LZ4 = 2, DUMP_STREAM_ZERO = 3 };
 #define DUMP_STREAM_LZ4_STATE_MAX ((1u << 14) + 64)
 #define DUMP_STREAM_BATCH_SIZE (DUMP_STREAM_PAGES_HEAD + 8 + \
 	DUMP_STREAM_BATCH * (DUMP_STREAM_ENTRY_SIZE + DUMP_STREAM_PAGE_SIZE) + 4)
-/* The work buffer dump_stream_init() needs: LZ4 state, one PAGES record,
- * and slack to align the state. */
-#define DUMP_STREAM_WORK_SIZE (16 + DUMP_STREAM_LZ4_STATE_MAX + DUMP_STREAM_BATCH_SIZE)
+/* The work buffer dump_stream_init() needs: LZ4 state, the ring of the
+ * current chain's pages, one PAGES record, and slack to align the state. */
+#define DUMP_STREAM_WORK_SIZE (16 + DUMP_STREAM_LZ4_STATE_MAX + \
+	DUMP_STREAM_RING_PAGES * DUMP_STREAM_PAGE_SIZE + DUMP_STREAM_BATCH_SIZE)
 
 struct dump_stream_writer {
 	/* Writes all len bytes or fails: 0 or -errno. */
@@ -103,6 +108,8 @@ struct dump_stream_writer {
 	uint64_t pages_records;
 	/* private */
 	void *lz4;
+	unsigned char *ring;             /* the chain's last pages, LZ4's window */
+	unsigned chain;                  /* LINKED pages in the current chain */
 	unsigned char *rec;              /* the PAGES record being built */
 	unsigned nentries;
 	size_t ndata;

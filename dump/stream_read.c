@@ -206,7 +206,8 @@ static int parse_pages(struct dump_stream_reader *r, struct scan *s, struct dump
 			pages = size;
 			s->zero += size;
 		} else if ((kind == DUMP_STREAM_RAW && size == DUMP_STREAM_PAGE_SIZE) ||
-		           (kind == DUMP_STREAM_LZ4 && size && size < DUMP_STREAM_PAGE_SIZE)) {
+		           ((kind == DUMP_STREAM_LZ4 || kind == DUMP_STREAM_LZ4_LINKED) &&
+		            size && size < DUMP_STREAM_PAGE_SIZE)) {
 			data += size;
 			s->kept++;
 		} else {
@@ -344,6 +345,7 @@ void dump_stream_close(struct dump_stream_reader *r)
 	free(r->recs);
 	free(r->buf);
 	free(r->doff);
+	free(r->chain);
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
 }
@@ -388,15 +390,37 @@ static int load_pages(struct dump_stream_reader *r, size_t i, unsigned char **bu
 	return same_table(r, rec, *payload);
 }
 
-static int decode(const unsigned char *src, uint32_t kind, uint32_t size, unsigned char *page)
+/* Decodes one stored page: *page points at it (into src for RAW, scratch
+ * for LZ4, the chain's ring for LINKED) until the next call. Every entry
+ * of a record goes through here in order, so the chain follows the
+ * writer's: a record's first entry, a RAW or an LZ4 entry ends it
+ * (docs/stream-format.md#linked-lz4). */
+static int decode(struct dump_stream_chain *c, unsigned char *scratch, const unsigned char *src,
+                  uint32_t kind, uint32_t size, const unsigned char **page)
 {
+	LZ4_streamDecode_t *sd = (LZ4_streamDecode_t *)c->lz4;
+	unsigned char *dst = scratch;
+
+	_Static_assert(sizeof c->lz4 >= sizeof(LZ4_streamDecode_t), "LZ4_streamDecode_t grew");
 	if (kind == DUMP_STREAM_RAW) {
-		memcpy(page, src, DUMP_STREAM_PAGE_SIZE);
+		c->n = 0;
+		*page = src;
 		return 0;
 	}
-	if (LZ4_decompress_safe((const char *)src, (char *)page, (int)size,
-	                        (int)DUMP_STREAM_PAGE_SIZE) != (int)DUMP_STREAM_PAGE_SIZE)
-		return -SALVAGE_E_STREAM_BAD_PAGE;
+	if (kind == DUMP_STREAM_LZ4_LINKED) {
+		if (!c->n)
+			LZ4_setStreamDecode(sd, NULL, 0);
+		dst = c->ring[c->n++ % DUMP_STREAM_RING_PAGES];
+		if (LZ4_decompress_safe_continue(sd, (const char *)src, (char *)dst, (int)size,
+		                                 (int)DUMP_STREAM_PAGE_SIZE) != (int)DUMP_STREAM_PAGE_SIZE)
+			return c->n = 0, -SALVAGE_E_STREAM_BAD_PAGE;
+	} else {
+		c->n = 0;
+		if (LZ4_decompress_safe((const char *)src, (char *)dst, (int)size,
+		                        (int)DUMP_STREAM_PAGE_SIZE) != (int)DUMP_STREAM_PAGE_SIZE)
+			return -SALVAGE_E_STREAM_BAD_PAGE;
+	}
+	*page = dst;
 	return 0;
 }
 
@@ -430,6 +454,7 @@ static int iter_record(struct dump_stream_iter *it, unsigned char **payload)
 		return e;
 	it->rec++;
 	it->entry = 0;
+	it->chain.n = 0;
 	it->run = 0;
 	it->nentries = it->r->recs[it->rec - 1].nentries;
 	it->data_off = DUMP_STREAM_PAGES_HEAD + (size_t)it->nentries * DUMP_STREAM_ENTRY_SIZE;
@@ -459,11 +484,8 @@ int dump_stream_next(struct dump_stream_iter *it, struct dump_stream_page *p)
 		return 1;
 	}
 	it->entry++;
-	if (!it->nodata) {
-		if ((r = decode(payload + it->data_off, kind, size, it->page)))
-			return r;
-		p->data = it->page;
-	}
+	if (!it->nodata && (r = decode(&it->chain, it->scratch, payload + it->data_off, kind, size, &p->data)))
+		return r;
 	it->data_off += size;
 	return 1;
 }
@@ -494,10 +516,15 @@ static int cache_record(struct dump_stream_reader *r, size_t i)
 	if (r->cached == i + 1)
 		return 0;
 	r->cached = 0;
+	r->page_pfn = 0;
 	if ((e = load_pages(r, i, &r->buf, &r->bufsize, 0, &payload)))
 		return e;
 	if (!r->doff && !(r->doff = malloc(DUMP_STREAM_MAX_ENTRIES * sizeof *r->doff)))
 		return -ENOMEM;
+	if (!r->chain && !(r->chain = malloc(sizeof *r->chain)))
+		return -ENOMEM;
+	r->chain_next = 0;
+	r->chain->n = 0;
 	off = DUMP_STREAM_PAGES_HEAD + n * DUMP_STREAM_ENTRY_SIZE;
 	for (uint32_t k = 0; k < n; k++) {
 		const unsigned char *ent = entry_at(payload, k);
@@ -544,10 +571,27 @@ static int stream_page(struct dump_stream_reader *r, uint64_t pfn, const unsigne
 	if (kind == DUMP_STREAM_ZERO || le64_get(e) != pfn)
 		return -SALVAGE_E_NOT_IN_DUMP;
 	r->page_pfn = 0;
-	if ((err = decode(payload + r->doff[lo], kind, size, r->page)))
-		return err;
+	/* A LINKED page needs its chain's earlier pages: decode from where
+	 * the chain stands if that is at or before it, else from the record's
+	 * start (sequential reads cost one decode per page). */
+	if (kind == DUMP_STREAM_LZ4_LINKED) {
+		if (r->chain_next > lo)
+			r->chain_next = 0, r->chain->n = 0;
+		for (; r->chain_next <= lo; r->chain_next++) {
+			const unsigned char *ce = entry_at(payload, r->chain_next);
+			if (le32_get(ce + 8) == DUMP_STREAM_ZERO)
+				continue;
+			if ((err = decode(r->chain, r->scratch, payload + r->doff[r->chain_next],
+			                  le32_get(ce + 8), le32_get(ce + 12), page)))
+				return r->chain_next = 0, r->chain->n = 0, err;
+		}
+	} else if ((err = decode(r->chain, r->scratch, payload + r->doff[lo], kind, size, page))) {
+		return r->chain_next = 0, r->chain->n = 0, err;
+	} else {
+		r->chain_next = (uint32_t)lo + 1;  /* RAW and LZ4 leave no chain */
+	}
 	r->page_pfn = pfn + 1;
-	*page = r->page;
+	r->page = *page;
 	return 0;
 }
 

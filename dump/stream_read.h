@@ -13,6 +13,14 @@
 #include <stdint.h>
 #include "stream.h"
 
+/* Decoding state of a chain of LINKED pages (docs/stream-format.md#linked-lz4):
+ * the ring the chain's pages decode into, as the writer's ring. */
+struct dump_stream_chain {
+	uint32_t n;                   /* LINKED pages decoded in the chain */
+	uint64_t lz4[4];              /* LZ4_streamDecode_t: 32 bytes in lz4 1.9 */
+	unsigned char ring[DUMP_STREAM_RING_PAGES][DUMP_STREAM_PAGE_SIZE];
+};
+
 /* One PAGES record: where it is and which pfns it covers. */
 struct dump_stream_rec {
 	uint64_t offset;              /* of the record (its type field) */
@@ -52,8 +60,11 @@ struct dump_stream_reader {
 	size_t bufsize;
 	size_t cached;                /* index + 1 of the record in buf */
 	uint32_t *doff;               /* data offset of each cached entry */
-	uint64_t page_pfn;            /* pfn + 1 of the page in page */
-	unsigned char page[DUMP_STREAM_PAGE_SIZE];
+	uint64_t page_pfn;            /* pfn + 1 of the page at page */
+	const unsigned char *page;
+	uint32_t chain_next;          /* entry of the cached record chain holds up to */
+	struct dump_stream_chain *chain;
+	unsigned char scratch[DUMP_STREAM_PAGE_SIZE];
 };
 
 /* Reads and checks the whole stream in fd (which stays the caller's).
@@ -69,7 +80,7 @@ const char *dump_stream_type_name(uint32_t type);
  * entry tables are read, not the page data). */
 struct dump_stream_page {
 	uint64_t pfn;
-	int kind;                     /* DUMP_STREAM_RAW, _LZ4 or _ZERO */
+	int kind;                     /* DUMP_STREAM_RAW, _LZ4, _LZ4_LINKED or _ZERO */
 	const unsigned char *data;    /* the page; NULL for ZERO or nodata */
 };
 
@@ -82,7 +93,8 @@ struct dump_stream_iter {
 	size_t data_off;
 	unsigned char *buf;
 	size_t bufsize;
-	unsigned char page[DUMP_STREAM_PAGE_SIZE];
+	struct dump_stream_chain chain;
+	unsigned char scratch[DUMP_STREAM_PAGE_SIZE];
 };
 
 void dump_stream_iter_init(struct dump_stream_iter *it, struct dump_stream_reader *r, int nodata);
