@@ -9,18 +9,18 @@ XCFLAGS  := -std=gnu11 -ffunction-sections -fdata-sections -D_GNU_SOURCE \
             -Ibuild/deps/include -Ibuild/deps/kernel-headers
 LDFLAGS  ?=
 XLDFLAGS := -static -Wl,--gc-sections
-LDLIBS    = $(B)/deps/lib/liblz4.a $(B)/deps/lib/libz.a
+LDLIBS    = $(B)/deps/lib/liblz4.a $(B)/deps/lib/libz.a $(B)/deps/lib/libbearssl.a
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 B        := build
 
-SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c)
+SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c)
 OBJS := $(SRCS:%.c=$(B)/obj/%.o)
 UNIT := $(wildcard tests/unit/*.c)
 
 FUZZ        := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_SECONDS ?= 15
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
 
 .PHONY: all deps setup check unit cmdtests qemutests fuzz demo bench size install clean
 all: $(B)/salvage
@@ -55,6 +55,8 @@ $(B)/fuzz/conf: tests/fuzz/conf.c lib/conf.c lib/io.c lib/err.c
 $(B)/fuzz/raw_header: tests/fuzz/raw_header.c dump/raw_header.c lib/crc32c.c lib/err.c
 $(B)/fuzz/vmcore: tests/fuzz/vmcore.c dump/elf.c dump/filter.c dump/mem.c dump/notes.c dump/vmcoreinfo.c lib/err.c lib/io.c
 $(B)/fuzz/dmesg: tests/fuzz/dmesg.c dump/dmesg.c dump/mem.c dump/vmcoreinfo.c lib/err.c
+$(B)/fuzz/dhcp: tests/fuzz/dhcp.c net/dhcp.c net/netconf.c lib/err.c
+$(B)/fuzz/netconf: tests/fuzz/netconf.c net/netconf.c lib/err.c
 # The stream and kdump readers decode with lz4 and zlib: their sources (from
 # scripts/deps.sh) are built into the target, under the sanitizers too.
 ZLIB_INFLATE = $(addprefix $(B)/deps/src/zlib/,adler32.c crc32.c inffast.c inflate.c inftrees.c uncompr.c zutil.c)
@@ -62,6 +64,10 @@ $(B)/fuzz/stream: tests/fuzz/stream.c dump/stream_read.c lib/grow.c lib/crc32c.c
 	$(B)/deps/src/lz4/lib/lz4.c | $(B)/deps/.done
 $(B)/fuzz/kdump: tests/fuzz/kdump.c dump/kdump_read.c lib/err.c lib/io.c $(ZLIB_INFLATE) | $(B)/deps/.done
 $(B)/fuzz/stream $(B)/fuzz/kdump: FUZZ_CFLAGS += -I$(B)/deps/include
+# The pin engine with the BearSSL sources under it (libbearssl.a is musl's).
+$(B)/fuzz/x509pin: tests/fuzz/x509pin.c net/pins.c $(addprefix $(B)/deps/src/bearssl/src/,x509/x509_decoder.c hash/sha2small.c codec/dec32be.c codec/enc32be.c) | $(B)/deps/.done
+$(B)/fuzz/x509pin: FUZZ_CFLAGS += -I$(B)/deps/include -I$(B)/deps/src/bearssl/src
+$(B)/fuzz/frame: tests/fuzz/frame.c net/proto.c lib/crc32c.c lib/err.c
 $(B)/fuzz/%:
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
@@ -79,9 +85,20 @@ fuzz: $(FUZZ:%=$(B)/fuzz/%)
 $(B)/mkstream: $(B)/obj/tests/cmd/mkstream.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
-cmdtests: $(B)/salvage $(B)/mkstream
+# Test helper: both ends of a TLS connection for tests/cmd/tls.sh.
+$(B)/tlspeer: $(B)/obj/tests/cmd/tlspeer.o $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Test helper: a client that misbehaves on purpose, for tests/cmd/transfer.sh.
+$(B)/rawclient: $(B)/obj/tests/cmd/rawclient.o $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
+
+cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/run.sh
 	sh tests/cmd/convert.sh
+	sh tests/cmd/tls.sh
+	sh tests/cmd/transfer.sh
+	sh tests/cmd/net.sh
 
 # After the guests crashed, convert.sh checks salvage convert on their vmcores.
 qemutests: $(B)/salvage $(B)/mkstream
@@ -114,6 +131,6 @@ install: $(B)/salvage
 	install -m 0644 drivers-list/* $(DESTDIR)$(PREFIX)/share/salvage/drivers-list/
 
 clean:
-	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream
+	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer
 
--include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d
+-include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d

@@ -13,7 +13,12 @@ int collect_main(int argc, char **argv);
 int convert_main(int argc, char **argv);
 int dump_main(int argc, char **argv);
 int dmesg_main(int argc, char **argv);
+int ifup_main(int argc, char **argv);
 int modules_main(int argc, char **argv);
+int keygen_main(int argc, char **argv);
+int keycheck_main(int argc, char **argv);
+int receive_main(int argc, char **argv);
+int send_main(int argc, char **argv);
 
 static int help_main(int argc, char **argv);
 
@@ -29,7 +34,12 @@ static const struct {
 	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
 	{ "dmesg", dmesg_main, "[--caller] DUMP  the crashed kernel's log from a vmcore, stream or kdump file" },
 	{ "convert", convert_main, "[--codec zlib|none] [--elf] IN OUT  salvage stream to a kdump-compressed (or ELF) file" },
+	{ "ifup", ifup_main, "[--timeout SECONDS] IFACE:dhcp|IFACE:ADDR/PREFIX[,GW]|ip=...  bring the network up (as the crash kernel does)" },
 	{ "modules", modules_main, "--dir DIR NAME...  kernel modules in load order (for mkinitramfs)" },
+	{ "keygen", keygen_main, "NAME  write NAME.key (private, 0600) and NAME.pub; print the fingerprint" },
+	{ "keycheck", keycheck_main, "SERVER.pub CLIENT.key  check the keys for a crash initramfs; print their fingerprints" },
+	{ "receive", receive_main, "--listen ADDR:PORT --dir DIR --key FILE --authorized FILE [--max-clients N] [--min-free SIZE]  store dumps sent over TLS" },
+	{ "send", send_main, "--server HOST:PORT --server-key FILE --client-key FILE STREAM  send a saved stream to a receiver" },
 	{ "help", help_main, "  this text" },
 };
 

@@ -150,6 +150,9 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	struct dump_progress p;
 	int r;
 
+	/* a second run (a network resume) must give the same bytes: nothing
+	 * carried over from the end of the last one */
+	c->filter.carry_end = 0;
 	dump_stream_init(&c->stream, write, ctx, c->work, sizeof c->work);
 	dump_stream_begin(&c->stream, &info);
 	dump_progress_start(&p, "dump", c->present << DUMP_PAGE_SHIFT);

@@ -42,14 +42,14 @@ static void load_conf(struct salvage_conf *c)
 		log_err("kernel command line ", bad, ": ", err_text(r));
 }
 
-static int wait_device(const struct salvage_conf *c, char *dev, size_t len)
+static int wait_device(const struct salvage_conf *c, const struct target *t, char *dev, size_t len)
 {
 	int r;
 
-	log_info("waiting up to ", U64(c->device_timeout), "s for ", c->target.dev);
-	r = init_blockdev_wait(c->target.dev, c->device_timeout, dev, len);
+	log_info("waiting up to ", U64(c->device_timeout), "s for ", t->dev);
+	r = init_blockdev_wait(t->dev, c->device_timeout, dev, len);
 	if (r)
-		log_err("target device ", c->target.dev, ": ", err_text(r));
+		log_err("target device ", t->dev, ": ", err_text(r));
 	else
 		log_info("target device ", dev);
 	return r;
@@ -104,17 +104,30 @@ static int copy_fs(const char *dir, int src, uint64_t len, char *made, size_t ma
 	return dump_fs_write(dir, src, len, "vmcore", made, madelen, copybuf, sizeof copybuf);
 }
 
-static int filtered(const struct salvage_conf *c, const char *dev, const char *dir,
+/* The capture, opened once: a fallback target reuses it. */
+static int cap_state;  /* 0 not yet, 1 open, <0 cannot filter */
+
+static int open_capture(const struct salvage_conf *c, int src)
+{
+	if (!cap_state) {
+		int r = dump_capture_open(&cap, src, c->dump_level);
+		if (r)
+			log_err("cannot filter this vmcore: ", err_name(r), " (", err_text(r), ")");
+		else
+			dump_capture_report(&cap, c->dump_level);
+		cap_state = r ? r : 1;
+	}
+	return cap_state < 0 ? cap_state : 0;
+}
+
+static int filtered(const struct salvage_conf *c, const struct target *t, const char *dev, const char *dir,
                     int src, char *made, size_t madelen)
 {
-	int r = dump_capture_open(&cap, src, c->dump_level);
+	int r = open_capture(c, src);
 
-	if (r) {
-		log_err("cannot filter this vmcore: ", err_name(r), " (", err_text(r), ")");
+	if (r)
 		return r;
-	}
-	dump_capture_report(&cap, c->dump_level);
-	r = c->target.kind == TARGET_RAW ? stream_raw(dev) : stream_fs(dir, made, madelen);
+	r = t->kind == TARGET_RAW ? stream_raw(dev) : stream_fs(dir, made, madelen);
 	if (r)
 		log_err("filtered dump failed: ", err_name(r), " (", err_text(r), ")");
 	return r;
@@ -122,11 +135,12 @@ static int filtered(const struct salvage_conf *c, const char *dev, const char *d
 
 /* The filtered stream if the vmcore allows it, else the whole vmcore:
  * something is always saved. */
-static int write_dump(const struct salvage_conf *c, const char *dev, const char *dir,
+static int write_dump(const struct salvage_conf *c, const struct target *t, const char *dev, const char *dir,
                       int src, uint64_t len, char *made, size_t madelen)
 {
+	target_failed = 0;
 	if (c->format == DUMP_FORMAT_STREAM) {
-		int r = filtered(c, dev, dir, src, made, madelen);
+		int r = filtered(c, t, dev, dir, src, made, madelen);
 		if (!r)
 			return 0;
 		if (target_failed) {
@@ -135,14 +149,13 @@ static int write_dump(const struct salvage_conf *c, const char *dev, const char 
 			return r;
 		}
 		log_warn("falling back to the unfiltered vmcore");
-		if (lseek(src, 0, SEEK_SET) < 0)
-			return -errno;
 	}
-	return c->target.kind == TARGET_RAW ? copy_raw(dev, src, len)
-	                                    : copy_fs(dir, src, len, made, madelen);
+	if (lseek(src, 0, SEEK_SET) < 0)
+		return -errno;
+	return t->kind == TARGET_RAW ? copy_raw(dev, src, len) : copy_fs(dir, src, len, made, madelen);
 }
 
-static int dump_fs(const struct salvage_conf *c, const char *dev, int src, uint64_t len)
+static int dump_fs(const struct salvage_conf *c, const struct target *t, const char *dev, int src, uint64_t len)
 {
 	char dir[256], made[512] = "";
 	int r;
@@ -153,8 +166,8 @@ static int dump_fs(const struct salvage_conf *c, const char *dev, int src, uint6
 		log_err("mount ", dev, " (ext4): ", err_name(r));
 		return r;
 	}
-	snprintf(dir, sizeof dir, "%s%s", MOUNT_DIR, c->target.dir);
-	r = write_dump(c, dev, dir, src, len, made, sizeof made);
+	snprintf(dir, sizeof dir, "%s%s", MOUNT_DIR, t->dir);
+	r = write_dump(c, t, dev, dir, src, len, made, sizeof made);
 	if (!r)
 		log_info("dump saved in ", made + sizeof MOUNT_DIR - 1, " on ", dev);
 	sync();
@@ -163,9 +176,30 @@ static int dump_fs(const struct salvage_conf *c, const char *dev, int src, uint6
 	return r;
 }
 
-static int capture(const struct salvage_conf *c)
+/* One target: a disk (raw or file system) or a receiver. */
+static int dump_to(const struct salvage_conf *c, const struct target *t, int src, uint64_t len)
 {
 	char dev[256];
+	int r;
+
+	if (t->kind == TARGET_TLS) {
+		if ((r = open_capture(c, src)))
+			return r;   /* the unfiltered vmcore is not sent over the network */
+		return init_net_dump(c, t, &cap);
+	}
+	r = wait_device(c, t, dev, sizeof dev);
+	if (!r && t->kind == TARGET_RAW) {
+		r = write_dump(c, t, dev, NULL, src, len, NULL, 0);
+		if (!r)
+			log_info("dump saved on ", dev);
+	} else if (!r) {
+		r = dump_fs(c, t, dev, src, len);
+	}
+	return r;
+}
+
+static int capture(const struct salvage_conf *c)
+{
 	struct stat st;
 	int src, r;
 
@@ -184,16 +218,15 @@ static int capture(const struct salvage_conf *c)
 		return -EINVAL;
 	}
 	log_info("vmcore: ", U64((uint64_t)st.st_size >> 20), " MiB");
-	r = wait_device(c, dev, sizeof dev);
-	if (!r && c->target.kind == TARGET_RAW) {
-		r = write_dump(c, dev, NULL, src, (uint64_t)st.st_size, NULL, 0);
-		if (!r)
-			log_info("dump saved on ", dev);
-	} else if (!r) {
-		r = dump_fs(c, dev, src, (uint64_t)st.st_size);
-	}
+	r = dump_to(c, &c->target, src, (uint64_t)st.st_size);
 	if (r)
 		log_err("dump failed: ", err_name(r), " (", err_text(r), ")");
+	if (r && c->fallback.kind != TARGET_NONE) {
+		log_warn("trying the fallback target ", c->fallback.kind == TARGET_TLS ? "tls://" : "",
+		         c->fallback.dev);
+		if ((r = dump_to(c, &c->fallback, src, (uint64_t)st.st_size)))
+			log_err("fallback dump failed: ", err_name(r), " (", err_text(r), ")");
+	}
 	close(src);
 	return r;
 }

@@ -42,6 +42,12 @@ int conf_target_parse(struct target *t, const char *s)
 		if (!r)
 			r = *sep ? copy(n.dir, sizeof n.dir, sep + 1, strlen(sep + 1))
 			         : copy(n.dir, sizeof n.dir, "/", 1);
+	} else if (!strncmp(s, "tls://", 6)) {
+		const char *port = strrchr(s + 6, ':');
+		n.kind = TARGET_TLS;
+		if (!port || port == s + 6 || !port[1] || strspn(port + 1, "0123456789") != strlen(port + 1))
+			return -SALVAGE_E_TARGET_SYNTAX;
+		r = copy(n.dev, sizeof n.dev, s + 6, strlen(s + 6));
 	} else {
 		return -SALVAGE_E_TARGET_SYNTAX;
 	}
@@ -54,6 +60,30 @@ int conf_target_parse(struct target *t, const char *s)
 static int set_target(struct salvage_conf *c, const char *v)
 {
 	return conf_target_parse(&c->target, v);
+}
+
+static int set_fallback(struct salvage_conf *c, const char *v)
+{
+	if (!strcmp(v, "none")) {
+		c->fallback.kind = TARGET_NONE;
+		return 0;
+	}
+	return conf_target_parse(&c->fallback, v);
+}
+
+static int set_net(struct salvage_conf *c, const char *v)
+{
+	return copy(c->net, sizeof c->net, v, strlen(v));
+}
+
+static int set_server_key(struct salvage_conf *c, const char *v)
+{
+	return copy(c->server_key, sizeof c->server_key, v, strlen(v));
+}
+
+static int set_client_key(struct salvage_conf *c, const char *v)
+{
+	return copy(c->client_key, sizeof c->client_key, v, strlen(v));
 }
 
 static int set_final(struct salvage_conf *c, const char *v)
@@ -89,14 +119,30 @@ static int number(const char *v, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int set_device_timeout(struct salvage_conf *c, const char *v)
+/* A number of seconds, up to a day. */
+static int seconds(const char *v, unsigned *out)
 {
 	unsigned long n;
 	int r = number(v, 86400, &n);
 
 	if (!r)
-		c->device_timeout = (unsigned)n;
+		*out = (unsigned)n;
 	return r;
+}
+
+static int set_device_timeout(struct salvage_conf *c, const char *v)
+{
+	return seconds(v, &c->device_timeout);
+}
+
+static int set_net_timeout(struct salvage_conf *c, const char *v)
+{
+	return seconds(v, &c->net_timeout);
+}
+
+static int set_net_retry(struct salvage_conf *c, const char *v)
+{
+	return seconds(v, &c->net_retry);
 }
 
 static int set_dump_level(struct salvage_conf *c, const char *v)
@@ -126,7 +172,19 @@ static const struct {
 	const char *help;
 } keys[] = {
 	{ "target", set_target,
-	  "where the dump goes: raw:/dev/X, fs:LABEL=NAME:/dir, fs:UUID=U:/dir" },
+	  "where the dump goes: raw:/dev/X, fs:LABEL=NAME:/dir, fs:UUID=U:/dir, tls://HOST:PORT" },
+	{ "fallback", set_fallback,
+	  "a second target (raw: or fs:) used when the first fails, or none (default)" },
+	{ "net", set_net,
+	  "the interface for tls://: IFACE:dhcp or IFACE:ADDR/PREFIX[,GW] (IFACE a name or MAC); default: the kernel's ip=" },
+	{ "server-key", set_server_key,
+	  "the receiver's public key file, pinned (default /etc/salvage/server.pub)" },
+	{ "client-key", set_client_key,
+	  "this machine's key file (default /etc/salvage/client.key)" },
+	{ "net-timeout", set_net_timeout,
+	  "seconds to wait for the link and an address (default 60)" },
+	{ "net-retry", set_net_retry,
+	  "seconds to keep reconnecting to the receiver after a break (default 300)" },
 	{ "final-action", set_final,
 	  "after the dump: reboot (default), poweroff, halt or shell" },
 	{ "device-timeout", set_device_timeout,
@@ -143,6 +201,10 @@ void conf_defaults(struct salvage_conf *c)
 	c->final_action = FINAL_REBOOT;
 	c->device_timeout = 60;
 	c->dump_level = 31;
+	strcpy(c->server_key, "/etc/salvage/server.pub");
+	strcpy(c->client_key, "/etc/salvage/client.key");
+	c->net_timeout = 60;
+	c->net_retry = 300;
 }
 
 int conf_set(struct salvage_conf *c, const char *key, const char *value)

@@ -7,20 +7,27 @@
 #include <stddef.h>
 
 enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT, FINAL_SHELL };
-enum target_kind { TARGET_NONE, TARGET_RAW, TARGET_FS };
+enum target_kind { TARGET_NONE, TARGET_RAW, TARGET_FS, TARGET_TLS };
 
 struct target {
 	int kind;
-	char dev[128]; /* raw: a device path; fs: LABEL=x, UUID=x or a path */
+	char dev[128]; /* raw: a device path; fs: LABEL=x, UUID=x or a path; tls: HOST:PORT */
 	char dir[128]; /* fs: directory inside the filesystem, starts with / */
 };
 
 struct salvage_conf {
 	struct target target;
+	struct target fallback;  /* used when target fails (TARGET_NONE: none) */
 	int final_action;
 	unsigned device_timeout; /* seconds to wait for the target device */
 	int dump_level;          /* makedumpfile's -d: 0-31 */
 	int format;              /* DUMP_FORMAT_* */
+	/* network targets (docs/protocol.md) */
+	char net[128];           /* IFACE:dhcp | IFACE:ADDR/PREFIX[,GW]; "" = the kernel's ip= */
+	char server_key[128];    /* the receiver's .pub, pinned */
+	char client_key[128];    /* ours */
+	unsigned net_timeout;    /* seconds for link and address */
+	unsigned net_retry;      /* seconds to keep reconnecting to the receiver */
 };
 
 enum { DUMP_FORMAT_STREAM, DUMP_FORMAT_ELF };
@@ -36,7 +43,7 @@ int conf_parse_text(struct salvage_conf *c, const char *text, int *line);
  * copies that word into bad (size badlen). */
 int conf_parse_cmdline(struct salvage_conf *c, const char *cmdline,
                        char *bad, size_t badlen);
-/* raw:/dev/X | fs:LABEL=NAME:/dir | fs:UUID=U:/dir | fs:/dev/X:/dir */
+/* raw:/dev/X | fs:LABEL=NAME:/dir | fs:UUID=U:/dir | fs:/dev/X:/dir | tls://HOST:PORT */
 int conf_target_parse(struct target *t, const char *s);
 /* Next word of a kernel command line into w (quotes removed); returns a
  * pointer past it, or NULL at the end. */

@@ -27,6 +27,9 @@ static const struct { int e; const char *n; } errnos[] = {
 	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { ETIMEDOUT, "ETIMEDOUT" },
 	{ EKEYREJECTED, "EKEYREJECTED" }, { ENOKEY, "ENOKEY" },
 	{ EBADMSG, "EBADMSG" }, { EINTR, "EINTR" }, { ENOTBLK, "ENOTBLK" },
+	{ ECONNRESET, "ECONNRESET" }, { ECONNREFUSED, "ECONNREFUSED" }, { EPIPE, "EPIPE" },
+	{ EHOSTUNREACH, "EHOSTUNREACH" }, { ENETUNREACH, "ENETUNREACH" }, { EDQUOT, "EDQUOT" },
+	{ EMSGSIZE, "EMSGSIZE" },
 };
 
 static int code(int e) { return e < 0 ? -e : e; }

@@ -9,7 +9,7 @@
 	X(CONF_UNKNOWN_KEY,  "unknown config key") \
 	X(CONF_BAD_VALUE,    "config value not allowed for this key") \
 	X(CONF_TOO_LONG,     "config value too long") \
-	X(TARGET_SYNTAX,     "target is not raw:/dev/X or fs:LABEL=|UUID=|/dev/X:/dir") \
+	X(TARGET_SYNTAX,     "target is not raw:/dev/X, fs:LABEL=|UUID=|/dev/X:/dir or tls://HOST:PORT") \
 	X(RAW_BAD_MAGIC,     "no salvage raw header on the device") \
 	X(RAW_BAD_CRC,       "salvage raw header checksum mismatch") \
 	X(RAW_BAD_VERSION,   "salvage raw header of an unknown version") \
@@ -46,7 +46,27 @@
 	X(STREAM_ORDER,      "pages not in increasing pfn order below max_pfn") \
 	X(KDUMP_BAD_HEADER,  "not a kdump-compressed file salvage can read") \
 	X(KDUMP_BAD_PAGE,    "kdump-compressed page descriptor or data is bad") \
-	X(KDUMP_CODEC,       "kdump-compressed page uses a codec salvage lacks (LZO, snappy, zstd)")
+	X(KDUMP_CODEC,       "kdump-compressed page uses a codec salvage lacks (LZO, snappy, zstd)") \
+	X(KEY_BAD,           "not a salvage key file (salvage keygen writes them)") \
+	X(TLS_SERVER_KEY,    "server key does not match the pinned fingerprint") \
+	X(TLS_NOT_AUTHORISED, "client key is not in the authorized list") \
+	X(TLS_REFUSED,       "server refused the TLS handshake (client key not authorised?)") \
+	X(TLS_PROTOCOL,      "TLS protocol error (not a salvage receiver, or damaged records)") \
+	X(PROTO_BAD_FRAME,   "protocol frame malformed (bad type, length or checksum)") \
+	X(PROTO_TOO_BIG,     "protocol frame longer than the limit") \
+	X(PROTO_UNEXPECTED,  "protocol frame not allowed at this point") \
+	X(PROTO_OFFSET,      "data offset is not where the receiver stands") \
+	X(PROTO_TOTALS,      "finished dump disagrees with its announced totals") \
+	X(PROTO_REJECTED,    "receiver rejected the dump") \
+	X(PROTO_NO_SPACE,    "receiver is out of space for the dump") \
+	X(PROTO_BUSY,        "receiver is busy (too many clients)") \
+	X(PROTO_TOO_SLOW,    "transfer below the receiver's minimum rate") \
+	X(NET_NO_IFACE,      "no network interface with that name or MAC") \
+	X(NET_NO_CARRIER,    "network link stayed down (no carrier)") \
+	X(NET_CONF_SYNTAX,   "network setting is not IFACE:dhcp or IFACE:ADDR/PREFIX[,GW] (or kernel ip=)") \
+	X(DHCP_BAD_REPLY,    "DHCP reply malformed") \
+	X(DHCP_NAK,          "DHCP server refused the address (NAK)") \
+	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

@@ -1,7 +1,7 @@
 /* Test helper, not part of salvage: writes salvage streams for
  * tests/cmd/convert.sh.
  *
- *   mkstream synth [--level N] [--no-notes] [--no-ram] OUT DIR
+ *   mkstream synth [--level N] [--no-notes] [--no-ram] [--crashtime T] OUT DIR
  *       a synthetic 16 MiB machine: RAM with holes, text-like, random and
  *       zero pages, short and long excluded runs. DIR/mem.img gets every
  *       page's expected contents, DIR/map one letter per pfn:
@@ -76,28 +76,32 @@ static size_t note(unsigned char *b, const char *name, uint32_t type, const void
 	return at + ((len + 3) & ~3u);
 }
 
-static int synth(int level, int with_notes, int with_ram, const char *out, const char *dir)
+static int synth(int level, int with_notes, int with_ram, unsigned long crashtime,
+                 const char *out, const char *dir)
 {
-	static const char vmci[] =
-		"OSRELEASE=6.1.0-salvage-test\nPAGESIZE=4096\n"
-		"SYMBOL(swapper_pg_dir)=ffffffff82a0a000\nSYMBOL(init_top_pgt)=ffffffff82a0a000\n"
-		"KERNELOFFSET=0\nNUMBER(phys_base)=0\nNUMBER(pgtable_l5_enabled)=0\n"
-		"CRASHTIME=1700000000\n";
+	static char vmci[512];
 	static const char log[] = "[    0.000000] Linux version 6.1.0-salvage-test\n"
 	                          "[   42.000000] sysrq: Trigger a crash\n";
 	static unsigned char notes[4096], prstatus[336], page[PS];
 	static char uts[DUMP_STREAM_UTSNAME_LEN];
 	struct dump_stream_info in = {
-		.utsname = uts, .vmcoreinfo = vmci, .vmcoreinfo_len = sizeof vmci - 1,
+		.utsname = uts, .vmcoreinfo = vmci,
 		.dmesg = log, .dmesg_len = sizeof log - 1,
 		.ram = with_ram ? ram : NULL, .nram = with_ram ? 3 : 0, .max_pfn = MAX_PFN,
-		.phys_base = 0x2000000, .crashtime = 1700000000, .dump_level = (uint32_t)level,
+		.phys_base = 0x2000000, .crashtime = crashtime, .dump_level = (uint32_t)level,
 	};
 	struct dump_stream_writer w;
 	char path[4096], map[MAX_PFN];
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), mfd, e;
 	size_t n = 0;
 
+	/* the crash time names the crash: a different one is another dump */
+	snprintf(vmci, sizeof vmci,
+	         "OSRELEASE=6.1.0-salvage-test\nPAGESIZE=4096\n"
+	         "SYMBOL(swapper_pg_dir)=ffffffff82a0a000\nSYMBOL(init_top_pgt)=ffffffff82a0a000\n"
+	         "KERNELOFFSET=0\nNUMBER(phys_base)=0\nNUMBER(pgtable_l5_enabled)=0\n"
+	         "CRASHTIME=%lu\n", crashtime);
+	in.vmcoreinfo_len = strlen(vmci);
 	strcpy(uts, "Linux");
 	strcpy(uts + 65, "testhost");
 	strcpy(uts + 130, "6.1.0-salvage-test");
@@ -106,7 +110,7 @@ static int synth(int level, int with_notes, int with_ram, const char *out, const
 	if (with_notes) {
 		n += note(notes + n, "CORE", 1, prstatus, sizeof prstatus);
 		n += note(notes + n, "CORE", 1, prstatus, sizeof prstatus);
-		n += note(notes + n, "VMCOREINFO", 0, vmci, sizeof vmci - 1);
+		n += note(notes + n, "VMCOREINFO", 0, vmci, strlen(vmci));
 		in.notes = notes;
 		in.notes_len = n;
 	}
@@ -181,6 +185,7 @@ static int from_elf(const char *vmcore, const char *out)
 int main(int argc, char **argv)
 {
 	int level = 31, with_notes = 1, with_ram = 1, i = 2;
+	unsigned long crashtime = 1700000000;
 
 	if (argc > 1 && !strcmp(argv[1], "elf") && argc == 4)
 		return from_elf(argv[2], argv[3]);
@@ -193,12 +198,14 @@ int main(int argc, char **argv)
 			with_notes = 0;
 		else if (!strcmp(argv[i], "--no-ram"))
 			with_ram = 0;
+		else if (!strcmp(argv[i], "--crashtime") && i + 1 < argc)
+			crashtime = strtoul(argv[++i], NULL, 10);
 		else
 			goto usage;
 	}
 	if (argc - i == 2)
-		return synth(level, with_notes, with_ram, argv[i], argv[i + 1]);
+		return synth(level, with_notes, with_ram, crashtime, argv[i], argv[i + 1]);
 usage:
-	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] OUT DIR | elf VMCORE OUT\n");
+	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
 	return 100;
 }

@@ -52,7 +52,7 @@ qemu_run() {
 	shift 3
 	set -- $(for d in "$@"; do printf '%s ' -drive "file=$d,if=virtio,format=raw"; done)
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp 1 \
-		-nographic -no-reboot -nic none -serial stdio -monitor none \
+		-nographic -no-reboot -nic "${QEMU_NIC:-none}" -serial stdio -monitor none \
 		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" "$@" \
 		< /dev/null 2>&1 | python3 tests/qemu/stamp.py > "$log"
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # All QEMU crash-injection tests: both Debian kernels, both disk target
-# kinds (filtered stream) and the unfiltered format, the page filter checked
+# kinds (filtered stream), the unfiltered format and the network dump, the page filter checked
 # against makedumpfile, crash and drgn, and salvage load's error paths. Last line: N passed, N failed.
 set -u
 pass=0 fail=0
@@ -16,6 +16,7 @@ for series in 6.1 6.12; do
 	run tests/qemu/crash.sh "$series" raw
 	run tests/qemu/crash.sh "$series" fs
 	run tests/qemu/crash.sh "$series" raw-elf
+	run tests/qemu/net.sh "$series"
 done
 run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12

@@ -63,6 +63,39 @@ TEST(conf_targets)
 	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "fs:LABEL=:/x"));
 	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "fs:vdb:/x"));
 	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "fs:"));
+	CHECK_INT(0, conf_target_parse(&t, "tls://dumps.example:9622"));
+	CHECK_INT(TARGET_TLS, t.kind);
+	CHECK_STR("dumps.example:9622", t.dev);
+	CHECK_INT(0, conf_target_parse(&t, "tls://10.0.2.2:1"));
+	CHECK_STR("10.0.2.2:1", t.dev);
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "tls://host"));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "tls://:9622"));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "tls://host:"));
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_target_parse(&t, "tls://host:96x"));
+}
+
+TEST(conf_network_keys)
+{
+	struct salvage_conf c;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_STR("/etc/salvage/server.pub", c.server_key);
+	CHECK_INT(TARGET_NONE, c.fallback.kind);
+	CHECK_INT(0, conf_parse_text(&c, "target tls://10.0.2.2:9622\nfallback fs:LABEL=dumps:/crash\n"
+	                                 "net 52:54:00:12:34:56:dhcp\nnet-timeout 20\nnet-retry 30\n"
+	                                 "client-key /etc/k.key\n", &line));
+	CHECK_INT(TARGET_TLS, c.target.kind);
+	CHECK_INT(TARGET_FS, c.fallback.kind);
+	CHECK_STR("/crash", c.fallback.dir);
+	CHECK_STR("52:54:00:12:34:56:dhcp", c.net);
+	CHECK_INT(20, c.net_timeout);
+	CHECK_INT(30, c.net_retry);
+	CHECK_STR("/etc/k.key", c.client_key);
+	CHECK_INT(0, conf_parse_text(&c, "fallback none\n", &line));
+	CHECK_INT(TARGET_NONE, c.fallback.kind);
+	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_parse_text(&c, "fallback nfs:x\n", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "net-retry soon\n", &line));
 }
 
 TEST(conf_cmdline_overrides)

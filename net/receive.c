@@ -1,0 +1,526 @@
+/* The collection server's loop (docs/protocol.md#receiver): non-blocking
+ * sockets and one poll(), a BearSSL engine per connection, no thread per
+ * client. Conversions run in child processes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "../lib/err.h"
+#include "../lib/log.h"
+#include "proto.h"
+#include "receive.h"
+#include "store.h"
+
+enum phase { HANDSHAKE, HELLO, DATA, CLOSING };
+
+struct conn {
+	int fd;
+	enum phase phase;
+	char peer[48];                   /* address:port */
+	int host;                        /* index in the authorized list, -1 before */
+	uint64_t since_ms;               /* start of the phase */
+	uint64_t heard_ms;               /* last frame in */
+	uint64_t win_ms, win_bytes;      /* rate window */
+	uint64_t synced_ms;
+	uint64_t last_end;               /* for progress logs */
+	int has_dump;
+	struct net_store d;
+	unsigned char *in;               /* frame being read */
+	size_t nin;
+	unsigned char out[2048];         /* frames to send */
+	size_t nout;
+	struct net_tls tls;
+};
+
+static volatile sig_atomic_t stopping, children;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGCHLD)
+		children = 1;
+	else
+		stopping = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static int listen_on(const char *spec)
+{
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd, one = 1;
+	char *end;
+	unsigned long port;
+
+	if (!colon || (size_t)(colon - spec) >= sizeof host)
+		return -EINVAL;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || !colon[1] || port > 65535 || (host[0] && inet_pton(AF_INET, host, &a.sin_addr) != 1))
+		return -EINVAL;
+	a.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 128) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* Queues a frame for the client (frames out are small). */
+static void queue(struct conn *c, const unsigned char *f, long n)
+{
+	if (n > 0 && (size_t)n <= sizeof c->out - c->nout) {
+		memcpy(c->out + c->nout, f, (size_t)n);
+		c->nout += (size_t)n;
+	}
+}
+
+static void queue_ack(struct conn *c, uint32_t type, uint64_t off, int code, const char *text)
+{
+	unsigned char f[NET_TEXT_MAX + 64];
+
+	queue(c, f, net_frame_ack(f, sizeof f, type, off, (uint32_t)-code, 0, text, text ? strlen(text) : 0));
+}
+
+static const char *who(const struct net_receive_conf *rc, const struct conn *c)
+{
+	return c->host >= 0 ? rc->auth->host[c->host] : c->peer;
+}
+
+/* Ends the dump's part of the connection: what arrived stays, synced. */
+static void drop_dump(struct conn *c, const char *state, const char *reason)
+{
+	if (!c->has_dump)
+		return;
+	net_store_close(&c->d, c->d.complete ? NULL : state, reason);
+	c->has_dump = 0;
+}
+
+/* Sends ERROR (when the session is up) and closes after it went out. */
+static void fail(const struct net_receive_conf *rc, struct conn *c, int e, const char *state)
+{
+	log_warn("receive: ", who(rc, c), " (", c->peer, "): ", err_name(e), ": ", err_text(e),
+	         c->has_dump ? "; kept " : "", c->has_dump ? c->d.rel : "",
+	         c->has_dump ? " at " : "", c->has_dump ? U64(c->d.end) : "");
+	if (c->phase != HANDSHAKE)
+		queue_ack(c, NET_ERROR, c->has_dump ? c->d.end : 0, e, err_text(e));
+	drop_dump(c, state, err_text(e));
+	c->phase = CLOSING;
+	c->since_ms = now_ms();
+}
+
+static int free_space_ok(const struct net_receive_conf *rc)
+{
+	struct statvfs s;
+
+	if (!rc->min_free || statvfs(rc->dir, &s) < 0)
+		return 1;
+	return (uint64_t)s.f_bavail * s.f_frsize >= rc->min_free;
+}
+
+static void sync_and_ack(const struct net_receive_conf *rc, struct conn *c)
+{
+	int e;
+
+	if ((e = net_store_sync(&c->d)))
+		return fail(rc, c, e, "failed");
+	c->synced_ms = now_ms();
+	if (!free_space_ok(rc))
+		return fail(rc, c, -SALVAGE_E_PROTO_NO_SPACE, "failed");
+	queue_ack(c, NET_ACK, c->d.durable, 0, NULL);
+}
+
+/* A connection that takes over a dump another one still holds. */
+static void take_over(const struct net_receive_conf *rc, struct conn **all, size_t n, struct conn *c,
+                      const unsigned char *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct conn *o = all[i];
+		if (o && o != c && o->has_dump && o->host == c->host && !memcmp(o->d.id, id, NET_DUMP_ID_LEN)) {
+			log_info("receive: ", who(rc, o), ": a new connection (", c->peer,
+			         ") takes over from ", o->peer);
+			drop_dump(o, "interrupted", "connection replaced");
+			o->phase = CLOSING;
+			o->since_ms = now_ms();
+		}
+	}
+}
+
+static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn **all, size_t n,
+                     struct conn *c, const struct net_frame *f)
+{
+	char fp[NET_FP_TEXT];
+	int e;
+
+	if (f->u.hello.version != NET_PROTO_VERSION)
+		return fail(rc, c, -SALVAGE_E_PROTO_REJECTED, NULL);
+	if (!free_space_ok(rc))
+		return fail(rc, c, -SALVAGE_E_PROTO_NO_SPACE, NULL);
+	take_over(rc, all, n, c, f->u.hello.dump_id);
+	net_fp_text(fp, rc->auth->fp[c->host]);
+	e = net_store_open(&c->d, rootfd, rc->auth->host[c->host], f->u.hello.dump_id,
+	                   f->u.hello.meta, f->u.hello.meta_len, c->peer, fp);
+	if (e)
+		return fail(rc, c, e == -ENOSPC ? -SALVAGE_E_PROTO_NO_SPACE : e, NULL);
+	c->has_dump = 1;
+	c->phase = DATA;
+	c->synced_ms = c->heard_ms = c->win_ms = now_ms();
+	c->win_bytes = 0;
+	c->last_end = c->d.end;
+	log_info("receive: ", who(rc, c), " (", c->peer, "): ",
+	         c->d.complete ? "already complete: " : c->d.end ? "resuming " : "new dump ",
+	         c->d.rel, c->d.end && !c->d.complete ? " at " : "",
+	         c->d.end && !c->d.complete ? U64(c->d.end) : "");
+	queue_ack(c, NET_HELLO_ACK, c->d.end, 0, NULL);
+}
+
+static void start_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		_exit(net_store_convert(rootfd, rel) ? 1 : 0);
+	}
+	if (pid < 0)
+		log_err("receive: ", rel, ": cannot start the conversion: ", err_text(-errno));
+	(void)rc;
+}
+
+static void on_finish(const struct net_receive_conf *rc, int rootfd, struct conn *c, const struct net_frame *f)
+{
+	int was_complete = c->d.complete, e;
+	char rel[sizeof c->d.rel];
+
+	if ((e = net_store_finish(&c->d, f->u.finish.total, f->u.finish.crc)))
+		return fail(rc, c, e, "failed");
+	log_info("receive: ", who(rc, c), ": ", c->d.rel, ": complete, ", U64(c->d.total),
+	         " bytes, checksum ok", was_complete ? " (again)" : "");
+	queue_ack(c, NET_FIN_ACK, c->d.total, 0, NULL);
+	strcpy(rel, c->d.rel);
+	drop_dump(c, NULL, NULL);
+	if (!was_complete)
+		start_conversion(rc, rootfd, rel);
+	c->phase = CLOSING;
+	c->since_ms = now_ms();
+}
+
+static void on_data(const struct net_receive_conf *rc, struct conn *c, const struct net_frame *f)
+{
+	int e;
+
+	if (c->d.complete || f->u.data.offset != c->d.end)
+		return fail(rc, c, -SALVAGE_E_PROTO_OFFSET, NULL);
+	if ((e = net_store_append(&c->d, f->u.data.bytes, f->u.data.n)))
+		return fail(rc, c, e == -ENOSPC || e == -EDQUOT ? -SALVAGE_E_PROTO_NO_SPACE : e, "failed");
+	c->win_bytes += f->u.data.n;
+	if (c->d.end - c->d.durable >= rc->ack_every || now_ms() - c->synced_ms >= 2000)
+		sync_and_ack(rc, c);
+}
+
+static void on_frame(const struct net_receive_conf *rc, int rootfd, struct conn **all, size_t n,
+                     struct conn *c, const struct net_frame *f)
+{
+	char text[NET_TEXT_MAX + 1];
+
+	c->heard_ms = now_ms();
+	if (f->type == NET_HELLO && c->phase == HELLO)
+		return on_hello(rc, rootfd, all, n, c, f);
+	if (c->phase != DATA)
+		return fail(rc, c, -SALVAGE_E_PROTO_UNEXPECTED, NULL);
+	switch (f->type) {
+	case NET_DATA:
+		return on_data(rc, c, f);
+	case NET_FINISH:
+		return on_finish(rc, rootfd, c, f);
+	case NET_PROGRESS:
+	case NET_FAIL:
+		for (size_t i = 0; i < f->text_len; i++)
+			text[i] = f->text[i] >= 0x20 && f->text[i] < 0x7f ? f->text[i] : '?';
+		text[f->text_len] = 0;
+		if (f->type == NET_PROGRESS) {
+			log_info("receive: ", who(rc, c), ": ", text);
+			return;
+		}
+		log_warn("receive: ", who(rc, c), ": the client gave up: ", text);
+		drop_dump(c, "failed", text);
+		c->phase = CLOSING;
+		c->since_ms = now_ms();
+		return;
+	}
+	fail(rc, c, -SALVAGE_E_PROTO_UNEXPECTED, NULL);
+}
+
+/* Application bytes from the engine into frames. */
+static void app_in(const struct net_receive_conf *rc, int rootfd, struct conn **all, size_t n, struct conn *c)
+{
+	br_ssl_engine_context *eng = c->tls.eng;
+	struct net_frame f;
+	size_t len, need;
+	long used;
+
+	while (c->phase == HELLO || c->phase == DATA) {
+		unsigned char *p = (br_ssl_engine_current_state(eng) & BR_SSL_RECVAPP)
+		                 ? br_ssl_engine_recvapp_buf(eng, &len) : NULL;
+		if ((used = net_frame_parse(c->in, c->nin, &f, &need)) < 0)
+			return fail(rc, c, (int)used, NULL);
+		if (used) {
+			on_frame(rc, rootfd, all, n, c, &f);
+			memmove(c->in, c->in + used, c->nin - (size_t)used);
+			c->nin -= (size_t)used;
+			continue;
+		}
+		if (!p)
+			return;
+		/* take only up to the end of the frame: c->in holds one */
+		if (!need)
+			need = NET_FRAME_HEAD;
+		if (len > need - c->nin)
+			len = need - c->nin;
+		memcpy(c->in + c->nin, p, len);
+		c->nin += len;
+		br_ssl_engine_recvapp_ack(eng, len);
+	}
+}
+
+static void app_out(struct conn *c)
+{
+	br_ssl_engine_context *eng = c->tls.eng;
+	size_t len;
+
+	while (c->nout && (br_ssl_engine_current_state(eng) & BR_SSL_SENDAPP)) {
+		unsigned char *p = br_ssl_engine_sendapp_buf(eng, &len);
+		if (len > c->nout)
+			len = c->nout;
+		memcpy(p, c->out, len);
+		br_ssl_engine_sendapp_ack(eng, len);
+		memmove(c->out, c->out + len, c->nout - len);
+		c->nout -= len;
+		br_ssl_engine_flush(eng, 0);
+	}
+	if (c->phase == CLOSING && !c->nout && !(br_ssl_engine_current_state(eng) & BR_SSL_CLOSED))
+		br_ssl_engine_close(eng);
+}
+
+static void close_conn(const struct net_receive_conf *rc, struct conn **slot)
+{
+	struct conn *c = *slot;
+
+	drop_dump(c, "interrupted", "connection lost");
+	close(c->fd);
+	free(c->in);
+	free(c);
+	*slot = NULL;
+	(void)rc;
+}
+
+static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **all, size_t n)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	int fd, one = 1;
+	size_t i;
+	struct conn *c = NULL;
+	char ip[INET_ADDRSTRLEN];
+
+	while ((fd = accept4(lfd, (struct sockaddr *)&a, &al, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+		for (i = 0; i < n && all[i]; i++)
+			;
+		c = i < n ? calloc(1, sizeof *c) : NULL;
+		if (c && !(c->in = malloc(NET_FRAME_MAX + NET_FRAME_OVERHEAD))) {
+			free(c);
+			c = NULL;
+		}
+		if (!c) {
+			/* docs/protocol.md#limits: over max-clients the connection
+			 * is closed at once; the client backs off and retries */
+			log_warn("receive: ", ip, ": turned away: ", U64(n), " clients already");
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->fd = fd;
+		c->host = -1;
+		c->since_ms = c->heard_ms = now_ms();
+		snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(a.sin_port));
+		if (net_tls_server_init(&c->tls, rc->key, (const unsigned char (*)[NET_FP_LEN])rc->auth->fp,
+		                        rc->auth->n)) {
+			log_err("receive: TLS set-up failed");
+			free(c->in);
+			free(c);
+			close(fd);
+			continue;
+		}
+		all[i] = c;
+	}
+}
+
+/* Deadlines per phase, and the minimum rate. */
+static void check_time(const struct net_receive_conf *rc, struct conn *c)
+{
+	uint64_t t = now_ms();
+
+	switch (c->phase) {
+	case HANDSHAKE:
+	case HELLO:
+		if (t - c->since_ms > rc->handshake_s * 1000ull)
+			fail(rc, c, -SALVAGE_E_TIMEOUT, NULL);
+		return;
+	case DATA:
+		if (t - c->heard_ms > rc->idle_s * 1000ull)
+			return fail(rc, c, -SALVAGE_E_TIMEOUT, "interrupted");
+		if (t - c->win_ms >= rc->rate_window_s * 1000ull) {
+			if (rc->min_rate && c->win_bytes * 1000 / (t - c->win_ms) < rc->min_rate)
+				return fail(rc, c, -SALVAGE_E_PROTO_TOO_SLOW, "interrupted");
+			c->win_ms = t, c->win_bytes = 0;
+		}
+		if (c->d.end > c->d.durable && t - c->synced_ms >= 2000)
+			sync_and_ack(rc, c);
+		return;
+	case CLOSING:
+		return;
+	}
+}
+
+/* Moves TLS records, then frames, until the engine has no more
+ * application data for us or this connection had its share of the round
+ * (so one fast client cannot starve the others). Returns the events to
+ * poll for, or -1 when the connection is finished; *more is set when data
+ * was left in the engine for the next round. */
+static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all, size_t n, struct conn *c,
+                int *more)
+{
+	int ev = 0, e;
+
+	for (int round = 0; round < 32; round++) {
+		unsigned st;
+
+		if ((ev = net_tls_pump(&c->tls, c->fd)) < 0) {
+			if (c->phase == HANDSHAKE) {
+				e = net_tls_error(&c->tls);
+				log_warn("receive: ", c->peer, ": handshake failed: ", err_name(e ? e : ev), ": ",
+				         err_text(e ? e : ev));
+			} else if (c->phase != CLOSING) {
+				log_warn("receive: ", who(rc, c), " (", c->peer, "): connection lost: ", err_name(ev));
+			}
+			return -1;
+		}
+		st = br_ssl_engine_current_state(c->tls.eng);
+		if (c->phase == HANDSHAKE && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) {
+			if ((c->host = net_tls_peer(&c->tls)) < 0)
+				return -1;
+			c->phase = HELLO;
+			c->since_ms = now_ms();
+		}
+		if (c->phase == HANDSHAKE || !(st & BR_SSL_RECVAPP) || ev == 0) {
+			if (c->phase != HANDSHAKE && c->nout) {
+				app_out(c);
+				continue;
+			}
+			break;
+		}
+		app_in(rc, rootfd, all, n, c);
+		app_out(c);
+		if (round == 31)
+			*more = 1;
+	}
+	if (c->phase == CLOSING) {
+		app_out(c);
+		if ((ev = net_tls_pump(&c->tls, c->fd)) < 0)
+			return -1;
+		if (now_ms() - c->since_ms > 5000)
+			return -1;
+	}
+	return ev == 0 ? -1 : ev;
+}
+
+static void reap(void)
+{
+	int st;
+
+	if (!children)
+		return;
+	children = 0;
+	while (waitpid(-1, &st, WNOHANG) > 0)
+		;
+}
+
+int net_receive_run(const struct net_receive_conf *rc)
+{
+	struct conn **all = calloc(rc->max_clients, sizeof *all);
+	struct pollfd *p = calloc(rc->max_clients + 1, sizeof *p);
+	int lfd, rootfd;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (!all || !p)
+		return -ENOMEM;
+	if ((rootfd = open(rc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if ((lfd = listen_on(rc->listen)) < 0)
+		return lfd;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("receive: listening on ", rc->listen, ", storing in ", rc->dir, ", ",
+	         U64(rc->auth->n), " authorized clients");
+	while (!stopping) {
+		size_t np = 0;
+		int more = 0;
+
+		p[np++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (size_t i = 0; i < rc->max_clients; i++) {
+			struct conn *c = all[i];
+			int ev;
+			if (!c)
+				continue;
+			check_time(rc, c);
+			if ((ev = step(rc, rootfd, all, rc->max_clients, c, &more)) < 0) {
+				close_conn(rc, &all[i]);
+				continue;
+			}
+			p[np++] = (struct pollfd){ .fd = c->fd, .events = (short)ev };
+		}
+		if (poll(p, np, more ? 0 : 500) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN)
+			on_accept(rc, lfd, all, rc->max_clients);
+		reap();
+	}
+	log_info("receive: stopping: syncing dumps under way");
+	for (size_t i = 0; i < rc->max_clients; i++)
+		if (all[i])
+			close_conn(rc, &all[i]);
+	close(lfd);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	close(rootfd);
+	free(all);
+	free(p);
+	log_info("receive: stopped");
+	return 0;
+}

@@ -1,0 +1,99 @@
+/* salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE
+ *                 [--max-clients N] [--min-free SIZE] [--timeout SECONDS]
+ *                 [--min-rate SIZE] [--ack-every SIZE]
+ *
+ * The collection server (docs/protocol.md#receiver). Clients authenticate
+ * with keys listed in the authorized file (`FINGERPRINT HOSTNAME` lines,
+ * as `salvage keygen` prints them); each dump is stored under
+ * DIR/HOSTNAME/<UTC time>/ and converted to a standard vmcore when it is
+ * complete. Runs until SIGTERM. Exit 0, 100 for a usage error, 111 when it
+ * cannot start. */
+#include <stdlib.h>
+#include <string.h>
+#include "../lib/err.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "authorized.h"
+#include "receive.h"
+#include "tls.h"
+
+#define USAGE "usage: salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE " \
+              "[--max-clients N] [--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE]"
+
+/* 123, 64K, 10M, 2G */
+static int size_arg(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+
+	if (end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10, end++; break;
+	case 'm': case 'M': shift = 20, end++; break;
+	case 'g': case 'G': shift = 30, end++; break;
+	}
+	if (*end || v > (~0ull >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+static struct net_authorized auth;
+static struct net_key key;
+static char authtext[NET_AUTHORIZED_MAX * 160];
+
+int receive_main(int argc, char **argv)
+{
+	struct net_receive_conf c = {
+		.max_clients = 64, .min_free = 1ull << 30, .handshake_s = 10, .idle_s = 60,
+		.min_rate = 16 << 10, .rate_window_s = 30, .ack_every = 32u << 20, .key = &key, .auth = &auth,
+	};
+	const char *keyfile = NULL, *authfile = NULL;
+	uint64_t v;
+	unsigned line;
+	long n;
+	int e;
+
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *a = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!a)
+			return log_err("receive: ", o, " needs a value"), log_err(USAGE), 100;
+		i++;
+		if (!strcmp(o, "--listen"))
+			c.listen = a;
+		else if (!strcmp(o, "--dir"))
+			c.dir = a;
+		else if (!strcmp(o, "--key"))
+			keyfile = a;
+		else if (!strcmp(o, "--authorized"))
+			authfile = a;
+		else if (!strcmp(o, "--max-clients") && !size_arg(a, &v) && v && v <= 10000)
+			c.max_clients = (unsigned)v;
+		else if (!strcmp(o, "--min-free") && !size_arg(a, &v))
+			c.min_free = v;
+		else if (!strcmp(o, "--timeout") && !size_arg(a, &v) && v && v < 86400)
+			c.idle_s = c.handshake_s = (unsigned)v;
+		else if (!strcmp(o, "--min-rate") && !size_arg(a, &v))
+			c.min_rate = v;
+		else if (!strcmp(o, "--ack-every") && !size_arg(a, &v) && v >= 4096)
+			c.ack_every = v;
+		else
+			return log_err("receive: bad option or value: ", o, " ", a), log_err(USAGE), 100;
+	}
+	if (!c.listen || !c.dir || !keyfile || !authfile)
+		return log_err(USAGE), 100;
+	if ((e = net_key_load(&key, keyfile)))
+		return log_err("receive: ", keyfile, ": ", err_name(e), ": ", err_text(e)), 111;
+	if ((n = io_readfile(authfile, authtext, sizeof authtext)) < 0)
+		return log_err("receive: ", authfile, ": ", err_text((int)n)), 111;
+	if ((e = net_authorized_parse(&auth, authtext, (size_t)n, &line)))
+		return log_err("receive: ", authfile, ": line ", U64(line),
+		               " is not `FINGERPRINT HOSTNAME` (64 hex digits; host [A-Za-z0-9._-], at most 64)"), 111;
+	if (!auth.n)
+		return log_err("receive: ", authfile, ": no clients authorized"), 111;
+	if ((e = net_receive_run(&c)))
+		return log_err("receive: ", c.listen, " ", c.dir, ": ", err_name(e), ": ", err_text(e)), 111;
+	return 0;
+}

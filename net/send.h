@@ -1,0 +1,81 @@
+/* The client side of the dump channel (docs/protocol.md): sends one salvage
+ * stream to a receiver over pinned-key TLS, and when the connection breaks,
+ * reconnects with backoff and resumes from the offset the receiver says it
+ * has durably stored.
+ *
+ * The stream comes from a producer that writes it from its first byte
+ * through a callback, every time it is called: a live capture of
+ * /proc/vmcore (deterministic, so running it again gives the same bytes) or
+ * a saved file. Bytes the receiver already holds are checksummed and not
+ * sent again, so no copy of the stream is kept in memory. No heap. */
+#ifndef SALVAGE_NET_SEND_H
+#define SALVAGE_NET_SEND_H
+#include <stddef.h>
+#include <stdint.h>
+#include "proto.h"
+#include "tls.h"
+
+#define NET_SEND_CHUNK (256u << 10)   /* bytes per DATA frame */
+
+struct net_send_conf {
+	const char *server;               /* HOST:PORT (a name or an IPv4 address) */
+	const struct net_key *key;        /* ours */
+	const unsigned char (*pins)[NET_FP_LEN];  /* the server's, 1 or 2 (rotation) */
+	size_t npins;
+	unsigned char dump_id[NET_DUMP_ID_LEN];
+	const char *meta;                 /* HELLO's "key=value\n" lines */
+	size_t meta_len;
+	uint64_t size_hint;               /* expected stream size, 0 if unknown */
+	int timeout_ms;                   /* each connect, handshake, read or write */
+	int retry_for_s;                  /* keep reconnecting this long after a break */
+	int backoff_ms;                   /* first wait before reconnecting (doubles up to 30 s) */
+};
+
+/* Writes the whole stream from its first byte through write(wctx, ...);
+ * returns 0 or the first error (from write, or its own). */
+typedef int net_producer(void *pctx, int (*write)(void *wctx, const void *buf, size_t len), void *wctx);
+
+struct net_send {
+	const struct net_send_conf *conf;
+	/* outcome, for logs */
+	uint64_t total;                   /* stream bytes */
+	uint64_t sent;                    /* bytes sent over all connections */
+	unsigned connections;
+	int err;                          /* the error that ended it, or 0 */
+	/* private */
+	struct net_tls tls;
+	int fd;
+	int net_err;                      /* sticky, set by the write callback */
+	uint64_t resume;                  /* the receiver's offset at HELLO_ACK */
+	uint64_t pos;                     /* stream bytes produced in this attempt */
+	uint64_t acked;
+	uint32_t crc;                     /* of the stream so far */
+	uint64_t last_progress_ms, start_ms;
+	size_t nbuf;
+	unsigned char frame[4096];        /* frames in: the receiver's are small */
+	size_t nframe, fdone;             /* bytes in frame; of them, the frame last returned */
+	unsigned char small[256];         /* PROGRESS out */
+	unsigned char buf[NET_DATA_HEAD + NET_SEND_CHUNK + 4];
+};
+
+/* Sends the stream produce() writes: connect, HELLO, DATA from the
+ * receiver's offset, FINISH, and the final acknowledgement, read before
+ * the connection closes. Reconnects after a broken connection for
+ * conf->retry_for_s. 0 when the receiver has stored and verified the whole
+ * stream; otherwise a negative error: TLS_* (wrong key: not retried),
+ * PROTO_* as the receiver reported it (PROTO_NO_SPACE, PROTO_REJECTED:
+ * not retried), the producer's own error (then the receiver is told why
+ * with FAIL), or the last network error. Logs each step. */
+int net_send_run(struct net_send *s, const struct net_send_conf *conf, net_producer *produce, void *pctx);
+
+/* The dump id (docs/protocol.md#dump-id) of a crash, from its VMCOREINFO
+ * text: the same for a live capture and for a stream saved from it. */
+void net_dump_id(unsigned char id[NET_DUMP_ID_LEN], const char *vmcoreinfo, size_t len);
+
+/* HELLO's lines for a crash (hostname, release, crashtime, source), from
+ * its utsname (DUMP_STREAM_UTSNAME_LEN bytes, may be NULL) and VMCOREINFO
+ * text; returns the length written into out. */
+size_t net_send_meta(char *out, size_t cap, const char *utsname, const char *vmcoreinfo,
+                     size_t vmcoreinfo_len, const char *source);
+
+#endif

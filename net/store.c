@@ -1,0 +1,430 @@
+/* The receiver's dump directories (docs/protocol.md#storage). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "../dump/stream_read.h"
+#include "../lib/crc32c.h"
+#include "../lib/err.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "store.h"
+
+#define PARTIAL "vmcore.salvage.partial"
+#define STREAM "vmcore.salvage"
+#define META "salvage.meta"
+#define ROOM (64u << 10)
+
+int convert_main(int argc, char **argv);
+
+static void hex(char *out, const unsigned char *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++)
+		out[2 * i] = d[p[i] >> 4], out[2 * i + 1] = d[p[i] & 15];
+	out[2 * n] = 0;
+}
+
+/* Appends "key=value\n" to buf (size NET_STORE_META_MAX), value cut at a
+ * newline and to printable ASCII: client text never shapes the file. */
+static void meta_put(char *buf, const char *key, const char *v, size_t n)
+{
+	size_t len = strlen(buf), k = strlen(key);
+
+	if (len + k + 2 + (n > 200 ? 200 : n) >= NET_STORE_META_MAX)
+		return;
+	memcpy(buf + len, key, k);
+	len += k;
+	buf[len++] = '=';
+	for (size_t i = 0; i < n && i < 200; i++)
+		buf[len++] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	buf[len++] = '\n';
+	buf[len] = 0;
+}
+
+static void meta_str(char *buf, const char *key, const char *v)
+{
+	meta_put(buf, key, v, strlen(v));
+}
+
+/* HELLO's lines become client.KEY=VALUE; keys are [a-z0-9_], at most 32. */
+static void meta_client(char *buf, const char *m, size_t len)
+{
+	const char *end = m + len;
+
+	while (m < end) {
+		const char *nl = memchr(m, '\n', (size_t)(end - m)), *eol = nl ? nl : end;
+		const char *eq = memchr(m, '=', (size_t)(eol - m));
+		char key[48] = "client.";
+		size_t k = eq ? (size_t)(eq - m) : 0, i;
+
+		for (i = 0; i < k && k <= 32; i++)
+			if (!((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= '0' && m[i] <= '9') || m[i] == '_'))
+				break;
+		if (k && k <= 32 && i == k) {
+			memcpy(key + 7, m, k);
+			key[7 + k] = 0;
+			meta_put(buf, key, eq + 1, (size_t)(eol - eq - 1));
+		}
+		m = nl ? nl + 1 : end;
+	}
+}
+
+static int write_meta(struct net_store *d)
+{
+	char buf[NET_STORE_META_MAX + 512];
+	int fd, e = 0;
+
+	strcpy(buf, d->info);
+	meta_str(buf, "state", d->state);
+	meta_str(buf, "bytes", U64(d->durable));
+	if (d->complete) {
+		meta_str(buf, "total", U64(d->total));
+		meta_str(buf, "crc32c", HEX(d->total_crc));
+	}
+	if (d->reason[0])
+		meta_str(buf, "reason", d->reason);
+	/* a new file renamed over the old: a reader never sees half of one */
+	fd = openat(d->dirfd, META ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if ((e = io_writeall(fd, buf, strlen(buf))) == 0 && fdatasync(fd) < 0)
+		e = -errno;
+	close(fd);
+	if (!e && renameat(d->dirfd, META ".new", d->dirfd, META) < 0)
+		e = -errno;
+	return e;
+}
+
+/* The value of key in a salvage.meta text, copied into out. */
+static int meta_get(const char *text, const char *key, char *out, size_t size)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, key, k) && p[k] == '=') {
+			const char *v = p + k + 1, *nl = strchr(v, '\n');
+			size_t n = nl ? (size_t)(nl - v) : strlen(v);
+			if (n >= size)
+				return -1;
+			memcpy(out, v, n);
+			out[n] = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The CRC of the first n bytes of fd. */
+static int crc_prefix(int fd, uint64_t n, uint32_t *crc)
+{
+	static unsigned char b[1 << 16];
+	uint64_t off = 0;
+
+	*crc = 0;
+	while (off < n) {
+		long r = io_preadall(fd, b, n - off < sizeof b ? (size_t)(n - off) : sizeof b, (off_t)off);
+		if (r <= 0)
+			return r < 0 ? (int)r : -SALVAGE_E_SHORT_FILE;
+		*crc = crc32c(*crc, b, (size_t)r);
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int is_dynamic(const char *line)
+{
+	static const char *const keys[] = { "state=", "bytes=", "total=", "crc32c=", "reason=" };
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strncmp(line, keys[i], strlen(keys[i])))
+			return 1;
+	return 0;
+}
+
+static long read_meta(int dirfd, char *buf, size_t size)
+{
+	int fd = openat(dirfd, META, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	long n;
+
+	if (fd < 0)
+		return -errno;
+	n = io_readall(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
+/* Picks up an earlier dump: its fixed lines, and its partial file cut back
+ * to the last durable offset (bytes after it were never acknowledged). */
+static int resume(struct net_store *d, const char *text)
+{
+	char v[32];
+	int e;
+
+	d->info[0] = 0;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+		if (!is_dynamic(p) && strlen(d->info) + n < sizeof d->info)
+			strncat(d->info, p, n);
+		p += n;
+	}
+	if (!meta_get(text, "state", v, sizeof v) && (!strcmp(v, "complete") || !strcmp(v, "stored"))) {
+		if (meta_get(text, "total", v, sizeof v))
+			return -SALVAGE_E_SHORT_FILE;
+		d->total = d->end = d->durable = strtoull(v, NULL, 10);
+		if (meta_get(text, "crc32c", v, sizeof v))
+			return -SALVAGE_E_SHORT_FILE;
+		d->total_crc = (uint32_t)strtoul(v, NULL, 16);
+		d->complete = 1;
+		strcpy(d->state, v);
+		return 0;
+	}
+	d->durable = meta_get(text, "bytes", v, sizeof v) ? 0 : strtoull(v, NULL, 10);
+	d->fd = openat(d->dirfd, PARTIAL, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (d->fd < 0)
+		return -errno;
+	if (ftruncate(d->fd, (off_t)d->durable) < 0)
+		return -errno;
+	if ((e = crc_prefix(d->fd, d->durable, &d->crc)))
+		return e;
+	d->end = d->durable;
+	return 0;
+}
+
+/* An earlier dump of this id under hostfd: its directory name in name. */
+static int find(int hostfd, const char *idhex, struct net_store *d, char *text, size_t size)
+{
+	DIR *dir;
+	struct dirent *de;
+	char v[2 * NET_DUMP_ID_LEN + 1];
+	int dup = fcntl(hostfd, F_DUPFD_CLOEXEC, 0), found = 0;
+
+	if (dup < 0 || !(dir = fdopendir(dup))) {
+		if (dup >= 0)
+			close(dup);
+		return -errno;
+	}
+	while (!found && (de = readdir(dir))) {
+		int fd;
+		if (de->d_name[0] == '.')
+			continue;
+		fd = openat(hostfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (read_meta(fd, text, size) > 0 && !meta_get(text, "dump_id", v, sizeof v) &&
+		    !strcmp(v, idhex)) {
+			d->dirfd = fd;
+			found = 1;
+			snprintf(d->rel + strlen(d->rel), sizeof d->rel - strlen(d->rel), "%s", de->d_name);
+		} else {
+			close(fd);
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/* A new directory named after the receiver's UTC clock. */
+static int create(int hostfd, struct net_store *d)
+{
+	char name[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t base = strlen(d->rel);
+
+	gmtime_r(&t, &tm);
+	strftime(name, sizeof name, "%Y%m%dT%H%M%SZ", &tm);
+	for (int i = 2; mkdirat(hostfd, name, 0700) < 0; i++) {
+		if (errno != EEXIST || i > 99)
+			return -errno;
+		snprintf(name + 16, sizeof name - 16, "-%d", i);
+	}
+	snprintf(d->rel + base, sizeof d->rel - base, "%s", name);
+	if ((d->dirfd = openat(hostfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	d->fd = openat(d->dirfd, PARTIAL, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (d->fd < 0)
+		return -errno;
+	meta_str(d->info, "started", name);
+	return 0;
+}
+
+int net_store_open(struct net_store *d, int rootfd, const char *host, const unsigned char *id,
+                   const char *meta, size_t meta_len, const char *peer, const char *fp)
+{
+	static char text[NET_STORE_META_MAX + 1024];
+	char idhex[2 * NET_DUMP_ID_LEN + 1];
+	int hostfd, e;
+
+	memset(d, 0, sizeof *d);
+	d->dirfd = d->fd = -1;
+	memcpy(d->id, id, NET_DUMP_ID_LEN);
+	hex(idhex, id, NET_DUMP_ID_LEN);
+	snprintf(d->rel, sizeof d->rel, "%s/", host);
+	if (mkdirat(rootfd, host, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if ((hostfd = openat(rootfd, host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	e = find(hostfd, idhex, d, text, sizeof text);
+	if (e > 0) {
+		e = resume(d, text);
+	} else if (!e) {
+		meta_str(d->info, "dump_id", idhex);
+		meta_str(d->info, "host", host);
+		meta_str(d->info, "key", fp);
+		meta_client(d->info, meta, meta_len);
+		e = create(hostfd, d);
+	}
+	close(hostfd);
+	if (!e) {
+		meta_str(d->info, "client", peer);
+		if (!d->complete)
+			strcpy(d->state, "receiving");
+		e = write_meta(d);
+	}
+	if (e)
+		net_store_close(d, NULL, NULL);
+	return e;
+}
+
+/* The file system is full: give back the last 64 KiB of the partial file,
+ * so the metadata can still be written. What stays is a prefix of the
+ * stream, as every partial file is, and counts as durable. */
+static void make_room(struct net_store *d)
+{
+	uint64_t keep = d->end > ROOM ? d->end - ROOM : 0;
+
+	if (ftruncate(d->fd, (off_t)keep) < 0 || fdatasync(d->fd) < 0)
+		return;
+	d->end = d->durable = keep;
+	crc_prefix(d->fd, keep, &d->crc);
+}
+
+int net_store_append(struct net_store *d, const void *p, size_t n)
+{
+	int e;
+
+	if (d->fd < 0 || d->complete)
+		return -EBADF;
+	if ((e = io_pwriteall(d->fd, p, n, (off_t)d->end))) {
+		if (e == -ENOSPC || e == -EDQUOT)
+			make_room(d);
+		/* otherwise a short write may have left bytes past end: the
+		 * next sync or resume cuts the file back to what was acknowledged */
+		return e;
+	}
+	d->crc = crc32c(d->crc, p, n);
+	d->end += n;
+	return 0;
+}
+
+int net_store_sync(struct net_store *d)
+{
+	if (d->fd < 0)
+		return -EBADF;
+	if (fdatasync(d->fd) < 0)
+		return -errno;
+	d->durable = d->end;
+	return write_meta(d);
+}
+
+int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
+{
+	if (d->complete)
+		return total == d->total && crc == d->total_crc ? 0 : -SALVAGE_E_PROTO_TOTALS;
+	if (total != d->end || crc != d->crc)
+		return -SALVAGE_E_PROTO_TOTALS;
+	if (ftruncate(d->fd, (off_t)d->end) < 0 || fsync(d->fd) < 0)
+		return -errno;
+	if (renameat(d->dirfd, PARTIAL, d->dirfd, STREAM) < 0)
+		return -errno;
+	if (fsync(d->dirfd) < 0)
+		return -errno;
+	d->durable = d->total = total;
+	d->total_crc = crc;
+	d->complete = 1;
+	strcpy(d->state, "complete");
+	return write_meta(d);
+}
+
+void net_store_close(struct net_store *d, const char *state, const char *reason)
+{
+	if (d->fd >= 0 && !d->complete && !fdatasync(d->fd))
+		d->durable = d->end;
+	if (state && d->dirfd >= 0) {
+		snprintf(d->state, sizeof d->state, "%s", state);
+		if (reason)
+			snprintf(d->reason, sizeof d->reason, "%s", reason);
+		write_meta(d);
+	}
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->dirfd >= 0)
+		close(d->dirfd);
+	d->fd = d->dirfd = -1;
+}
+
+static int write_dmesg(int dirfd)
+{
+	struct dump_stream_reader r;
+	int fd = openat(dirfd, STREAM, O_RDONLY | O_CLOEXEC), out, e;
+
+	if (fd < 0)
+		return -errno;
+	if (!(e = dump_stream_open(&r, fd))) {
+		out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (out < 0)
+			e = -errno;
+		else {
+			e = io_writeall(out, r.dmesg, r.dmesg_len);
+			if (!e && fsync(out) < 0)
+				e = -errno;
+			close(out);
+		}
+	}
+	dump_stream_close(&r);
+	close(fd);
+	return e;
+}
+
+int net_store_convert(int rootfd, const char *rel)
+{
+	char *argv[] = { "convert", STREAM, "vmcore", NULL };
+	static char text[NET_STORE_META_MAX + 1024];
+	struct net_store d;
+	int e;
+
+	memset(&d, 0, sizeof d);
+	d.fd = -1;
+	if ((d.dirfd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	/* convert_main takes names: run it from the dump's directory (this is
+	 * the receiver's child; its working directory is its own) */
+	if (read_meta(d.dirfd, text, sizeof text) <= 0 || resume(&d, text) || !d.complete)
+		e = -SALVAGE_E_SHORT_FILE;
+	else if (fchdir(d.dirfd) < 0)
+		e = -errno;
+	else if ((e = write_dmesg(d.dirfd)))
+		log_err("receive: ", rel, ": dmesg.txt: ", err_name(e), ": ", err_text(e));
+	else if (convert_main(3, argv))
+		e = -SALVAGE_E_STREAM_BAD_RECORD;
+	if (!e) {
+		/* vmcore is the standard file; the stream was only its source */
+		unlinkat(d.dirfd, STREAM, 0);
+		strcpy(d.state, "stored");
+	} else {
+		snprintf(d.reason, sizeof d.reason, "conversion failed (%s): %s kept", err_name(e), STREAM);
+	}
+	write_meta(&d);
+	close(d.dirfd);
+	return e;
+}
