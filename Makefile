@@ -93,6 +93,10 @@ $(B)/tlspeer: $(B)/obj/tests/cmd/tlspeer.o $(OBJS)
 $(B)/rawclient: $(B)/obj/tests/cmd/rawclient.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Benchmark helper: loopback TCP against TLS with the same bytes (bench/net.sh).
+$(B)/netbench: $(B)/obj/bench/netbench.o $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
+
 cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/run.sh
 	sh tests/cmd/convert.sh

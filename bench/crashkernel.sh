@@ -1,13 +1,18 @@
 #!/bin/sh
 # bench/crashkernel.sh SERIES TARGET: the smallest crashkernel= (in 8 MiB
-# steps) with which the 2 GB test guest still dumps to disk, found by
-# bisection with tests/qemu/crash.sh. A measurement, not a test.
+# steps) with which the 2 GB test guest still dumps, found by bisection
+# with tests/qemu/crash.sh (TARGET raw, fs) or tests/qemu/net.sh (TARGET
+# net: DHCP and TLS to a receiver on the host). A measurement, not a test.
 set -u
 series=${1:-6.1} kind=${2:-fs}
 lo=64 hi=256 # lo: known to fail (the kernel alone unpacks to ~64 MiB)
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-180}
 ok() {
-	CRASHKERNEL=${1}M sh tests/qemu/crash.sh "$series" "$kind" > build/bench-ck.log 2>&1
+	if [ "$kind" = net ]; then
+		CRASHKERNEL=${1}M sh tests/qemu/net.sh "$series" > build/bench-ck.log 2>&1
+	else
+		CRASHKERNEL=${1}M sh tests/qemu/crash.sh "$series" "$kind" > build/bench-ck.log 2>&1
+	fi
 }
 ok "$hi" || { echo "crashkernel: even ${hi}M fails"; exit 1; }
 while [ $((hi - lo)) -gt 8 ]; do

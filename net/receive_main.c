@@ -82,6 +82,8 @@ int receive_main(int argc, char **argv)
 		else
 			return log_err("receive: bad option or value: ", o, " ", a), log_err(USAGE), 100;
 	}
+	/* the rate is judged over half the longest silence allowed */
+	c.rate_window_s = c.idle_s / 2 ? c.idle_s / 2 : 1;
 	if (!c.listen || !c.dir || !keyfile || !authfile)
 		return log_err(USAGE), 100;
 	if ((e = net_key_load(&key, keyfile)))

@@ -345,11 +345,11 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 	s->fd = -1;
 	s->start_ms = now_ms();
 	for (;;) {
-		uint64_t acked_before = s->acked;
+		uint64_t acked_before = s->acked, sent_before = s->sent;
 
 		s->net_err = 0, s->pos = 0, s->crc = 0, s->nbuf = 0, s->nframe = 0, s->fdone = 0;
 		if (!(e = open_session(s))) {
-			if (s->connections > 1 || s->resume)
+			if (s->resume)
 				log_info("send: connected to ", c->server, ", the receiver holds ",
 				         U64(s->resume), " bytes: resuming");
 			else
@@ -377,8 +377,10 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 		log_warn("send: ", c->server, ": ", err_name(e), ": ", err_text(e));
 		if (final(e) || now_ms() >= give_up)
 			return e;
-		if (s->acked > acked_before)
-			wait = c->backoff_ms > 0 ? c->backoff_ms : 1000;   /* it made progress */
+		/* a connection that carried data, or left the receiver holding
+		 * more, worked: the next wait starts small again */
+		if (s->acked > acked_before || s->sent > sent_before)
+			wait = c->backoff_ms > 0 ? c->backoff_ms : 1000;
 		backoff(&wait);
 	}
 }

@@ -15,7 +15,7 @@
 #include "proto.h"
 #include "tls.h"
 
-#define NET_SEND_CHUNK (256u << 10)   /* bytes per DATA frame */
+#define NET_SEND_CHUNK (64u << 10)    /* bytes per DATA frame: what a break can cost */
 
 struct net_send_conf {
 	const char *server;               /* HOST:PORT (a name or an IPv4 address) */

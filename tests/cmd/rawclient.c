@@ -9,6 +9,7 @@
  *     data-first   a valid DATA frame before any HELLO
  *     stall        nothing after the handshake
  *     hello-stall  a HELLO, then nothing
+ *     trickle      a HELLO, then 16 bytes of DATA every 0.2 s
  *     plain        no TLS: an HTTP request in clear text */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 static struct net_tls tls;
 static struct net_key key;
 static unsigned char buf[1 << 16];
+static size_t have;   /* bytes of buf already read from the receiver */
 
 static int dial(const char *spec)
 {
@@ -45,7 +47,7 @@ static int dial(const char *spec)
 /* Prints every frame the receiver sends until it closes. */
 static int answers(int fd)
 {
-	size_t n = 0;
+	size_t n = have;
 	long r;
 	struct net_frame f;
 
@@ -112,6 +114,27 @@ int main(int argc, char **argv)
 		n = NET_DATA_HEAD + 8;
 	} else if (!strcmp(mode, "hello-stall")) {
 		n = net_frame_hello(buf, sizeof buf, id, 0, "source=rawclient\n", 17);
+	} else if (!strcmp(mode, "trickle")) {
+		n = net_frame_hello(buf, sizeof buf, id, 0, "source=rawclient\n", 17);
+		if ((e = net_tls_write(&tls, fd, buf, (size_t)n, 10000)) || (e = net_tls_flush(&tls, fd, 10000)))
+			return printf("error %s\n", err_name(e)), 0;
+		/* the offset follows what was sent; the receiver answers
+		 * HELLO_ACK 0 (a new dump), and cuts us off for the rate */
+		for (uint64_t off = 0; off < 16 * 200; off += 16) {
+			unsigned char f[NET_DATA_HEAD + 20];
+			net_frame_data_head(f, off, 16);
+			memset(f + NET_DATA_HEAD, 'x', 16);
+			le32_put(f + NET_DATA_HEAD + 16, net_frame_data_crc(f, f + NET_DATA_HEAD, 16));
+			if (net_tls_write(&tls, fd, f, sizeof f, 10000) || net_tls_flush(&tls, fd, 10000))
+				break;
+			/* wait 0.2 s, but read the receiver's word as soon as it comes */
+			long r = net_tls_read(&tls, fd, buf, sizeof buf, 200);
+			if (r > 0)
+				have = (size_t)r;
+			if (r != -SALVAGE_E_TIMEOUT)
+				break;
+		}
+		return answers(fd);
 	} else if (strcmp(mode, "stall")) {
 		return fprintf(stderr, "rawclient: unknown mode %s\n", mode), 2;
 	}
