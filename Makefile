@@ -119,10 +119,12 @@ demo: setup
 
 # Figures side by side with makedumpfile and kdump-tools; asserts nothing.
 bench: setup
-	$(MAKE) all
+	$(MAKE) all $(B)/netbench
 	sh bench/dump.sh
 	sh bench/crash-kernel-dump.sh 6.1
+	sh bench/net.sh
 	sh bench/crashkernel.sh 6.1 fs
+	sh bench/crashkernel.sh 6.1 net
 
 size: $(B)/salvage
 	@ls -l $(B)/salvage | awk '{print "build/salvage: " $$5 " bytes"}'
@@ -135,6 +137,6 @@ install: $(B)/salvage
 	install -m 0644 drivers-list/* $(DESTDIR)$(PREFIX)/share/salvage/drivers-list/
 
 clean:
-	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer
+	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
 
--include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d
+-include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d

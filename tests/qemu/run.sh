@@ -22,6 +22,7 @@ run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12
 run tests/qemu/five-level.sh
 run tests/qemu/full-disk.sh
+run tests/qemu/net-fallback.sh 6.1
 run tests/qemu/errors.sh 6.1
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]
