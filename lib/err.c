@@ -29,7 +29,7 @@ static const struct { int e; const char *n; } errnos[] = {
 	{ EBADMSG, "EBADMSG" }, { EINTR, "EINTR" }, { ENOTBLK, "ENOTBLK" },
 	{ ECONNRESET, "ECONNRESET" }, { ECONNREFUSED, "ECONNREFUSED" }, { EPIPE, "EPIPE" },
 	{ EHOSTUNREACH, "EHOSTUNREACH" }, { ENETUNREACH, "ENETUNREACH" }, { EDQUOT, "EDQUOT" },
-	{ EMSGSIZE, "EMSGSIZE" },
+	{ EMSGSIZE, "EMSGSIZE" }, { ECONNABORTED, "ECONNABORTED" }, { EMFILE, "EMFILE" },
 };
 
 static int code(int e) { return e < 0 ? -e : e; }

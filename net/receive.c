@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -44,6 +45,7 @@ struct conn {
 };
 
 static volatile sig_atomic_t stopping, children;
+static uint64_t accept_paused_until;   /* out of file descriptors: wait */
 
 static void on_signal(int sig)
 {
@@ -122,6 +124,8 @@ static void drop_dump(struct conn *c, const char *state, const char *reason)
 /* Sends ERROR (when the session is up) and closes after it went out. */
 static void fail(const struct net_receive_conf *rc, struct conn *c, int e, const char *state)
 {
+	if (e == -ENOSPC || e == -EDQUOT)
+		e = -SALVAGE_E_PROTO_NO_SPACE;
 	log_warn("receive: ", who(rc, c), " (", c->peer, "): ", err_name(e), ": ", err_text(e),
 	         c->has_dump ? "; kept " : "", c->has_dump ? c->d.rel : "",
 	         c->has_dump ? " at " : "", c->has_dump ? U64(c->d.end) : "");
@@ -159,7 +163,9 @@ static void take_over(const struct net_receive_conf *rc, struct conn **all, size
 {
 	for (size_t i = 0; i < n; i++) {
 		struct conn *o = all[i];
-		if (o && o != c && o->has_dump && o->host == c->host && !memcmp(o->d.id, id, NET_DUMP_ID_LEN)) {
+		/* by name: two keys may map to one host (a key being rotated) */
+		if (o && o != c && o->has_dump && !strcmp(rc->auth->host[o->host], rc->auth->host[c->host]) &&
+		    !memcmp(o->d.id, id, NET_DUMP_ID_LEN)) {
 			log_info("receive: ", who(rc, o), ": a new connection (", c->peer,
 			         ") takes over from ", o->peer);
 			drop_dump(o, "interrupted", "connection replaced");
@@ -184,11 +190,11 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 	e = net_store_open(&c->d, rootfd, rc->auth->host[c->host], f->u.hello.dump_id,
 	                   f->u.hello.meta, f->u.hello.meta_len, c->peer, fp);
 	if (e)
-		return fail(rc, c, e == -ENOSPC ? -SALVAGE_E_PROTO_NO_SPACE : e, NULL);
+		return fail(rc, c, e, NULL);
 	c->has_dump = 1;
 	c->phase = DATA;
-	c->synced_ms = c->heard_ms = c->win_ms = now_ms();
-	c->win_bytes = 0;
+	c->synced_ms = c->heard_ms = now_ms();
+	c->win_ms = c->win_bytes = 0;
 	c->last_end = c->d.end;
 	log_info("receive: ", who(rc, c), " (", c->peer, "): ",
 	         c->d.complete ? "already complete: " : c->d.end ? "resuming " : "new dump ",
@@ -202,6 +208,10 @@ static void start_conversion(const struct net_receive_conf *rc, int rootfd, cons
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* the child keeps no socket or dump file of the parent's open */
+		for (int fd = 3; fd < 65536; fd++)
+			if (fd != rootfd)
+				close(fd);
 		signal(SIGTERM, SIG_DFL);
 		_exit(net_store_convert(rootfd, rel) ? 1 : 0);
 	}
@@ -235,7 +245,11 @@ static void on_data(const struct net_receive_conf *rc, struct conn *c, const str
 	if (c->d.complete || f->u.data.offset != c->d.end)
 		return fail(rc, c, -SALVAGE_E_PROTO_OFFSET, NULL);
 	if ((e = net_store_append(&c->d, f->u.data.bytes, f->u.data.n)))
-		return fail(rc, c, e == -ENOSPC || e == -EDQUOT ? -SALVAGE_E_PROTO_NO_SPACE : e, "failed");
+		return fail(rc, c, e, "failed");
+	/* the rate is judged from the first DATA on: before it, a resuming
+	 * client may spend a while producing the part already stored */
+	if (!c->win_ms)
+		c->win_ms = now_ms(), c->win_bytes = 0;
 	c->win_bytes += f->u.data.n;
 	if (c->d.end - c->d.durable >= rc->ack_every || now_ms() - c->synced_ms >= 2000)
 		sync_and_ack(rc, c);
@@ -282,6 +296,12 @@ static void app_in(const struct net_receive_conf *rc, int rootfd, struct conn **
 	size_t len, need;
 	long used;
 
+	/* closing: what still comes in is read and dropped, so the engine
+	 * can reach the peer's close_notify */
+	while (c->phase == CLOSING && (br_ssl_engine_current_state(eng) & BR_SSL_RECVAPP)) {
+		br_ssl_engine_recvapp_buf(eng, &len);
+		br_ssl_engine_recvapp_ack(eng, len);
+	}
 	while (c->phase == HELLO || c->phase == DATA) {
 		unsigned char *p = (br_ssl_engine_current_state(eng) & BR_SSL_RECVAPP)
 		                 ? br_ssl_engine_recvapp_buf(eng, &len) : NULL;
@@ -347,10 +367,16 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 	char ip[INET_ADDRSTRLEN];
 
 	while ((fd = accept4(lfd, (struct sockaddr *)&a, &al, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		size_t unauth = 0;
 		inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+		for (i = 0; i < n; i++)
+			unauth += all[i] && all[i]->phase == HANDSHAKE;
 		for (i = 0; i < n && all[i]; i++)
 			;
-		c = i < n ? calloc(1, sizeof *c) : NULL;
+		/* docs/protocol.md#limits: connections not yet authenticated
+		 * get at most half the slots, so scanners and stalled
+		 * handshakes cannot lock out the machines that crashed */
+		c = i < n && unauth < (n + 1) / 2 ? calloc(1, sizeof *c) : NULL;
 		if (c && !(c->in = malloc(NET_FRAME_MAX + NET_FRAME_OVERHEAD))) {
 			free(c);
 			c = NULL;
@@ -377,6 +403,12 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 		}
 		all[i] = c;
 	}
+	if (errno == EMFILE || errno == ENFILE) {
+		/* the pending connection stays in the backlog; polling for it
+		 * again at once would spin */
+		log_warn("receive: out of file descriptors: not accepting for a second");
+		accept_paused_until = now_ms() + 1000;
+	}
 }
 
 /* Deadlines per phase, and the minimum rate. */
@@ -393,7 +425,7 @@ static void check_time(const struct net_receive_conf *rc, struct conn *c)
 	case DATA:
 		if (t - c->heard_ms > rc->idle_s * 1000ull)
 			return fail(rc, c, -SALVAGE_E_TIMEOUT, "interrupted");
-		if (t - c->win_ms >= rc->rate_window_s * 1000ull) {
+		if (c->win_ms && t - c->win_ms >= rc->rate_window_s * 1000ull) {
 			if (rc->min_rate && c->win_bytes * 1000 / (t - c->win_ms) < rc->min_rate)
 				return fail(rc, c, -SALVAGE_E_PROTO_TOO_SLOW, "interrupted");
 			c->win_ms = t, c->win_bytes = 0;
@@ -475,6 +507,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 	struct pollfd *p = calloc(rc->max_clients + 1, sizeof *p);
 	int lfd, rootfd;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct rlimit rl;
 
 	if (!all || !p)
 		return -ENOMEM;
@@ -485,6 +518,11 @@ int net_receive_run(const struct net_receive_conf *rc)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+	/* each client holds a socket and a file, and a conversion a few */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	log_info("receive: listening on ", rc->listen, ", storing in ", rc->dir, ", ",
 	         U64(rc->auth->n), " authorized clients");
@@ -492,7 +530,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 		size_t np = 0;
 		int more = 0;
 
-		p[np++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = lfd, .events = now_ms() >= accept_paused_until ? POLLIN : 0 };
 		for (size_t i = 0; i < rc->max_clients; i++) {
 			struct conn *c = all[i];
 			int ev;

@@ -128,10 +128,12 @@ static int peer_error(const struct net_frame *f)
 {
 	int code = (int)f->u.ack.code;
 
-	log_err("receiver: ", err_name(-code), ": ", f->text_len ? "" : err_text(-code));
+	log_err("receiver: ", err_name(-code), ": ", err_text(-code));
 	if (code > SALVAGE_E_BASE && code < SALVAGE_E_END)
 		return -code;
-	return -SALVAGE_E_PROTO_REJECTED;
+	/* a system error on the receiver's side (EIO, EMFILE, ...): another
+	 * connection may well work */
+	return -ECONNABORTED;
 }
 
 static int handle_incoming(struct net_send *s, const struct net_frame *f)
@@ -221,7 +223,10 @@ static int data_write(void *ctx, const void *buf, size_t len)
 		return s->net_err;
 	s->crc = crc32c(s->crc, p, len);
 	if (s->pos + len <= s->resume) {
+		/* producing again what the receiver holds: PROGRESS lines keep
+		 * the connection alive (the receiver judges silence) */
 		s->pos += len;
+		progress(s, 0);
 		return 0;
 	}
 	if (s->pos < s->resume) {
@@ -314,6 +319,7 @@ static int final(int e)
 	case SALVAGE_E_PROTO_REJECTED:
 	case SALVAGE_E_PROTO_TOTALS:
 	case SALVAGE_E_PROTO_UNEXPECTED:
+	case SALVAGE_E_PROTO_OFFSET:
 	case EINVAL:
 		return 1;
 	}
@@ -355,7 +361,9 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 			else
 				log_info("send: connected to ", c->server);
 			e = produce(pctx, data_write, s);
-			if (!e && !s->net_err)
+			if (!e)
+				e = s->net_err;
+			if (!e)
 				e = finish(s);
 			else if (e && !s->net_err) {
 				/* the producer failed, not the network: tell the
@@ -379,8 +387,10 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 			return e;
 		/* a connection that carried data, or left the receiver holding
 		 * more, worked: the next wait starts small again */
-		if (s->acked > acked_before || s->sent > sent_before)
+		if (s->acked > acked_before || s->sent > sent_before) {
 			wait = c->backoff_ms > 0 ? c->backoff_ms : 1000;
+			give_up = now_ms() + (uint64_t)c->retry_for_s * 1000;
+		}
 		backoff(&wait);
 	}
 }

@@ -19,6 +19,7 @@
 #define STREAM "vmcore.salvage"
 #define META "salvage.meta"
 #define ROOM (64u << 10)
+#define CLIENT_META 512
 
 int convert_main(int argc, char **argv);
 
@@ -31,13 +32,13 @@ static void hex(char *out, const unsigned char *p, size_t n)
 	out[2 * n] = 0;
 }
 
-/* Appends "key=value\n" to buf (size NET_STORE_META_MAX), value cut at a
- * newline and to printable ASCII: client text never shapes the file. */
-static void meta_put(char *buf, const char *key, const char *v, size_t n)
+/* Appends "key=value\n" to buf while it stays under cap bytes, value cut
+ * at 200 bytes and to printable ASCII: client text never shapes the file. */
+static void meta_put(char *buf, size_t cap, const char *key, const char *v, size_t n)
 {
 	size_t len = strlen(buf), k = strlen(key);
 
-	if (len + k + 2 + (n > 200 ? 200 : n) >= NET_STORE_META_MAX)
+	if (len + k + 3 + (n > 200 ? 200 : n) > cap)
 		return;
 	memcpy(buf + len, key, k);
 	len += k;
@@ -48,15 +49,18 @@ static void meta_put(char *buf, const char *key, const char *v, size_t n)
 	buf[len] = 0;
 }
 
-static void meta_str(char *buf, const char *key, const char *v)
+static void meta_str(char *buf, size_t cap, const char *key, const char *v)
 {
-	meta_put(buf, key, v, strlen(v));
+	meta_put(buf, cap, key, v, strlen(v));
 }
 
-/* HELLO's lines become client.KEY=VALUE; keys are [a-z0-9_], at most 32. */
+/* HELLO's lines become client.KEY=VALUE; keys are [a-z0-9_], at most 32,
+ * and all of them at most CLIENT_META bytes, so the receiver's own lines
+ * always fit. */
 static void meta_client(char *buf, const char *m, size_t len)
 {
 	const char *end = m + len;
+	size_t cap = strlen(buf) + CLIENT_META;
 
 	while (m < end) {
 		const char *nl = memchr(m, '\n', (size_t)(end - m)), *eol = nl ? nl : end;
@@ -70,7 +74,7 @@ static void meta_client(char *buf, const char *m, size_t len)
 		if (k && k <= 32 && i == k) {
 			memcpy(key + 7, m, k);
 			key[7 + k] = 0;
-			meta_put(buf, key, eq + 1, (size_t)(eol - eq - 1));
+			meta_put(buf, cap, key, eq + 1, (size_t)(eol - eq - 1));
 		}
 		m = nl ? nl + 1 : end;
 	}
@@ -78,18 +82,22 @@ static void meta_client(char *buf, const char *m, size_t len)
 
 static int write_meta(struct net_store *d)
 {
-	char buf[NET_STORE_META_MAX + 512];
+	char buf[NET_STORE_META_MAX + 1024];
+	size_t cap = sizeof buf;
 	int fd, e = 0;
 
+	/* the fixed lines are bounded (CLIENT_META), so these always fit */
 	strcpy(buf, d->info);
-	meta_str(buf, "state", d->state);
-	meta_str(buf, "bytes", U64(d->durable));
+	meta_str(buf, cap, "client", d->peer);
+	meta_str(buf, cap, "state", d->state);
+	meta_str(buf, cap, "bytes", U64(d->durable));
+	meta_str(buf, cap, "bytes_crc32c", HEX(d->durable_crc));
 	if (d->complete) {
-		meta_str(buf, "total", U64(d->total));
-		meta_str(buf, "crc32c", HEX(d->total_crc));
+		meta_str(buf, cap, "total", U64(d->total));
+		meta_str(buf, cap, "crc32c", HEX(d->total_crc));
 	}
 	if (d->reason[0])
-		meta_str(buf, "reason", d->reason);
+		meta_str(buf, cap, "reason", d->reason);
 	/* a new file renamed over the old: a reader never sees half of one */
 	fd = openat(d->dirfd, META ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -140,7 +148,8 @@ static int crc_prefix(int fd, uint64_t n, uint32_t *crc)
 
 static int is_dynamic(const char *line)
 {
-	static const char *const keys[] = { "state=", "bytes=", "total=", "crc32c=", "reason=" };
+	static const char *const keys[] = { "state=", "bytes=", "bytes_crc32c=", "total=", "crc32c=",
+	                                    "reason=", "client=" };
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!strncmp(line, keys[i], strlen(keys[i])))
@@ -162,12 +171,36 @@ static long read_meta(int dirfd, char *buf, size_t size)
 	return n;
 }
 
+/* The complete stream after a crash between its rename and the metadata
+ * that says so: its length and CRC from the file itself. */
+static int complete_from_file(struct net_store *d)
+{
+	struct stat st;
+	int fd = openat(d->dirfd, STREAM, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		e = -errno;
+	else
+		e = crc_prefix(fd, (uint64_t)st.st_size, &d->total_crc);
+	close(fd);
+	if (e)
+		return e;
+	d->total = d->end = d->durable = (uint64_t)st.st_size;
+	d->durable_crc = d->crc = d->total_crc;
+	d->complete = 1;
+	strcpy(d->state, "complete");
+	return 0;
+}
+
 /* Picks up an earlier dump: its fixed lines, and its partial file cut back
  * to the last durable offset (bytes after it were never acknowledged). */
 static int resume(struct net_store *d, const char *text)
 {
-	char v[32];
-	int e;
+	char v[32], state[16] = "";
+	struct stat st;
+	int e, have_crc = 0;
 
 	d->info[0] = 0;
 	for (const char *p = text; *p;) {
@@ -177,25 +210,36 @@ static int resume(struct net_store *d, const char *text)
 			strncat(d->info, p, n);
 		p += n;
 	}
-	if (!meta_get(text, "state", v, sizeof v) && (!strcmp(v, "complete") || !strcmp(v, "stored"))) {
+	meta_get(text, "state", state, sizeof state);
+	if (!strcmp(state, "complete") || !strcmp(state, "stored")) {
 		if (meta_get(text, "total", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
 		d->total = d->end = d->durable = strtoull(v, NULL, 10);
 		if (meta_get(text, "crc32c", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
-		d->total_crc = (uint32_t)strtoul(v, NULL, 16);
+		d->total_crc = d->durable_crc = d->crc = (uint32_t)strtoul(v, NULL, 16);
 		d->complete = 1;
-		strcpy(d->state, v);
+		strcpy(d->state, state);
 		return 0;
 	}
 	d->durable = meta_get(text, "bytes", v, sizeof v) ? 0 : strtoull(v, NULL, 10);
 	d->fd = openat(d->dirfd, PARTIAL, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (d->fd < 0)
+		return errno == ENOENT ? complete_from_file(d) : -errno;
+	if (fstat(d->fd, &st) < 0)
 		return -errno;
+	/* never extend: a file shorter than the metadata says is resumed
+	 * from what it holds, its CRC computed again; otherwise the CRC of
+	 * the prefix comes from the metadata (a long read avoided) */
+	if ((uint64_t)st.st_size < d->durable)
+		d->durable = (uint64_t)st.st_size;
+	else if (!meta_get(text, "bytes_crc32c", v, sizeof v))
+		have_crc = 1, d->crc = (uint32_t)strtoul(v, NULL, 16);
 	if (ftruncate(d->fd, (off_t)d->durable) < 0)
 		return -errno;
-	if ((e = crc_prefix(d->fd, d->durable, &d->crc)))
+	if (!have_crc && (e = crc_prefix(d->fd, d->durable, &d->crc)))
 		return e;
+	d->durable_crc = d->crc;
 	d->end = d->durable;
 	return 0;
 }
@@ -254,7 +298,7 @@ static int create(int hostfd, struct net_store *d)
 	d->fd = openat(d->dirfd, PARTIAL, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (d->fd < 0)
 		return -errno;
-	meta_str(d->info, "started", name);
+	meta_str(d->info, sizeof d->info, "started", name);
 	return 0;
 }
 
@@ -278,15 +322,15 @@ int net_store_open(struct net_store *d, int rootfd, const char *host, const unsi
 	if (e > 0) {
 		e = resume(d, text);
 	} else if (!e) {
-		meta_str(d->info, "dump_id", idhex);
-		meta_str(d->info, "host", host);
-		meta_str(d->info, "key", fp);
+		meta_str(d->info, sizeof d->info, "dump_id", idhex);
+		meta_str(d->info, sizeof d->info, "host", host);
+		meta_str(d->info, sizeof d->info, "key", fp);
 		meta_client(d->info, meta, meta_len);
 		e = create(hostfd, d);
 	}
 	close(hostfd);
 	if (!e) {
-		meta_str(d->info, "client", peer);
+		snprintf(d->peer, sizeof d->peer, "%s", peer);
 		if (!d->complete)
 			strcpy(d->state, "receiving");
 		e = write_meta(d);
@@ -307,6 +351,7 @@ static void make_room(struct net_store *d)
 		return;
 	d->end = d->durable = keep;
 	crc_prefix(d->fd, keep, &d->crc);
+	d->durable_crc = d->crc;
 }
 
 int net_store_append(struct net_store *d, const void *p, size_t n)
@@ -334,6 +379,7 @@ int net_store_sync(struct net_store *d)
 	if (fdatasync(d->fd) < 0)
 		return -errno;
 	d->durable = d->end;
+	d->durable_crc = d->crc;
 	return write_meta(d);
 }
 
@@ -359,7 +405,7 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
 void net_store_close(struct net_store *d, const char *state, const char *reason)
 {
 	if (d->fd >= 0 && !d->complete && !fdatasync(d->fd))
-		d->durable = d->end;
+		d->durable = d->end, d->durable_crc = d->crc;
 	if (state && d->dirfd >= 0) {
 		snprintf(d->state, sizeof d->state, "%s", state);
 		if (reason)

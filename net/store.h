@@ -24,12 +24,14 @@ struct net_store {
 	uint64_t end;                      /* bytes in the partial file */
 	uint64_t durable;                  /* of them, synced and acknowledged */
 	uint32_t crc;                      /* CRC-32C of the first end bytes */
+	uint32_t durable_crc;              /* of the first durable bytes */
 	int complete;                      /* verified: total and crc below hold */
 	uint64_t total;
 	uint32_t total_crc;
 	char state[16];                    /* receiving, complete, failed, interrupted */
 	char reason[256];
-	char info[NET_STORE_META_MAX];     /* fixed lines: id, host, key, client, started */
+	char info[NET_STORE_META_MAX];     /* fixed lines: id, host, key, started, client.* */
+	char peer[48];                     /* the client's address, last connection */
 };
 
 /* The dump with this id under ROOT/<host>/ if one exists (resumed from its

@@ -10,6 +10,7 @@
  *     stall        nothing after the handshake
  *     hello-stall  a HELLO, then nothing
  *     trickle      a HELLO, then 16 bytes of DATA every 0.2 s
+ *     fat-hello    a HELLO with 1024 bytes of a=b lines, then closes
  *     plain        no TLS: an HTTP request in clear text */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,6 +115,18 @@ int main(int argc, char **argv)
 		n = NET_DATA_HEAD + 8;
 	} else if (!strcmp(mode, "hello-stall")) {
 		n = net_frame_hello(buf, sizeof buf, id, 0, "source=rawclient\n", 17);
+	} else if (!strcmp(mode, "fat-hello")) {
+		static char meta[NET_TEXT_MAX];
+		for (size_t i = 0; i + 4 <= sizeof meta; i += 4)
+			memcpy(meta + i, "a=b\n", 4);
+		id[1] = 1;
+		n = net_frame_hello(buf, sizeof buf, id, 0, meta, sizeof meta);
+		if ((e = net_tls_write(&tls, fd, buf, (size_t)n, 10000)) || (e = net_tls_flush(&tls, fd, 10000)))
+			return printf("error %s\n", err_name(e)), 0;
+		n = net_tls_read(&tls, fd, buf, sizeof buf, 10000);
+		have = n > 0 ? (size_t)n : 0;
+		net_tls_close(&tls, fd, 2000);
+		return answers(fd);
 	} else if (!strcmp(mode, "trickle")) {
 		n = net_frame_hello(buf, sizeof buf, id, 0, "source=rawclient\n", 17);
 		if ((e = net_tls_write(&tls, fd, buf, (size_t)n, 10000)) || (e = net_tls_flush(&tls, fd, 10000)))

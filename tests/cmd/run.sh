@@ -157,6 +157,22 @@ t "mk: every listed file"   0   "^all [0-9]+ present$"   all_listed "$W/f61.img"
 t "mk: 6.12 fs"             0   "virtio_pci is built in" $MK -o "$W/f612.img" -k "$k612" --modules-dir "$m612" --conf "$W/fs.conf"
 t "mk: .ko.xz unpacked"     0   "ext4/ext4.ko$"          ls_img "$W/f612.img"
 t "mk: module is ELF"       0   "^.ELF"                  img_file "$W/f612.img" "lib/modules/$k612/kernel/fs/ext4/ext4.ko"
+# The network target: keys in, conf lines appended (a conf without its
+# last newline included), the disk target kept as the fallback, image 0600.
+$S keygen "$W/rcv" > /dev/null; $S keygen "$W/cli" > /dev/null
+printf 'target fs:LABEL=dumps:/var/crash' > "$W/nonl.conf"
+t "mk: tls target"          0   "modules: .*virtio_net .*ext4" $MK -o "$W/n61.img" -k "$k61" --modules-dir "$m61" \
+	--conf "$W/nonl.conf" --server 10.0.2.2:9622 --server-key "$W/rcv.pub" --client-key "$W/cli.key" --net eth0:dhcp --nic virtio
+t "mk: tls conf lines"      0   "^target tls://10.0.2.2:9622$" img_file "$W/n61.img" etc/salvage.conf
+t "mk: disk target is fallback" 0 "^fallback fs:LABEL=dumps:/var/crash$" img_file "$W/n61.img" etc/salvage.conf
+t "mk: key paths in conf"   0   "^client-key /etc/salvage/client.key$" img_file "$W/n61.img" etc/salvage.conf
+t "mk: client key in image" 0   "^salvage-key 1" img_file "$W/n61.img" etc/salvage/client.key
+t "mk: image is 0600"       0   "^-rw-------" ls -l "$W/n61.img"
+t "mk: tls needs keys"      1   "needs --server-key"     $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --server 10.0.2.2:9622
+t "mk: tls bad key"         1   "not salvage keys"       $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --server 1.2.3.4:1 \
+	--server-key "$W/nonl.conf" --client-key "$W/cli.key"
+t "mk: unknown nic list"    1   "no drivers-list/net-frob" $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --server 1.2.3.4:1 \
+	--server-key "$W/rcv.pub" --client-key "$W/cli.key" --nic frob
 t "mk: --storage virtio"    0   "modules: virtio_blk .*ext4" $MK -o "$W/v.img" -k "$k612" --modules-dir "$m612" --conf "$W/fs.conf" --storage virtio
 t "mk: virtio only"         0   "^no$"                   sh -c "grep -Eq 'ahci|nvme' $W/last && echo yes || echo no"
 t "mk: --storage unknown"   1   "no drivers-list/block-floppy" $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf" --storage virtio,floppy

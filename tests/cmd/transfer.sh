@@ -66,6 +66,11 @@ t stored-no-stream-left 0 "^0$" sh -c "ls $d | grep -c vmcore.salvage; true"
 t stored-mode 0 "^-rw-------" ls -l "$d/vmcore"
 t send-again-is-idempotent 0 "stored by" send $base web01 "$W/a.salvage"
 t receiver-says-again 0 "complete.*\(again\)" cat "$R.log"
+t send-third-time 0 "stored by" send $base web01 "$W/a.salvage"
+t stored-state-kept 0 "^state=stored" cat "$d/salvage.meta"
+t fat-hello 0 "HELLO_ACK" $RAW 127.0.0.1:$base "$W/receiver.pub" "$W/web02.key" fat-hello
+t fat-hello-meta-whole 0 "^bytes_crc32c=" sh -c "grep -l '^client.a=b' $R/web02/*/salvage.meta | xargs cat"
+t fat-hello-meta-capped 0 "^[1-9][0-9]?$" sh -c "grep -l '^client.a=b' $R/web02/*/salvage.meta | xargs grep -c '^client.a'"
 t wrong-server-key 111 "TLS_SERVER_KEY" $S send --server 127.0.0.1:$base --server-key "$W/impostor.pub" \
 	--client-key "$W/web01.key" "$W/b.salvage"
 t unknown-client 111 "TLS_REFUSED|TLS_PROTOCOL" send $base stranger "$W/b.salvage"
