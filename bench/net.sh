@@ -4,7 +4,8 @@
 #  - the same bytes (a salvage stream from the 6.1 QEMU crash) over loopback
 #    TCP, plain and through salvage's TLS profile (bench/netbench.c);
 #  - salvage send -> salvage receive of that stream, end to end (TLS,
-#    frames, CRC, fdatasync, the receiver's file), and the conversion after;
+#    frames, CRC, fdatasync, the receiver's file), and the conversion after,
+#    against a plain TCP copy into a synced file (bench/plaincopy.py);
 #  - the crash initramfs for a network target, against a disk target;
 #  - panic to "stored" in the QEMU network test, and kdump-tools' figures.
 set -eu
@@ -30,6 +31,7 @@ sleep 0.3
 	--client-key "$w/client.key" "$s" > "$w/send.log" 2>&1
 read -r secs kib < "$w/time"
 echo "salvage send: $(($(stat -c %s "$s") >> 20)) MiB stored and verified in $secs s, client peak RSS $((kib / 1024)) MiB"
+python3 bench/plaincopy.py "$s" "$w"
 i=0
 while [ $i -lt 60 ] && ! grep -qs "^state=stored" "$w"/dumps/client/*/salvage.meta; do sleep 0.5; i=$((i + 1)); done
 grep "converted" "$w/receive.log" | sed 's/^salvage: /receiver: /'
