@@ -1,6 +1,8 @@
 /* Named errors. Library functions return 0 or a negative code: either
  * -errno, or -SALVAGE_E_x from the list below (all above 4095, so they never
- * collide with errno values). err_name() turns either into a word for logs. */
+ * collide with errno values). err_name() turns either into a word for logs.
+ * The numbers go over the wire (docs/protocol.md#messages): new names are
+ * added at the end of the list only. */
 #ifndef SALVAGE_ERR_H
 #define SALVAGE_ERR_H
 
@@ -66,7 +68,8 @@
 	X(NET_CONF_SYNTAX,   "network setting is not IFACE:dhcp or IFACE:ADDR/PREFIX[,GW] (or kernel ip=)") \
 	X(DHCP_BAD_REPLY,    "DHCP reply malformed") \
 	X(DHCP_NAK,          "DHCP server refused the address (NAK)") \
-	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout")
+	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout") \
+	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

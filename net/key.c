@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "../lib/err.h"
 #include "../lib/io.h"
+#include "../lib/log.h"
 #include "tls.h"
 
 #define KEY_MAGIC "salvage-key 1\n"
@@ -30,9 +31,16 @@ static const char pem_end[] = "-----END CERTIFICATE-----";
 int net_random(void *buf, size_t len)
 {
 	size_t done = 0;
+	int flags = GRND_NONBLOCK;
 
 	while (done < len) {
-		ssize_t r = getrandom((char *)buf + done, len - done, 0);
+		ssize_t r = getrandom((char *)buf + done, len - done, flags);
+		if (r < 0 && errno == EAGAIN && flags) {
+			/* a crash kernel early in boot: say why we wait */
+			log_warn("waiting for the kernel's random number generator");
+			flags = 0;
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

@@ -38,16 +38,24 @@ enum { BAD_CERTIFICATE = 42, UNSUPPORTED_CERTIFICATE = 43, CERTIFICATE_REVOKED =
        ACCESS_DENIED = 49, CERTIFICATE_REQUIRED = 116 };
 
 /* 0.6 seeds its DRBG from RDRAND alone when the CPU has it, without
- * checking the output: the kernel's RNG goes in too, always. */
-static int seed(br_ssl_engine_context *eng)
+ * checking the output: the kernel's RNG goes in too, always, with our
+ * private key and the clocks besides (a secret and a value that never
+ * repeats, as BearSSL's documentation asks for when a source is in doubt;
+ * the DRBG mixes them all, one good input is enough). */
+static int seed(br_ssl_engine_context *eng, const struct net_key *me)
 {
 	unsigned char buf[32];
+	struct timespec t[2];
 	int r = net_random(buf, sizeof buf);
 
 	if (r)
 		return r;
 	br_ssl_engine_inject_entropy(eng, buf, sizeof buf);
 	explicit_bzero(buf, sizeof buf);
+	br_ssl_engine_inject_entropy(eng, me->priv, sizeof me->priv);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	clock_gettime(CLOCK_BOOTTIME, &t[1]);
+	br_ssl_engine_inject_entropy(eng, t, sizeof t);
 	return 0;
 }
 
@@ -84,7 +92,7 @@ static int setup(struct net_tls *t, const struct net_key *me,
 	net_pins_init(&t->pins, pins, npins);
 	br_ssl_engine_set_x509(eng, &t->pins.vtable);
 	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof t->iobuf, 1);
-	return seed(eng);
+	return seed(eng, me);
 }
 
 int net_tls_client_init(struct net_tls *t, const struct net_key *me,
@@ -152,9 +160,9 @@ int net_tls_error(const struct net_tls *t)
 		return t->err;
 	if (refused_peer(e, t->is_server))
 		return t->is_server ? -SALVAGE_E_TLS_NOT_AUTHORISED : -SALVAGE_E_TLS_SERVER_KEY;
-	if (!t->is_server && e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT &&
+	if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT &&
 	    refusal_alert(e - BR_ERR_RECV_FATAL_ALERT))
-		return -SALVAGE_E_TLS_REFUSED;
+		return t->is_server ? -SALVAGE_E_TLS_KEY_REJECTED : -SALVAGE_E_TLS_REFUSED;
 	return -SALVAGE_E_TLS_PROTOCOL;
 }
 

@@ -113,7 +113,8 @@ int net_tls_peer(const struct net_tls *t);
  * -SALVAGE_E_TLS_SERVER_KEY (the server's key is not the pinned one: seen
  * by the client), -SALVAGE_E_TLS_NOT_AUTHORISED (the client's key is not
  * in the list, or it sent none: seen by the server; the client sees the
- * server's alert as -SALVAGE_E_TLS_REFUSED), -SALVAGE_E_TLS_PROTOCOL
+ * server's alert as -SALVAGE_E_TLS_REFUSED, and the server sees the
+ * client's refusal of its key as -SALVAGE_E_TLS_KEY_REJECTED), -SALVAGE_E_TLS_PROTOCOL
  * (anything else: bad records, wrong version or suite, no ALPN, garbage).
  * With no engine error, the socket error the helpers met, if any
  * (-ECONNRESET, ...). After refusing a key, pump (and so the helpers)

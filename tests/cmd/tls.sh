@@ -61,7 +61,7 @@ t "tls: server saw pin 1"   0   "^exit 0: peer 1 closed $" served
 
 serve "$W/srv.key" "$W/cli.pub"
 t "tls: wrong server pin"   1   "^TLS_SERVER_KEY$" $P client 127.0.0.1:$port "$W/cli.key" "$W/other.pub"
-t "tls: server told"        0   "^exit 1: TLS_PROTOCOL $" served
+t "tls: server told"        0   "^exit 1: TLS_KEY_REJECTED $" served
 
 serve "$W/srv.key" "$W/other.pub"
 t "tls: client refused"     1   "^TLS_REFUSED$" $P client 127.0.0.1:$port "$W/cli.key" "$W/srv.pub"

@@ -43,7 +43,7 @@ grep -q "TLS_SERVER_KEY" "$w/console.log" || qemu_fail "$w/console.log" "the wro
 [ "$(grep -c 'send: connected' "$w/console.log")" = 0 ] || qemu_fail "$w/console.log" "a session was opened"
 grep -q "trying the fallback target" "$w/console.log" || qemu_fail "$w/console.log" "no fallback"
 grep -q "salvage: dump saved in" "$w/console.log" || qemu_fail "$w/console.log" "the fallback saved nothing"
-grep -q "handshake failed" "$w/receive.log" || { cat "$w/receive.log"; qemu_fail "$w/console.log" "the receiver did not log the refused handshake"; }
+grep -q "handshake failed: TLS_KEY_REJECTED" "$w/receive.log" || { cat "$w/receive.log"; qemu_fail "$w/console.log" "the receiver did not log the refused handshake"; }
 [ -z "$(ls "$w/dumps")" ] || qemu_fail "$w/console.log" "the receiver stored something"
 debugfs -R "rdump /var/crash $w" "$w/vdb.img" 2>/dev/null
 $SALVAGE collect "$w/crash" "$w/out" > /dev/null

@@ -353,7 +353,7 @@ TEST(tls_wrong_server_key)
 	run(fd, &rc, &rs);
 	CHECK_INT(-SALVAGE_E_TLS_SERVER_KEY, rc);
 	CHECK_INT(-SALVAGE_E_TLS_SERVER_KEY, net_tls_error(&cli));
-	CHECK_INT(-SALVAGE_E_TLS_PROTOCOL, rs);    /* our bad_certificate alert */
+	CHECK_INT(-SALVAGE_E_TLS_KEY_REJECTED, rs); /* our bad_certificate alert */
 	CHECK_INT(-1, net_tls_peer(&cli));
 	close(fd[0]);
 	close(fd[1]);
