@@ -9,6 +9,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include "../lib/err.h"
+#include "../lib/log.h"
 #include "dhcp.h"
 
 #ifndef GRND_INSECURE
@@ -354,9 +355,17 @@ static int wait_reply(struct client *c, long long ms, struct net_dhcp_reply *r)
 
 	if (poll(&p, 1, ms > 0 ? (int)ms : 0) < 0)
 		return errno == EINTR ? 0 : -errno;
-	while (!(got = take(c, r)))
+	/* at most a batch per wake-up: a flood of other IPv4 traffic must
+	 * not hold us past the deadline */
+	for (int i = 0; i < 256 && !(got = take(c, r)); i++)
 		;
-	return got == -EAGAIN ? 0 : got;
+	if (got == -ENETDOWN || got == -ENOBUFS || got == -ENXIO) {
+		/* the link bounced: keep going until the deadline, without
+		 * spinning on the error */
+		usleep(100000);
+		return 0;
+	}
+	return got == -EAGAIN || !got ? 0 : got;
 }
 
 static int packet_socket(int ifindex)
@@ -378,6 +387,19 @@ static int packet_socket(int ifindex)
 	return fd;
 }
 
+/* A router a default route can use: a unicast host, not ourselves, and
+ * (if on our subnet) not its network or broadcast address. */
+static int router_ok(uint32_t router, uint32_t addr, int prefix)
+{
+	uint32_t mask = net_prefix_mask(prefix), hostbits = ~ntohl(mask), h = ntohl(router) & hostbits;
+
+	if (!net_ip4_unicast(router) || router == addr)
+		return 0;
+	if ((router & mask) == (addr & mask) && prefix <= 30 && (!h || h == hostbits))
+		return 0;
+	return 1;
+}
+
 static void fill(struct net_lease *out, const struct client *c, const struct net_dhcp_reply *r)
 {
 	memset(out, 0, sizeof *out);
@@ -386,6 +408,11 @@ static void fill(struct net_lease *out, const struct client *c, const struct net
 	out->addr = r->addr;
 	out->prefix = r->prefix ? r->prefix : net_ip4_classful(r->addr);
 	out->router = r->router;
+	if (out->router && !router_ok(out->router, out->addr, out->prefix)) {
+		log_warn("DHCP router ", NET_IP4(out->router), " is not a host of ", NET_IP4(out->addr), "/",
+		         U64((uint64_t)out->prefix), "'s reach; no default route");
+		out->router = 0;
+	}
 	memcpy(out->dns, r->dns, sizeof out->dns);
 	out->ndns = r->ndns;
 	out->mtu = r->mtu;

@@ -328,12 +328,29 @@ static int wait_fd(int fd, int events, long long until)
 	}
 }
 
+static void discard(struct net_tls *t)
+{
+	size_t n;
+
+	while (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) {
+		br_ssl_engine_recvapp_buf(t->eng, &n);
+		br_ssl_engine_recvapp_ack(t->eng, n);
+	}
+}
+
 /* Pumps until the engine's state has one of the target bits: 0, 1 if
  * it closed cleanly first, or a negative error. */
 static int drive(struct net_tls *t, int fd, unsigned target, long long until)
 {
 	for (;;) {
-		int ev = net_tls_pump(t, fd), r;
+		int ev, r;
+
+		/* closing: 0.6's engine keeps application data it decrypted,
+		 * and takes no record (the peer's close_notify) until it is
+		 * read: drop it, or the loop would spin */
+		if (target == BR_SSL_CLOSED)
+			discard(t);
+		ev = net_tls_pump(t, fd);
 
 		if (ev < 0)
 			return ev;

@@ -133,8 +133,10 @@ int net_tls_error(const struct net_tls *t);
  * cleanly (close_notify). close sends close_notify, then waits for the
  * peer's close_notify or end of stream (both 0), so that closing the
  * socket does not reset what the peer has yet to read; it discards unread
- * data, so read the peer's last message first. A timeout can be retried;
- * other errors are final. */
+ * data, so read the peer's last message first. A read, handshake or close
+ * that timed out can be tried again; a write that timed out may have
+ * queued part of the buffer, so the connection is then lost. Other errors
+ * are final. */
 int net_tls_handshake(struct net_tls *t, int fd, int timeout_ms);
 int net_tls_write(struct net_tls *t, int fd, const void *buf, size_t len, int timeout_ms);
 int net_tls_flush(struct net_tls *t, int fd, int timeout_ms);

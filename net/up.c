@@ -102,8 +102,12 @@ static int all_up(struct net_rtnl *nl)
 
 		if (!net_link_ethernet(l))
 			continue;
-		if ((r = link_up(nl, l)))
-			return r;
+		/* one NIC that will not come up (its firmware missing, say)
+		 * must not keep the others from trying */
+		if ((r = link_up(nl, l))) {
+			log_warn(l->name, ": cannot bring it up (", err_name(r), "); trying the others");
+			continue;
+		}
 		found = 1;
 	}
 	return n < 0 ? n : found ? 0 : -SALVAGE_E_NET_NO_IFACE;

@@ -164,5 +164,21 @@ start_dnsmasq --dhcp-lease-max=1
 t "DHCP NAK"                111 "refused the address \(NAK\) \(DHCP_NAK\)" timed 5 in_cli $S ifup --timeout 20 vc:dhcp
 stop_dnsmasq
 t "NAK: three times"        0   "^3$"                   grep -c "DHCPNAK(vs) .* $MAC no leases left" "$W/dnsmasq.log"
+# A link that bounces while DHCP waits: no server, so the timeout is what
+# ends it, not the interface going down for a moment.
+reset_cli
+rm -f "$W/leases"
+(sleep 1; ip -n "$CLI" link set vc down; ip -n "$CLI" link set vc up) &
+t "link bounce mid-DHCP"    111 "DHCP_NO_LEASE"         timed 6 in_cli $S ifup --timeout 4 vc:dhcp
+t "bounce: waited 4 s"      0   "took (39[0-9][0-9]|4[0-9]{3}) ms" cat "$W/last"
+wait
+# A lease whose router is the subnet's broadcast address: the address is
+# used, the router dropped with a warning, no default route.
+reset_cli
+start_dnsmasq --dhcp-option=option:router,10.9.0.255
+t "bad router dropped"      0   "router 10\.9\.0\.255 is not a host" in_cli $S ifup --timeout 20 vc:dhcp
+t "bad router: address set" 0   "inet 10\.9\.0\." ip -n "$CLI" addr show dev vc
+t "bad router: no route"    0   "^0$"                   sh -c "ip -n $CLI route show default | wc -l"
+stop_dnsmasq
 
 summary
