@@ -72,7 +72,8 @@ static int setup(struct net_tls *t, const struct net_key *me,
 	memcpy(t->cert, me->cert, me->cert_len);
 	t->sk = (br_ec_private_key){ BR_EC_secp256r1, t->priv, sizeof t->priv };
 	t->chain = (br_x509_certificate){ t->cert, me->cert_len };
-	t->err = t->ready = t->alerted = t->gone = 0;
+	t->err = t->ready = t->alerted = t->gone = t->batch = 0;
+	t->out_len = 0;
 
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(eng, aesni ? gcm_first : chapol_first, 2);
@@ -238,7 +239,31 @@ static int move(struct net_tls *t, int fd)
 
 	if (st & BR_SSL_CLOSED)
 		return 0;
-	if (st & BR_SSL_SENDREC) {
+	/* Inside a write, records go to out[] while it has room for a whole
+	 * one; out[] goes to the socket when full, and at once otherwise. */
+	if ((st & BR_SSL_SENDREC) && t->batch) {
+		buf = br_ssl_engine_sendrec_buf(t->eng, &len);
+		if (len <= sizeof t->out - t->out_len) {
+			memcpy(t->out + t->out_len, buf, len);
+			t->out_len += len;
+			br_ssl_engine_sendrec_ack(t->eng, len);
+			return 1;
+		}
+	}
+	if (t->out_len && (!t->batch || (st & BR_SSL_SENDREC))) {
+		n = send(fd, t->out, t->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			memmove(t->out, t->out + n, t->out_len - (size_t)n);
+			t->out_len -= (size_t)n;
+			return 1;
+		}
+		if (n < 0 && !again(errno)) {
+			int e = sock_error(t, st, -errno);
+			if (e)
+				drain(t, fd);
+			return e;
+		}
+	} else if (st & BR_SSL_SENDREC) {
 		buf = br_ssl_engine_sendrec_buf(t->eng, &len);
 		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
@@ -290,7 +315,7 @@ int net_tls_pump(struct net_tls *t, int fd)
 	}
 	if ((r = check_ready(t, st)))
 		return r;
-	r = st & BR_SSL_SENDREC ? POLLOUT : 0;
+	r = st & BR_SSL_SENDREC || (t->out_len && !t->batch) ? POLLOUT : 0;
 	if ((st & BR_SSL_RECVREC) || !(st & BR_SSL_SENDREC))
 		r |= POLLIN;
 	return r;
@@ -380,13 +405,16 @@ int net_tls_write(struct net_tls *t, int fd, const void *buf, size_t len, int ti
 	long long until = deadline(timeout_ms);
 	const unsigned char *p = buf;
 
+	t->batch = 1;
 	while (len) {
 		unsigned char *dst;
 		size_t room;
 		int r = drive(t, fd, BR_SSL_SENDAPP, until);
 
-		if (r)
+		if (r) {
+			t->batch = 0;
 			return r == 1 ? -EPIPE : r;
+		}
 		dst = br_ssl_engine_sendapp_buf(t->eng, &room);
 		if (room > len)
 			room = len;
@@ -396,16 +424,26 @@ int net_tls_write(struct net_tls *t, int fd, const void *buf, size_t len, int ti
 		len -= room;
 	}
 	/* Send what filled a record now, if the socket takes it. */
+	t->batch = 0;
 	int r = net_tls_pump(t, fd);
 	return r < 0 ? r : 0;
 }
 
 int net_tls_flush(struct net_tls *t, int fd, int timeout_ms)
 {
+	long long until = deadline(timeout_ms);
 	int r;
 
 	br_ssl_engine_flush(t->eng, 0);
-	r = drive(t, fd, BR_SSL_SENDAPP, deadline(timeout_ms));
+	r = drive(t, fd, BR_SSL_SENDAPP, until);
+	/* and what a write gathered but the socket did not take yet */
+	while (!r && t->out_len) {
+		int ev = net_tls_pump(t, fd);
+		if (ev < 0)
+			return ev;
+		if (t->out_len && (r = wait_fd(fd, POLLOUT, until)))
+			return r;
+	}
 	return r == 1 ? -EPIPE : r;
 }
 

@@ -74,6 +74,10 @@ void net_fp_of(unsigned char fp[NET_FP_LEN], const unsigned char pub[65]);
  * ready: 0 or -errno. */
 int net_random(void *buf, size_t len);
 
+/* While a write fills records, they are gathered and sent this much at a
+ * time: one send() for several 16 KB records. */
+#define NET_TLS_GATHER (64u << 10)
+
 /* One TLS connection, client or server side. */
 struct net_tls {
 	union {
@@ -92,6 +96,9 @@ struct net_tls {
 	int ready;                          /* handshake done and checked */
 	int alerted;                        /* refusal alert sent */
 	int gone;                           /* peer closed, then hung up */
+	int batch;                          /* inside net_tls_write: gather records */
+	size_t out_len;                     /* records gathered in out[] */
+	unsigned char out[NET_TLS_GATHER];
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 

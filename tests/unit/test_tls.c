@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../lib/err.h"
 #include "../../lib/io.h"
@@ -393,4 +394,41 @@ TEST(tls_init_needs_pins)
 	keys();
 	CHECK_INT(-EINVAL, net_tls_client_init(&cli, &ckey, 0, 0));
 	CHECK_INT(-EINVAL, net_tls_server_init(&srv, &skey, 0, 0));
+}
+
+/* A write of many records, in odd-sized pieces, gathered into fewer
+ * send() calls (NET_TLS_GATHER): the reader, another process, gets every
+ * byte in order. */
+TEST(tls_large_write_gathered)
+{
+	static unsigned char data[1 << 20], got[1 << 20];
+	int fd[2], rc, rs, st;
+	size_t off = 0;
+	pid_t pid;
+
+	keys();
+	CHECK_INT(0, setup_pair(fd, &skey, &other, &ckey));
+	run(fd, &rc, &rs);
+	CHECK_INT(1, net_tls_peer(&srv));
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 7 + i / 4096);
+	if ((pid = fork()) == 0) {
+		size_t have = 0;
+		long n;
+		while (have < sizeof got && (n = net_tls_read(&srv, fd[1], got + have, sizeof got - have, 10000)) > 0)
+			have += (size_t)n;
+		_exit(have == sizeof got && !memcmp(got, data, sizeof got) ? 0 : 1);
+	}
+	while (off < sizeof data) {
+		size_t n = sizeof data - off < 7777 ? sizeof data - off : 7777;
+		if (!CHECK_INT(0, net_tls_write(&cli, fd[0], data + off, n, 10000)))
+			break;
+		off += n;
+	}
+	CHECK_INT(0, net_tls_flush(&cli, fd[0], 10000));
+	CHECK_INT(0, cli.out_len);
+	waitpid(pid, &st, 0);
+	CHECK_INT(1, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(fd[0]);
+	close(fd[1]);
 }
