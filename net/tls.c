@@ -228,6 +228,19 @@ static void drain(struct net_tls *t, int fd)
 		br_ssl_engine_recvrec_ack(t->eng, (size_t)n);
 }
 
+/* After a send() that moved nothing: 0 if it would block, else the
+ * error (and what the peer said before it went, read). */
+static int send_failed(struct net_tls *t, int fd, unsigned st, ssize_t n)
+{
+	int e;
+
+	if (n >= 0 || again(errno))
+		return 0;
+	if ((e = sock_error(t, st, -errno)))
+		drain(t, fd);
+	return e;
+}
+
 /* Sends or receives what it can without blocking: 1 if bytes moved,
  * 0 if not, or a negative error. */
 static int move(struct net_tls *t, int fd)
@@ -236,6 +249,7 @@ static int move(struct net_tls *t, int fd)
 	unsigned char *buf;
 	size_t len;
 	ssize_t n;
+	int r;
 
 	if (st & BR_SSL_CLOSED)
 		return 0;
@@ -257,12 +271,8 @@ static int move(struct net_tls *t, int fd)
 			t->out_len -= (size_t)n;
 			return 1;
 		}
-		if (n < 0 && !again(errno)) {
-			int e = sock_error(t, st, -errno);
-			if (e)
-				drain(t, fd);
-			return e;
-		}
+		if ((r = send_failed(t, fd, st, n)))
+			return r;
 	} else if (st & BR_SSL_SENDREC) {
 		buf = br_ssl_engine_sendrec_buf(t->eng, &len);
 		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -270,12 +280,8 @@ static int move(struct net_tls *t, int fd)
 			br_ssl_engine_sendrec_ack(t->eng, (size_t)n);
 			return 1;
 		}
-		if (n < 0 && !again(errno)) {
-			int e = sock_error(t, st, -errno);
-			if (e)
-				drain(t, fd);
-			return e;
-		}
+		if ((r = send_failed(t, fd, st, n)))
+			return r;
 	}
 	if (st & BR_SSL_RECVREC) {
 		buf = br_ssl_engine_recvrec_buf(t->eng, &len);
