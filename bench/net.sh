@@ -48,7 +48,7 @@ qemu_crash_initramfs "$w/net.conf" "$w/net.img" --server 192.0.2.1:9622 --server
 qemu_crash_initramfs "$w/net.conf" "$w/net-all.img" --server 192.0.2.1:9622 --server-key "$w/receiver.pub" \
 	--client-key "$w/client.key" --nic virtio,intel,realtek,broadcom,mellanox | head -n 1 |
 	sed 's/^salvage-mkinitramfs: /network, every NIC list: /'
-echo "kdump-tools (Debian 12, ssh target): 7.66 MB compressed, 22 MB unpacked, 451 files (issue 2's figures, disk target)"
+echo "kdump-tools (Debian 12): 7.66 MB compressed, 22 MB unpacked, 451 files (measured for issue 2)"
 
 echo "== panic to stored, 2 GB guest, QEMU user network (tests/qemu/net.sh)"
 for series in 6.1 6.12; do
