@@ -12,36 +12,24 @@ set -eu
 qemu_kernel 6.1
 w=build/demo
 rm -rf "$w"
-mkdir -p "$w/keys" "$w/dumps"
-
-$SALVAGE keygen "$w/keys/receiver" > /dev/null
-$SALVAGE keygen "$w/keys/demo-guest" > "$w/authorized"
-port=$((24000 + $$ % 1000))
-$SALVAGE receive --listen 127.0.0.1:$port --dir "$w/dumps" --key "$w/keys/receiver.key" \
-	--authorized "$w/authorized" --min-free 0 > "$w/receive.log" 2>&1 &
-rpid=$!
-trap 'kill $rpid 2>/dev/null || true' EXIT INT TERM
+mkdir -p "$w"
+qemu_receiver "$w" demo-guest
+trap 'kill $RPID 2>/dev/null || true' EXIT INT TERM
 
 echo "final-action reboot" > "$w/salvage.conf"
-qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" --server "10.0.2.2:$port" \
-	--server-key "$w/keys/receiver.pub" --client-key "$w/keys/demo-guest.key" \
-	--net 52:54:00:12:34:56:dhcp --nic virtio > "$w/mkinitramfs.out"
-say "receiver on 127.0.0.1:$port (the guest reaches it as 10.0.2.2), dumps in $w/dumps"
+qemu_net_initramfs "$w/salvage.conf" "$w/crash.img" "$w/keys/receiver.pub" "$w/keys/demo-guest.key" \
+	> "$w/mkinitramfs.out"
+say "receiver on 127.0.0.1:$PORT (the guest reaches it as 10.0.2.2), dumps in $w/dumps"
 say "crash initramfs: $(grep -o '[0-9]* bytes (zstd)' "$w/mkinitramfs.out")"
 qemu_stage1 "$w/crash.img" "$w/stage1.img"
 
 say "booting $KVER (2 GB guest, crashkernel=256M); salvage lines from the console:"
-QEMU_NIC=user,model=virtio-net-pci,mac=52:54:00:12:34:56 \
-	qemu_run "$w/console.log" "$w/stage1.img" "crashkernel=256M stage1=crash" || true
+qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=256M stage1=crash" || true
 grep -E "salvage: |sysrq triggered crash" "$w/console.log" | grep -v "dump [0-9]*%" | sed 's/^/  /'
 grep -q "salvage: dump stored by" "$w/console.log" || qemu_fail "$w/console.log" "the dump was not sent"
-i=0
-while [ $i -lt 60 ] && ! grep -qs "^state=stored" "$w"/dumps/demo-guest/*/salvage.meta; do
-	sleep 1
-	i=$((i + 1))
-done
-kill -TERM $rpid
-wait $rpid || true
+qemu_stored "$w/dumps"
+kill -TERM $RPID
+wait $RPID || true
 trap - EXIT INT TERM
 d=$(dirname "$(ls "$w"/dumps/demo-guest/*/salvage.meta)")
 echo

@@ -70,3 +70,42 @@ qemu_fail() {
 	echo "----"
 	return 1
 }
+
+# The network tests: the guest's NIC is virtio-net on QEMU's user network,
+# with this MAC; the host's loopback is 10.0.2.2 from inside.
+QEMU_MAC=52:54:00:12:34:56
+
+# qemu_receiver DIR HOST: keys in DIR/keys (the receiver's, and HOST's in
+# DIR/authorized), then `salvage receive` on the loopback storing in
+# DIR/dumps, logging to DIR/receive.log. Sets PORT and RPID.
+qemu_receiver() {
+	mkdir -p "$1/keys" "$1/dumps"
+	$SALVAGE keygen "$1/keys/receiver" > /dev/null
+	$SALVAGE keygen "$1/keys/$2" > "$1/authorized"
+	PORT=$((21000 + $$ % 3000))
+	$SALVAGE receive --listen 127.0.0.1:$PORT --dir "$1/dumps" --key "$1/keys/receiver.key" \
+		--authorized "$1/authorized" --min-free 0 > "$1/receive.log" 2>&1 &
+	RPID=$!
+}
+
+# qemu_net_initramfs CONF OUT SERVER.pub CLIENT.key: a crash initramfs that
+# sends to the receiver at 10.0.2.2:PORT, DHCP on the NIC with QEMU_MAC.
+qemu_net_initramfs() {
+	qemu_crash_initramfs "$1" "$2" --server "10.0.2.2:$PORT" --server-key "$3" --client-key "$4" \
+		--net "$QEMU_MAC:dhcp" --nic virtio
+}
+
+# qemu_net_run LOG INITRD APPEND [DISK...]: qemu_run with the NIC.
+qemu_net_run() {
+	QEMU_NIC=user,model=virtio-net-pci,mac=$QEMU_MAC qemu_run "$@"
+}
+
+# qemu_stored DIR: waits up to 60 s for the receiver to have converted a
+# dump under DIR (HOST/TIME/salvage.meta saying state=stored).
+qemu_stored() {
+	i=0
+	while [ $i -lt 60 ] && ! grep -qs "^state=stored" "$1"/*/*/salvage.meta; do
+		sleep 1
+		i=$((i + 1))
+	done
+}

@@ -12,30 +12,22 @@ series=${1:-6.1}
 qemu_kernel "$series"
 w=$Q/net-fallback-$series
 rm -rf "$w"
-mkdir -p "$w/keys" "$w/dumps"
+mkdir -p "$w"
 truncate -s 3G "$w/vdb.img"
 mkfs.ext4 -q -L dumps "$w/vdb.img"
 
-$SALVAGE keygen "$w/keys/receiver" > /dev/null
+qemu_receiver "$w" guest
 $SALVAGE keygen "$w/keys/impostor" > /dev/null
-$SALVAGE keygen "$w/keys/guest" > "$w/authorized"
-port=$((22000 + $$ % 1000))
-$SALVAGE receive --listen 127.0.0.1:$port --dir "$w/dumps" --key "$w/keys/receiver.key" \
-	--authorized "$w/authorized" --min-free 0 > "$w/receive.log" 2>&1 &
-rpid=$!
-trap 'kill $rpid 2>/dev/null || true' EXIT INT TERM
+trap 'kill $RPID 2>/dev/null || true' EXIT INT TERM
 
 printf 'target fs:LABEL=dumps:/var/crash\nfinal-action reboot\n' > "$w/salvage.conf"
-qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" --server "10.0.2.2:$port" \
-	--server-key "$w/keys/impostor.pub" --client-key "$w/keys/guest.key" \
-	--net 52:54:00:12:34:56:dhcp --nic virtio > "$w/mkinitramfs.out"
+qemu_net_initramfs "$w/salvage.conf" "$w/crash.img" "$w/keys/impostor.pub" "$w/keys/guest.key" > "$w/mkinitramfs.out"
 qemu_stage1 "$w/crash.img" "$w/stage1.img"
 
 say "$KVER net-fallback: a receiver with another key, then the ext4 fallback (log: $w/console.log)"
-QEMU_NIC=user,model=virtio-net-pci,mac=52:54:00:12:34:56 \
-	qemu_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-256M} stage1=crash" "$w/vdb.img" || true
-kill -TERM $rpid
-wait $rpid || true
+qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-256M} stage1=crash" "$w/vdb.img" || true
+kill -TERM $RPID
+wait $RPID || true
 trap - EXIT INT TERM
 
 grep -q "sysrq triggered crash" "$w/console.log" || qemu_fail "$w/console.log" "no panic"

@@ -14,38 +14,24 @@ series=$1
 qemu_kernel "$series"
 w=$Q/net-$series
 rm -rf "$w"
-mkdir -p "$w/keys" "$w/dumps"
-
-$SALVAGE keygen "$w/keys/receiver" > /dev/null
-$SALVAGE keygen "$w/keys/guest" > "$w/authorized"
-sed -i 's/ [^ ]*$/ guest-'"$series"'/' "$w/authorized"
-
-port=$((21000 + $$ % 1000))
-$SALVAGE receive --listen 127.0.0.1:$port --dir "$w/dumps" --key "$w/keys/receiver.key" \
-	--authorized "$w/authorized" --min-free 0 > "$w/receive.log" 2>&1 &
-rpid=$!
-trap 'kill $rpid 2>/dev/null || true' EXIT INT TERM
+mkdir -p "$w"
+qemu_receiver "$w" "guest-$series"
+trap 'kill $RPID 2>/dev/null || true' EXIT INT TERM
 
 echo "final-action reboot" > "$w/salvage.conf"
-qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" --server "10.0.2.2:$port" \
-	--server-key "$w/keys/receiver.pub" --client-key "$w/keys/guest.key" \
-	--net 52:54:00:12:34:56:dhcp --nic virtio > "$w/mkinitramfs.out"
+qemu_net_initramfs "$w/salvage.conf" "$w/crash.img" "$w/keys/receiver.pub" "$w/keys/guest-$series.key" \
+	> "$w/mkinitramfs.out"
 qemu_stage1 "$w/crash.img" "$w/stage1.img"
 
-say "$KVER net: boot, load, panic, send to the receiver on port $port (log: $w/console.log)"
-QEMU_NIC=user,model=virtio-net-pci,mac=52:54:00:12:34:56 \
-	qemu_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-256M} stage1=crash" || true
+say "$KVER net: boot, load, panic, send to the receiver on port $PORT (log: $w/console.log)"
+qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-256M} stage1=crash" || true
 
 grep -q "sysrq triggered crash" "$w/console.log" || qemu_fail "$w/console.log" "no panic"
 grep -q "salvage: dump stored by" "$w/console.log" || { cat "$w/receive.log"; qemu_fail "$w/console.log" "the crash kernel did not send the dump"; }
 # the receiver converts in a child process: wait for it
-i=0
-while [ $i -lt 60 ] && ! grep -qs "^state=stored" "$w"/dumps/guest-"$series"/*/salvage.meta; do
-	sleep 1
-	i=$((i + 1))
-done
-kill -TERM $rpid
-wait $rpid || { cat "$w/receive.log"; qemu_fail "$w/console.log" "salvage receive did not stop cleanly"; }
+qemu_stored "$w/dumps"
+kill -TERM $RPID
+wait $RPID || { cat "$w/receive.log"; qemu_fail "$w/console.log" "salvage receive did not stop cleanly"; }
 trap - EXIT INT TERM
 d=$(ls -d "$w"/dumps/guest-"$series"/*/)
 grep -q "^state=stored" "$d/salvage.meta" || { cat "$d/salvage.meta" "$w/receive.log"; qemu_fail "$w/console.log" "not stored"; }
