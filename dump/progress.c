@@ -1,20 +1,13 @@
 #include <time.h>
+#include "../lib/clock.h"
 #include "../lib/log.h"
 #include "progress.h"
-
-uint64_t dump_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void dump_progress_start(struct dump_progress *p, const char *what, uint64_t total)
 {
 	p->what = what;
 	p->total = total;
-	p->start_ms = p->last_ms = dump_now_ms();
+	p->start_ms = p->last_ms = clock_now_ms();
 }
 
 static uint64_t mib_per_s(uint64_t bytes, uint64_t ms)
@@ -24,7 +17,7 @@ static uint64_t mib_per_s(uint64_t bytes, uint64_t ms)
 
 void dump_progress_update(struct dump_progress *p, uint64_t done)
 {
-	uint64_t now = dump_now_ms(), ms = now - p->start_ms, rate, eta;
+	uint64_t now = clock_now_ms(), ms = now - p->start_ms, rate, eta;
 
 	if (now - p->last_ms < 1000 || !p->total)
 		return;
@@ -38,7 +31,7 @@ void dump_progress_update(struct dump_progress *p, uint64_t done)
 
 void dump_progress_end(struct dump_progress *p, uint64_t done)
 {
-	uint64_t ms = dump_now_ms() - p->start_ms;
+	uint64_t ms = clock_now_ms() - p->start_ms;
 
 	log_info(p->what, " done: ", U64(done >> 20), " MiB in ",
 	         U64(ms / 1000), ".", U64(ms % 1000 / 100), "s, ",

@@ -10,7 +10,6 @@ struct dump_progress {
 	uint64_t start_ms, last_ms;
 };
 
-uint64_t dump_now_ms(void);
 void dump_progress_start(struct dump_progress *p, const char *what, uint64_t total);
 void dump_progress_update(struct dump_progress *p, uint64_t done);
 /* The closing line: size and average rate. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include "../lib/clock.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "dhcp.h"
@@ -204,14 +205,6 @@ struct client {
 	uint32_t offered, server;       /* the OFFER being requested */
 	long long start;
 };
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* For xid and jitter: unpredictable when the kernel can say, and at least
  * different between machines (MAC) and tries when it cannot yet, early in
@@ -428,7 +421,7 @@ static int run(struct client *c, long long deadline, struct net_lease *out)
 	int type = DHCP_DISCOVER, tries = 0, naks = 0, got;
 	long long next = 0, now;
 
-	while ((now = now_ms()) < deadline) {
+	while ((now = clock_now_ms()) < deadline) {
 		if (now >= next) {
 			if (type == DHCP_REQUEST && tries == REQUEST_TRIES)
 				type = DHCP_DISCOVER, tries = 0;
@@ -471,7 +464,7 @@ int net_dhcp_lease(int ifindex, const uint8_t mac[6], const char *hostname,
 	int r;
 
 	memcpy(c.mac, mac, 6);
-	c.start = now_ms();
+	c.start = clock_now_ms();
 	if ((c.fd = packet_socket(ifindex)) < 0)
 		return c.fd;
 	r = run(&c, c.start + timeout_ms, out);

@@ -67,7 +67,7 @@ static int hexval(char c)
 	return -1;
 }
 
-static void hex(char *out, const unsigned char *in, size_t len)
+char *net_hex(char *out, const unsigned char *in, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
 
@@ -75,6 +75,8 @@ static void hex(char *out, const unsigned char *in, size_t len)
 		out[2 * i] = digits[in[i] >> 4];
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
+	out[2 * len] = 0;
+	return out;
 }
 
 /* len bytes from 2 * len hex digits: 0, or -1 at the first non-digit. */
@@ -91,9 +93,7 @@ static int unhex(unsigned char *out, const char *in, size_t len)
 
 char *net_fp_text(char out[NET_FP_TEXT], const unsigned char fp[NET_FP_LEN])
 {
-	hex(out, fp, NET_FP_LEN);
-	out[2 * NET_FP_LEN] = 0;
-	return out;
+	return net_hex(out, fp, NET_FP_LEN);
 }
 
 int net_fp_parse(unsigned char fp[NET_FP_LEN], const char *text)
@@ -355,7 +355,7 @@ int net_key_save(const struct net_key *k, const char *base)
 	pl = br_pem_encode(pem, k->cert, k->cert_len, "CERTIFICATE", BR_PEM_LINE64);
 	tl = sizeof KEY_MAGIC - 1;
 	memcpy(text, KEY_MAGIC, tl);
-	hex(text + tl, k->priv, 32);
+	net_hex(text + tl, k->priv, 32);
 	tl += 64;
 	text[tl++] = '\n';
 	memcpy(text + tl, pem, pl);

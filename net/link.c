@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
+#include "../lib/clock.h"
 #include "../lib/err.h"
 #include "link.h"
 
@@ -18,14 +19,6 @@ struct req {
 	struct nlmsghdr h;
 	unsigned char room[128];
 };
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int rtnl_socket(unsigned groups)
 {
@@ -46,7 +39,7 @@ static int rtnl_socket(unsigned groups)
 
 int net_link_open(struct net_rtnl *nl)
 {
-	nl->seq = (uint32_t)now_ms();
+	nl->seq = (uint32_t)clock_now_ms();
 	nl->fd = rtnl_socket(0);
 	return nl->fd < 0 ? nl->fd : 0;
 }
@@ -281,13 +274,13 @@ static void pause_for_news(int fd, int ms)
 
 int net_link_wait(struct net_rtnl *nl, struct net_link *l, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_now_ms() + timeout_ms;
 	/* Subscribed before the first look, so no change falls in between;
 	 * without it, the periodic look still works. */
 	int watch = rtnl_socket(RTMGRP_LINK), r;
 
 	while (!(r = ready_now(nl, l))) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_now_ms();
 
 		if (left <= 0) {
 			r = -SALVAGE_E_NET_NO_CARRIER;

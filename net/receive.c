@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../lib/clock.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "proto.h"
@@ -53,14 +54,6 @@ static void on_signal(int sig)
 		children = 1;
 	else
 		stopping = 1;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
 static int listen_on(const char *spec)
@@ -133,7 +126,7 @@ static void fail(const struct net_receive_conf *rc, struct conn *c, int e, const
 		queue_ack(c, NET_ERROR, c->has_dump ? c->d.end : 0, e, err_text(e));
 	drop_dump(c, state, err_text(e));
 	c->phase = CLOSING;
-	c->since_ms = now_ms();
+	c->since_ms = clock_now_ms();
 }
 
 static int free_space_ok(const struct net_receive_conf *rc)
@@ -151,7 +144,7 @@ static void sync_and_ack(const struct net_receive_conf *rc, struct conn *c)
 
 	if ((e = net_store_sync(&c->d)))
 		return fail(rc, c, e, "failed");
-	c->synced_ms = now_ms();
+	c->synced_ms = clock_now_ms();
 	if (!free_space_ok(rc))
 		return fail(rc, c, -SALVAGE_E_PROTO_NO_SPACE, "failed");
 	queue_ack(c, NET_ACK, c->d.durable, 0, NULL);
@@ -170,7 +163,7 @@ static void take_over(const struct net_receive_conf *rc, struct conn **all, size
 			         ") takes over from ", o->peer);
 			drop_dump(o, "interrupted", "connection replaced");
 			o->phase = CLOSING;
-			o->since_ms = now_ms();
+			o->since_ms = clock_now_ms();
 		}
 	}
 }
@@ -193,7 +186,7 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 		return fail(rc, c, e, NULL);
 	c->has_dump = 1;
 	c->phase = DATA;
-	c->synced_ms = c->heard_ms = now_ms();
+	c->synced_ms = c->heard_ms = clock_now_ms();
 	c->win_ms = c->win_bytes = 0;
 	c->last_end = c->d.end;
 	log_info("receive: ", who(rc, c), " (", c->peer, "): ",
@@ -235,7 +228,7 @@ static void on_finish(const struct net_receive_conf *rc, int rootfd, struct conn
 	if (!was_complete)
 		start_conversion(rc, rootfd, rel);
 	c->phase = CLOSING;
-	c->since_ms = now_ms();
+	c->since_ms = clock_now_ms();
 }
 
 static void on_data(const struct net_receive_conf *rc, struct conn *c, const struct net_frame *f)
@@ -249,9 +242,9 @@ static void on_data(const struct net_receive_conf *rc, struct conn *c, const str
 	/* the rate is judged from the first DATA on: before it, a resuming
 	 * client may spend a while producing the part already stored */
 	if (!c->win_ms)
-		c->win_ms = now_ms(), c->win_bytes = 0;
+		c->win_ms = clock_now_ms(), c->win_bytes = 0;
 	c->win_bytes += f->u.data.n;
-	if (c->d.end - c->d.durable >= rc->ack_every || now_ms() - c->synced_ms >= 2000)
+	if (c->d.end - c->d.durable >= rc->ack_every || clock_now_ms() - c->synced_ms >= 2000)
 		sync_and_ack(rc, c);
 }
 
@@ -260,7 +253,7 @@ static void on_frame(const struct net_receive_conf *rc, int rootfd, struct conn 
 {
 	char text[NET_TEXT_MAX + 1];
 
-	c->heard_ms = now_ms();
+	c->heard_ms = clock_now_ms();
 	if (f->type == NET_HELLO && c->phase == HELLO)
 		return on_hello(rc, rootfd, all, n, c, f);
 	if (c->phase != DATA)
@@ -282,7 +275,7 @@ static void on_frame(const struct net_receive_conf *rc, int rootfd, struct conn 
 		log_warn("receive: ", who(rc, c), ": the client gave up: ", text);
 		drop_dump(c, "failed", text);
 		c->phase = CLOSING;
-		c->since_ms = now_ms();
+		c->since_ms = clock_now_ms();
 		return;
 	}
 	fail(rc, c, -SALVAGE_E_PROTO_UNEXPECTED, NULL);
@@ -391,7 +384,7 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		c->fd = fd;
 		c->host = -1;
-		c->since_ms = c->heard_ms = now_ms();
+		c->since_ms = c->heard_ms = clock_now_ms();
 		snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(a.sin_port));
 		if (net_tls_server_init(&c->tls, rc->key, (const unsigned char (*)[NET_FP_LEN])rc->auth->fp,
 		                        rc->auth->n)) {
@@ -407,14 +400,14 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 		/* the pending connection stays in the backlog; polling for it
 		 * again at once would spin */
 		log_warn("receive: out of file descriptors: not accepting for a second");
-		accept_paused_until = now_ms() + 1000;
+		accept_paused_until = clock_now_ms() + 1000;
 	}
 }
 
 /* Deadlines per phase, and the minimum rate. */
 static void check_time(const struct net_receive_conf *rc, struct conn *c)
 {
-	uint64_t t = now_ms();
+	uint64_t t = clock_now_ms();
 
 	switch (c->phase) {
 	case HANDSHAKE:
@@ -466,7 +459,7 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 			if ((c->host = net_tls_peer(&c->tls)) < 0)
 				return -1;
 			c->phase = HELLO;
-			c->since_ms = now_ms();
+			c->since_ms = clock_now_ms();
 		}
 		if (c->phase == HANDSHAKE || !(st & BR_SSL_RECVAPP) || ev == 0) {
 			if (c->phase != HANDSHAKE && c->nout) {
@@ -484,7 +477,7 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 		app_out(c);
 		if ((ev = net_tls_pump(&c->tls, c->fd)) < 0)
 			return -1;
-		if (now_ms() - c->since_ms > 5000)
+		if (clock_now_ms() - c->since_ms > 5000)
 			return -1;
 	}
 	return ev == 0 ? -1 : ev;
@@ -530,7 +523,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 		size_t np = 0;
 		int more = 0;
 
-		p[np++] = (struct pollfd){ .fd = lfd, .events = now_ms() >= accept_paused_until ? POLLIN : 0 };
+		p[np++] = (struct pollfd){ .fd = lfd, .events = clock_now_ms() >= accept_paused_until ? POLLIN : 0 };
 		for (size_t i = 0; i < rc->max_clients; i++) {
 			struct conn *c = all[i];
 			int ev;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../dump/vmcoreinfo.h"
+#include "../lib/clock.h"
 #include "../lib/crc32c.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
@@ -19,14 +20,6 @@
 
 #define PROGRESS_EVERY_MS 2000
 #define BACKOFF_MAX_MS 30000
-
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
 
 /* HOST:PORT -> a connected TCP socket, within timeout_ms. */
 static int dial(const char *server, int timeout_ms)
@@ -164,7 +157,7 @@ static int poll_incoming(struct net_send *s)
 
 static void progress(struct net_send *s, int force)
 {
-	uint64_t t = now_ms(), ms = t - s->start_ms;
+	uint64_t t = clock_now_ms(), ms = t - s->start_ms;
 	char line[160];
 	long n;
 
@@ -343,13 +336,13 @@ static void backoff(int *wait_ms)
 
 int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer *produce, void *pctx)
 {
-	uint64_t give_up = now_ms() + (uint64_t)c->retry_for_s * 1000;
+	uint64_t give_up = clock_now_ms() + (uint64_t)c->retry_for_s * 1000;
 	int wait = c->backoff_ms > 0 ? c->backoff_ms : 1000, e;
 
 	memset(s, 0, offsetof(struct net_send, tls));
 	s->conf = c;
 	s->fd = -1;
-	s->start_ms = now_ms();
+	s->start_ms = clock_now_ms();
 	for (;;) {
 		uint64_t acked_before = s->acked, sent_before = s->sent;
 
@@ -383,13 +376,13 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 		hangup(s);
 		s->err = e;
 		log_warn("send: ", c->server, ": ", err_name(e), ": ", err_text(e));
-		if (final(e) || now_ms() >= give_up)
+		if (final(e) || clock_now_ms() >= give_up)
 			return e;
 		/* a connection that carried data, or left the receiver holding
 		 * more, worked: the next wait starts small again */
 		if (s->acked > acked_before || s->sent > sent_before) {
 			wait = c->backoff_ms > 0 ? c->backoff_ms : 1000;
-			give_up = now_ms() + (uint64_t)c->retry_for_s * 1000;
+			give_up = clock_now_ms() + (uint64_t)c->retry_for_s * 1000;
 		}
 		backoff(&wait);
 	}

@@ -14,6 +14,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "store.h"
+#include "tls.h"
 
 #define PARTIAL "vmcore.salvage.partial"
 #define STREAM "vmcore.salvage"
@@ -22,15 +23,6 @@
 #define CLIENT_META 512
 
 int convert_main(int argc, char **argv);
-
-static void hex(char *out, const unsigned char *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++)
-		out[2 * i] = d[p[i] >> 4], out[2 * i + 1] = d[p[i] & 15];
-	out[2 * n] = 0;
-}
 
 /* Appends "key=value\n" to buf while it stays under cap bytes, value cut
  * at 200 bytes and to printable ASCII: client text never shapes the file. */
@@ -312,7 +304,7 @@ int net_store_open(struct net_store *d, int rootfd, const char *host, const unsi
 	memset(d, 0, sizeof *d);
 	d->dirfd = d->fd = -1;
 	memcpy(d->id, id, NET_DUMP_ID_LEN);
-	hex(idhex, id, NET_DUMP_ID_LEN);
+	net_hex(idhex, id, NET_DUMP_ID_LEN);
 	snprintf(d->rel, sizeof d->rel, "%s/", host);
 	if (mkdirat(rootfd, host, 0700) < 0 && errno != EEXIST)
 		return -errno;

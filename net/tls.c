@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "../lib/clock.h"
 #include "../lib/err.h"
 #include "tls.h"
 
@@ -329,24 +330,16 @@ int net_tls_pump(struct net_tls *t, int fd)
 
 /* --- the blocking helpers */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long long deadline(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : (long long)clock_now_ms() + timeout_ms;
 }
 
 static int wait_fd(int fd, int events, long long until)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = (short)events };
-		long long left = until < 0 ? -1 : until - now_ms();
+		long long left = until < 0 ? -1 : until - (long long)clock_now_ms();
 		int r;
 
 		if (until >= 0 && left <= 0)

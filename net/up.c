@@ -1,23 +1,16 @@
 #include <string.h>
 #include <time.h>
+#include "../lib/clock.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "dhcp.h"
 #include "link.h"
 #include "up.h"
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Milliseconds left before deadline, never negative. */
 static int left(long long deadline)
 {
-	long long ms = deadline - now_ms();
+	long long ms = deadline - clock_now_ms();
 
 	return ms > 0 ? (int)ms : 0;
 }
@@ -117,7 +110,7 @@ static int all_up(struct net_rtnl *nl)
 static int bring_link(struct net_rtnl *nl, const struct net_config *c, long long deadline,
                       struct net_link *l)
 {
-	long long t0 = now_ms();
+	long long t0 = clock_now_ms();
 	int r;
 
 	memset(l, 0, sizeof *l);
@@ -129,14 +122,14 @@ static int bring_link(struct net_rtnl *nl, const struct net_config *c, long long
 			r = link_up(nl, l);
 	}
 	if (!r && !(r = net_link_wait(nl, l, left(deadline))))
-		log_info(l->name, " carrier in ", SECONDS(now_ms() - t0), " s");
+		log_info(l->name, " carrier in ", SECONDS(clock_now_ms() - t0), " s");
 	return r;
 }
 
 static int get_lease(const struct net_config *c, const struct net_link *l, long long deadline,
                      struct net_lease *out)
 {
-	long long t0 = now_ms();
+	long long t0 = clock_now_ms();
 	char text[NET_LEASE_TEXT];
 	int r = net_dhcp_lease(l->index, l->mac, c->hostname, left(deadline), out);
 
@@ -153,7 +146,7 @@ static int get_lease(const struct net_config *c, const struct net_link *l, long 
 	if (c->mtu)
 		out->mtu = c->mtu;
 	log_info("DHCP lease ", net_lease_text(text, out), " from ", NET_IP4(out->server),
-	         " in ", SECONDS(now_ms() - t0), " s");
+	         " in ", SECONDS(clock_now_ms() - t0), " s");
 	return 0;
 }
 
@@ -222,7 +215,7 @@ int net_up(const struct net_config *c, int timeout_ms, struct net_lease *out)
 	memset(out, 0, sizeof *out);
 	if ((r = net_link_open(&nl)))
 		return failed(r, "rtnetlink", "opening");
-	r = up(&nl, c, now_ms() + timeout_ms, out);
+	r = up(&nl, c, clock_now_ms() + timeout_ms, out);
 	net_link_close(&nl);
 	return r;
 }
