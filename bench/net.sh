@@ -19,7 +19,7 @@ $SALVAGE keygen "$w/receiver" > /dev/null
 $SALVAGE keygen "$w/client" > "$w/authorized"
 
 echo "== loopback, $(($(stat -c %s "$s") >> 20)) MiB stream sent until 1 GiB went through"
-build/netbench "$s" 1024 "$w/receiver.key" "$w/client.key"
+build/netbench "$s" 1024 7 "$w/receiver.key" "$w/client.key"
 
 echo "== salvage send -> salvage receive, end to end"
 port=$((25000 + $$ % 1000))

@@ -104,6 +104,12 @@ struct net_tls {
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
+/* AES-GCM records are sealed and opened by net/tlsrec.c when the CPU has
+ * AES-NI and PCLMULQDQ; set to 1 (before an init) for BearSSL's own record
+ * layer instead: the tests check each against the other, and the
+ * benchmark compares them. */
+extern int net_tls_bearssl_gcm;
+
 /* Set up t for one connection, with our key me and the peer
  * fingerprints we accept (npins >= 1; the arrays must outlive t).
  * TLS 1.2 only, ECDHE-ECDSA with AES-128-GCM first when the CPU has

@@ -8,7 +8,9 @@
 #include <unistd.h>
 #include "../../lib/err.h"
 #include "../../lib/io.h"
+#include "../../net/gcm.h"
 #include "../../net/tls.h"
+#include "../../net/tlsrec.h"
 #include "check.h"
 
 /* A P-256 point and its fingerprint as openssl computes it:
@@ -398,37 +400,80 @@ TEST(tls_init_needs_pins)
 
 /* A write of many records, in odd-sized pieces, gathered into fewer
  * send() calls (NET_TLS_GATHER): the reader, another process, gets every
- * byte in order. */
-TEST(tls_large_write_gathered)
+ * byte in order. from/to are the two ends, fds their sockets. */
+static void bulk(struct net_tls *from, int ffd, struct net_tls *to, int tfd)
 {
 	static unsigned char data[1 << 20], got[1 << 20];
-	int fd[2], rc, rs, st;
+	int st;
 	size_t off = 0;
 	pid_t pid;
 
-	keys();
-	CHECK_INT(0, setup_pair(fd, &skey, &other, &ckey));
-	run(fd, &rc, &rs);
-	CHECK_INT(1, net_tls_peer(&srv));
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (unsigned char)(i * 7 + i / 4096);
 	if ((pid = fork()) == 0) {
 		size_t have = 0;
 		long n;
-		while (have < sizeof got && (n = net_tls_read(&srv, fd[1], got + have, sizeof got - have, 10000)) > 0)
+		while (have < sizeof got && (n = net_tls_read(to, tfd, got + have, sizeof got - have, 10000)) > 0)
 			have += (size_t)n;
 		_exit(have == sizeof got && !memcmp(got, data, sizeof got) ? 0 : 1);
 	}
 	while (off < sizeof data) {
 		size_t n = sizeof data - off < 7777 ? sizeof data - off : 7777;
-		if (!CHECK_INT(0, net_tls_write(&cli, fd[0], data + off, n, 10000)))
+		if (!CHECK_INT(0, net_tls_write(from, ffd, data + off, n, 10000)))
 			break;
 		off += n;
 	}
-	CHECK_INT(0, net_tls_flush(&cli, fd[0], 10000));
-	CHECK_INT(0, cli.out_len);
+	CHECK_INT(0, net_tls_flush(from, ffd, 10000));
+	CHECK_INT(0, from->out_len);
 	waitpid(pid, &st, 0);
 	CHECK_INT(1, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+TEST(tls_large_write_gathered)
+{
+	int fd[2], rc, rs;
+
+	keys();
+	CHECK_INT(0, setup_pair(fd, &skey, &other, &ckey));
+	run(fd, &rc, &rs);
+	CHECK_INT(1, net_tls_peer(&srv));
+	bulk(&cli, fd[0], &srv, fd[1]);
 	close(fd[0]);
 	close(fd[1]);
+}
+
+/* Our one-pass AES-GCM records (net/tlsrec.c) at one end, BearSSL's at
+ * the other, each way round, data both ways: the Finished messages are
+ * the first records each layer seals and opens. */
+TEST(tls_our_records_and_bearssls_interoperate)
+{
+	for (int ours_at_client = 0; ours_at_client < 2; ours_at_client++) {
+		int fd[2], rc, rs;
+
+		keys();
+		net_tls_bearssl_gcm = !ours_at_client;
+		CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
+		{
+			unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
+			memcpy(cp[0], skey.fp, NET_FP_LEN);
+			memcpy(sp[0], ckey.fp, NET_FP_LEN);
+			CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
+			net_tls_bearssl_gcm = ours_at_client;
+			CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
+			net_tls_bearssl_gcm = 0;
+			run(fd, &rc, &rs);
+		}
+		CHECK_INT(0, net_tls_peer(&srv));
+		CHECK_INT(0, net_tls_peer(&cli));
+		if (gcm_usable()) {
+			CHECK_INT(BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			          cli.eng->session.cipher_suite);
+			CHECK_INT(1, (cli.eng->out.vtable == &net_tlsrec_gcm_out.inner) == ours_at_client);
+			CHECK_INT(1, (srv.eng->in.vtable == &net_tlsrec_gcm_in.inner) == !ours_at_client);
+		}
+		bulk(&cli, fd[0], &srv, fd[1]);
+		bulk(&srv, fd[1], &cli, fd[0]);
+		close(fd[0]);
+		close(fd[1]);
+	}
 }

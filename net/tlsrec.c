@@ -1,0 +1,130 @@
+/* See net/tlsrec.h. A record on the wire: the 5-byte header, the 8-byte
+ * explicit nonce (the sequence number, as BearSSL sends it), the
+ * ciphertext, the 16-byte tag. The nonce is the 4-byte salt from the key
+ * block and the explicit part; the additional data is the sequence number,
+ * type, version and plaintext length (RFC 5246 6.2.3.3). */
+#include <string.h>
+#include "gcm.h"
+#include "tlsrec.h"
+
+#define EXPLICIT 8
+#define TAG 16
+#define MAX_PLAIN 16384
+
+/* Lives in the engine's in/out union, where the engine calls through its
+ * first field. */
+struct rec {
+	const void *vtable;
+	uint64_t seq;
+	unsigned char salt[4];
+	struct gcm_key key;
+};
+
+_Static_assert(sizeof(struct rec) <= sizeof(((br_ssl_engine_context *)0)->in) &&
+               sizeof(struct rec) <= sizeof(((br_ssl_engine_context *)0)->out),
+               "the record context must fit in BearSSL's engine");
+
+static void be(unsigned char *p, uint64_t v, int n)
+{
+	while (n--) {
+		p[n] = (unsigned char)v;
+		v >>= 8;
+	}
+}
+
+static void nonce_aad(const struct rec *r, const unsigned char *explicit, int type, unsigned version,
+                      size_t len, unsigned char nonce[12], unsigned char aad[13])
+{
+	memcpy(nonce, r->salt, 4);
+	memcpy(nonce + 4, explicit, EXPLICIT);
+	be(aad, r->seq, 8);
+	aad[8] = (unsigned char)type;
+	be(aad + 9, version, 2);
+	be(aad + 11, len, 2);
+}
+
+/* Ours for AES-128; BearSSL's own class (which then sets its vtable)
+ * for any other key size, which our profile never negotiates anyway. */
+static int init(struct rec *r, const void *vtable, const void *key, size_t key_len, const void *iv)
+{
+	if (key_len != 16)
+		return 0;
+	r->vtable = vtable;
+	r->seq = 0;
+	memcpy(r->salt, iv, 4);
+	gcm_init(&r->key, key);
+	return 1;
+}
+
+static void init_in(const br_sslrec_in_gcm_class **ctx, const br_block_ctr_class *bc, const void *key,
+                    size_t key_len, br_ghash gh, const void *iv)
+{
+	if (!init((struct rec *)ctx, &net_tlsrec_gcm_in, key, key_len, iv))
+		br_sslrec_in_gcm_vtable.init(ctx, bc, key, key_len, gh, iv);
+}
+
+static void init_out(const br_sslrec_out_gcm_class **ctx, const br_block_ctr_class *bc, const void *key,
+                     size_t key_len, br_ghash gh, const void *iv)
+{
+	if (!init((struct rec *)ctx, &net_tlsrec_gcm_out, key, key_len, iv))
+		br_sslrec_out_gcm_vtable.init(ctx, bc, key, key_len, gh, iv);
+}
+
+static int check_length(const br_sslrec_in_class *const *ctx, size_t len)
+{
+	(void)ctx;
+	return len >= EXPLICIT + TAG && len <= EXPLICIT + MAX_PLAIN + TAG;
+}
+
+static unsigned char *open_rec(const br_sslrec_in_class **ctx, int type, unsigned version, void *payload,
+                               size_t *len)
+{
+	struct rec *r = (struct rec *)ctx;
+	unsigned char *p = payload, nonce[12], aad[13];
+	size_t n = *len - EXPLICIT - TAG;
+
+	nonce_aad(r, p, type, version, n, nonce, aad);
+	if (gcm_open(&r->key, nonce, aad, sizeof aad, p + EXPLICIT, p + EXPLICIT, n, p + EXPLICIT + n))
+		return NULL;
+	r->seq++;
+	*len = n;
+	return p + EXPLICIT;
+}
+
+static void max_plaintext(const br_sslrec_out_class *const *ctx, size_t *start, size_t *end)
+{
+	size_t room = *end - *start;
+
+	(void)ctx;
+	room = room > EXPLICIT + TAG ? room - EXPLICIT - TAG : 0;
+	*start += EXPLICIT;
+	*end = *start + (room < MAX_PLAIN ? room : MAX_PLAIN);
+}
+
+static unsigned char *seal_rec(const br_sslrec_out_class **ctx, int type, unsigned version, void *plaintext,
+                               size_t *len)
+{
+	struct rec *r = (struct rec *)ctx;
+	unsigned char *p = plaintext, *h = p - EXPLICIT - 5, nonce[12], aad[13];
+	size_t n = *len;
+
+	be(p - EXPLICIT, r->seq, EXPLICIT);
+	nonce_aad(r, p - EXPLICIT, type, version, n, nonce, aad);
+	gcm_seal(&r->key, nonce, aad, sizeof aad, p, p, n, p + n);
+	h[0] = (unsigned char)type;
+	be(h + 1, version, 2);
+	be(h + 3, EXPLICIT + n + TAG, 2);
+	r->seq++;
+	*len = 5 + EXPLICIT + n + TAG;
+	return h;
+}
+
+const br_sslrec_in_gcm_class net_tlsrec_gcm_in = {
+	{ sizeof(struct rec), check_length, open_rec },
+	init_in,
+};
+
+const br_sslrec_out_gcm_class net_tlsrec_gcm_out = {
+	{ sizeof(struct rec), max_plaintext, seal_rec },
+	init_out,
+};
