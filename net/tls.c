@@ -407,17 +407,65 @@ int net_tls_handshake(struct net_tls *t, int fd, int timeout_ms)
 	return r == 1 ? -ECONNRESET : r;
 }
 
+/* Sends from out[] until it has room for len more bytes. */
+static int make_room(struct net_tls *t, int fd, size_t len, long long until)
+{
+	while (sizeof t->out - t->out_len < len) {
+		int ev = net_tls_pump(t, fd), r;
+
+		if (ev < 0)
+			return ev;
+		if (ev == 0)
+			return -EPIPE;
+		if (sizeof t->out - t->out_len < len && (r = wait_fd(fd, POLLOUT, until)))
+			return r;
+	}
+	return 0;
+}
+
+/* Bulk data past the engine: each record sealed from buf straight into
+ * out[] (net/tlsrec.h), which saves copying the data into the engine and
+ * the record out of it. The engine holds nothing then: what an earlier
+ * write left in it went out first, as a record of its own. */
+static int write_direct(struct net_tls *t, int fd, const unsigned char *p, size_t len, long long until)
+{
+	size_t max;
+	int r;
+
+	br_ssl_engine_sendapp_buf(t->eng, &max);
+	while (len) {
+		size_t n = len < max ? len : max;
+
+		if ((r = make_room(t, fd, n + NET_TLSREC_OVERHEAD, until)))
+			return r;
+		t->out_len += net_tlsrec_seal_app(t->eng, p, n, t->out + t->out_len);
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int net_tls_write(struct net_tls *t, int fd, const void *buf, size_t len, int timeout_ms)
 {
 	long long until = deadline(timeout_ms);
 	const unsigned char *p = buf;
+	int r;
 
+	if (t->ready && net_tlsrec_out_ours(t->eng)) {
+		br_ssl_engine_flush(t->eng, 0);
+		t->batch = 1;
+		r = drive(t, fd, BR_SSL_SENDAPP, until);
+		t->batch = 0;
+		if (r || (r = write_direct(t, fd, p, len, until)))
+			return r == 1 ? -EPIPE : r;
+		len = 0;
+	}
 	t->batch = 1;
 	while (len) {
 		unsigned char *dst;
 		size_t room;
-		int r = drive(t, fd, BR_SSL_SENDAPP, until);
 
+		r = drive(t, fd, BR_SSL_SENDAPP, until);
 		if (r) {
 			t->batch = 0;
 			return r == 1 ? -EPIPE : r;
@@ -432,7 +480,7 @@ int net_tls_write(struct net_tls *t, int fd, const void *buf, size_t len, int ti
 	}
 	/* Send what filled a record now, if the socket takes it. */
 	t->batch = 0;
-	int r = net_tls_pump(t, fd);
+	r = net_tls_pump(t, fd);
 	return r < 0 ? r : 0;
 }
 

@@ -101,22 +101,41 @@ static void max_plaintext(const br_sslrec_out_class *const *ctx, size_t *start, 
 	*end = *start + (room < MAX_PLAIN ? room : MAX_PLAIN);
 }
 
+/* One record of in[0..len) at out: header, explicit nonce, ciphertext,
+ * tag. in may be where the ciphertext goes (out + 13), or apart. */
+static size_t seal(struct rec *r, int type, unsigned version, const unsigned char *in, size_t len,
+                   unsigned char *out)
+{
+	unsigned char nonce[12], aad[13];
+
+	out[0] = (unsigned char)type;
+	be(out + 1, version, 2);
+	be(out + 3, EXPLICIT + len + TAG, 2);
+	be(out + 5, r->seq, EXPLICIT);
+	nonce_aad(r, out + 5, type, version, len, nonce, aad);
+	gcm_seal(&r->key, nonce, aad, sizeof aad, in, out + 5 + EXPLICIT, len, out + 5 + EXPLICIT + len);
+	r->seq++;
+	return 5 + EXPLICIT + len + TAG;
+}
+
 static unsigned char *seal_rec(const br_sslrec_out_class **ctx, int type, unsigned version, void *plaintext,
                                size_t *len)
 {
-	struct rec *r = (struct rec *)ctx;
-	unsigned char *p = plaintext, *h = p - EXPLICIT - 5, nonce[12], aad[13];
-	size_t n = *len;
+	unsigned char *h = (unsigned char *)plaintext - EXPLICIT - 5;
 
-	be(p - EXPLICIT, r->seq, EXPLICIT);
-	nonce_aad(r, p - EXPLICIT, type, version, n, nonce, aad);
-	gcm_seal(&r->key, nonce, aad, sizeof aad, p, p, n, p + n);
-	h[0] = (unsigned char)type;
-	be(h + 1, version, 2);
-	be(h + 3, EXPLICIT + n + TAG, 2);
-	r->seq++;
-	*len = 5 + EXPLICIT + n + TAG;
+	*len = seal((struct rec *)ctx, type, version, plaintext, *len, h);
 	return h;
+}
+
+int net_tlsrec_out_ours(const br_ssl_engine_context *eng)
+{
+	return eng->out.vtable == &net_tlsrec_gcm_out.inner;
+}
+
+size_t net_tlsrec_seal_app(br_ssl_engine_context *eng, const void *in, size_t len, unsigned char *out)
+{
+	/* 23: application_data (RFC 5246 6.2.1) */
+	return seal((struct rec *)&eng->out, 23, br_ssl_engine_get_version(eng), in, len, out);
 }
 
 const br_sslrec_in_gcm_class net_tlsrec_gcm_in = {

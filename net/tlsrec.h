@@ -9,4 +9,18 @@
 extern const br_sslrec_in_gcm_class net_tlsrec_gcm_in;
 extern const br_sslrec_out_gcm_class net_tlsrec_gcm_out;
 
+/* A record's bytes besides its plaintext: header, explicit nonce, tag. */
+#define NET_TLSREC_OVERHEAD (5 + 8 + 16)
+
+/* 1 when eng seals its outgoing records with net_tlsrec_gcm_out. */
+int net_tlsrec_out_ours(const br_ssl_engine_context *eng);
+
+/* Seals in[0..len) as one application-data record into out (len +
+ * NET_TLSREC_OVERHEAD bytes; out must not overlap in), with eng's keys and
+ * next sequence number, as the engine itself would: for a writer that
+ * sends bulk data past the engine's buffer (net_tls_write). Only when
+ * net_tlsrec_out_ours(eng), the handshake is done, the engine holds no
+ * unsent data, and len is at most what sendapp_buf offers. */
+size_t net_tlsrec_seal_app(br_ssl_engine_context *eng, const void *in, size_t len, unsigned char *out);
+
 #endif

@@ -179,6 +179,44 @@ serve "$W/srv.key" "$W/cli.pub"
 t "openssl: bulk both ways" 0   "^ECDHE-ECDSA-AES128-GCM-SHA256 3145728 bytes echoed identical$" bulk $port
 t "server: bulk closed"     0   "^exit [01]: peer 0 " served
 
+# and bulk data from our writer (records sealed past the engine, straight
+# from the caller's buffer) to an OpenSSL server
+sink() { # PORT: accepts one client, prints the cipher, byte count, SHA-256
+	python3 - "$1" "$W/srv.pub" "$W/srv.pem" "$W/cli.pub" <<-'EOF'
+	import hashlib, socket, ssl, sys
+	port, cert, key, ca = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+	ctx.verify_mode = ssl.CERT_REQUIRED
+	ctx.load_verify_locations(ca)
+	ctx.load_cert_chain(cert, key)
+	ctx.set_alpn_protocols(["salvage/1"])
+	ls = socket.socket()
+	ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	ls.bind(("127.0.0.1", port))
+	ls.listen(1)
+	c, _ = ls.accept()
+	s = ctx.wrap_socket(c, server_side=True)
+	h, n = hashlib.sha256(), 0
+	while True:
+	    try:
+	        b = s.recv(1 << 16)
+	    except ssl.SSLEOFError:
+	        break
+	    if not b:
+	        break
+	    h.update(b)
+	    n += len(b)
+	print(s.cipher()[0], n, h.hexdigest())
+	EOF
+}
+head -c 5000000 /dev/urandom > "$W/bulk"
+port=$((port + 1))
+sink $port > "$W/sink.out" 2>&1 &
+sinkpid=$!
+t "bulk to openssl: sent"   0   "^sent 5000000$" $P send 127.0.0.1:$port "$W/cli.key" "$W/srv.pub" "$W/bulk"
+wait $sinkpid
+t "bulk to openssl: same"   0   "^ECDHE-ECDSA-AES128-GCM-SHA256 5000000 $(sha256sum < "$W/bulk" | cut -d' ' -f1)$" cat "$W/sink.out"
+
 port=$((port + 1))
 timeout 10 openssl s_server -accept 127.0.0.1:$port -naccept 1 -rev -tls1_2 -alpn salvage/1 -Verify 1 \
 	-cert "$W/srv.pub" -key "$W/srv.pem" > "$W/s_server.out" 2>&1 &

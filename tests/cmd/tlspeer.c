@@ -10,10 +10,15 @@
  *       connects (retrying for 5 s while nobody listens), handshakes,
  *       sends a line, reads its echo, closes. Uses the blocking helpers.
  *       Prints "echo TEXT", "closed", or the error's name.
+ *   tlspeer send HOST:PORT KEY SERVERPUB FILE
+ *       connects and handshakes as client does, writes FILE's bytes with
+ *       net_tls_write in pieces of many sizes, flushes, closes. Prints
+ *       "sent N", or the error's name.
  * A PINFILE or SERVERPUB is a .pub or .key file. Exit 0 on success, 1 on
  * a TLS or socket error, 100 on misuse. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -153,6 +158,23 @@ static int dial(const char *hostport)
 	return -ECONNREFUSED;
 }
 
+/* argv: ... HOST:PORT KEY SERVERPUB: a socket with the handshake done,
+ * or minus the exit code (the error printed). */
+static int open_client(char **argv)
+{
+	int fd, r;
+
+	if ((r = load(argv[3], argv + 4, 1)))
+		return -r;
+	if ((fd = dial(argv[2])) < 0)
+		return -fail("connect", fd);
+	if ((r = net_tls_client_init(&tls, &key, (const unsigned char (*)[NET_FP_LEN])pins, 1)))
+		return -fail("init", r);
+	if ((r = net_tls_handshake(&tls, fd, TIMEOUT_MS)))
+		return -fail("", r);
+	return fd;
+}
+
 static int client(int argc, char **argv)
 {
 	const char *text = argc > 5 ? argv[5] : "hello, salvage";
@@ -162,14 +184,8 @@ static int client(int argc, char **argv)
 
 	if (argc < 5 || argc > 6 || strlen(text) > 200)
 		return 100;
-	if ((r = load(argv[3], argv + 4, 1)))
-		return r;
-	if ((fd = dial(argv[2])) < 0)
-		return fail("connect", fd);
-	if ((r = net_tls_client_init(&tls, &key, (const unsigned char (*)[NET_FP_LEN])pins, 1)))
-		return fail("init", r);
-	if ((r = net_tls_handshake(&tls, fd, TIMEOUT_MS)))
-		return fail("", r);
+	if ((fd = open_client(argv)) < 0)
+		return -fd;
 	want = (size_t)snprintf(line, sizeof line, "%s\n", text);
 	if ((r = net_tls_write(&tls, fd, line, want, TIMEOUT_MS)) ||
 	    (r = net_tls_flush(&tls, fd, TIMEOUT_MS)))
@@ -188,6 +204,36 @@ static int client(int argc, char **argv)
 	return 0;
 }
 
+static int send_file(int argc, char **argv)
+{
+	static const size_t sizes[] = { 1, 15, 100, 7777, 16383, 16384, 16385, 65536, 70000, 200000 };
+	static unsigned char data[8 << 20];
+	ssize_t len;
+	size_t off = 0;
+	int fd, in, r;
+
+	if (argc != 6)
+		return 100;
+	if ((in = open(argv[5], O_RDONLY)) < 0 || (len = read(in, data, sizeof data)) < 0)
+		return fail("file", -errno);
+	close(in);
+	if ((fd = open_client(argv)) < 0)
+		return -fd;
+	for (int i = 0; off < (size_t)len; i++) {
+		size_t n = sizes[i % (sizeof sizes / sizeof sizes[0])];
+		if (n > (size_t)len - off)
+			n = (size_t)len - off;
+		if ((r = net_tls_write(&tls, fd, data + off, n, TIMEOUT_MS)))
+			return fail("write", r);
+		off += n;
+	}
+	if ((r = net_tls_flush(&tls, fd, TIMEOUT_MS)) || (r = net_tls_close(&tls, fd, TIMEOUT_MS)))
+		return fail("close", r);
+	printf("sent %zu\n", off);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int r = 100;
@@ -196,7 +242,10 @@ int main(int argc, char **argv)
 		r = server(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "client"))
 		r = client(argc, argv);
+	else if (argc > 1 && !strcmp(argv[1], "send"))
+		r = send_file(argc, argv);
 	if (r == 100)
-		fprintf(stderr, "usage: tlspeer server PORT KEY PINFILE... | client HOST:PORT KEY SERVERPUB [TEXT]\n");
+		fprintf(stderr, "usage: tlspeer server PORT KEY PINFILE... | client HOST:PORT KEY SERVERPUB [TEXT]\n"
+		                "       | send HOST:PORT KEY SERVERPUB FILE\n");
 	return r;
 }
