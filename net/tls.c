@@ -250,6 +250,20 @@ static int send_failed(struct net_tls *t, int fd, unsigned st, ssize_t n)
 	return e;
 }
 
+/* Sends what out[] holds, as far as the socket takes it: 1 if bytes
+ * moved, 0 if not, or a negative error. */
+static int send_out(struct net_tls *t, int fd, unsigned st)
+{
+	ssize_t n = send(fd, t->out, t->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n > 0) {
+		memmove(t->out, t->out + n, t->out_len - (size_t)n);
+		t->out_len -= (size_t)n;
+		return 1;
+	}
+	return send_failed(t, fd, st, n);
+}
+
 /* Sends or receives what it can without blocking: 1 if bytes moved,
  * 0 if not, or a negative error. */
 static int move(struct net_tls *t, int fd)
@@ -260,8 +274,10 @@ static int move(struct net_tls *t, int fd)
 	ssize_t n;
 	int r;
 
+	/* records gathered before a clean close, our close_notify among
+	 * them, still go out */
 	if (st & BR_SSL_CLOSED)
-		return 0;
+		return t->out_len && !net_tls_error(t) ? send_out(t, fd, st) : 0;
 	/* Inside a write, records go to out[] while it has room for a whole
 	 * one; out[] goes to the socket when full, and at once otherwise. */
 	if ((st & BR_SSL_SENDREC) && t->batch) {
@@ -274,13 +290,7 @@ static int move(struct net_tls *t, int fd)
 		}
 	}
 	if (t->out_len && (!t->batch || (st & BR_SSL_SENDREC))) {
-		n = send(fd, t->out, t->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			memmove(t->out, t->out + n, t->out_len - (size_t)n);
-			t->out_len -= (size_t)n;
-			return 1;
-		}
-		if ((r = send_failed(t, fd, st, n)))
+		if ((r = send_out(t, fd, st)))
 			return r;
 	} else if (st & BR_SSL_SENDREC) {
 		buf = br_ssl_engine_sendrec_buf(t->eng, &len);
@@ -326,7 +336,7 @@ int net_tls_pump(struct net_tls *t, int fd)
 	if (st & BR_SSL_CLOSED) {
 		if ((r = net_tls_error(t)))
 			refuse(t, fd);
-		return r;
+		return r || !t->out_len ? r : POLLOUT;
 	}
 	if ((r = check_ready(t, st)))
 		return r;
@@ -386,7 +396,7 @@ static int drive(struct net_tls *t, int fd, unsigned target, long long until)
 
 		if (ev < 0)
 			return ev;
-		if (br_ssl_engine_current_state(t->eng) & target)
+		if ((br_ssl_engine_current_state(t->eng) & target) && !(target == BR_SSL_CLOSED && t->out_len))
 			return 0;
 		if (ev == 0)
 			return 1;
@@ -425,19 +435,39 @@ static int make_room(struct net_tls *t, int fd, size_t len, long long until)
 
 /* Bulk data past the engine: each record sealed from buf straight into
  * out[] (net/tlsrec.h), which saves copying the data into the engine and
- * the record out of it. The engine holds nothing then: what an earlier
- * write left in it went out first, as a record of its own. */
+ * the record out of it. The engine holds no data of ours then (what an
+ * earlier write left in it went out first, as a record of its own), but
+ * what comes in may make it seal a record itself (an alert, our
+ * close_notify): that record joins out[] before our next one, so that
+ * records leave in the order of their sequence numbers. */
 static int write_direct(struct net_tls *t, int fd, const unsigned char *p, size_t len, long long until)
 {
-	size_t max;
-	int r;
-
-	br_ssl_engine_sendapp_buf(t->eng, &max);
 	while (len) {
-		size_t n = len < max ? len : max;
+		unsigned st = br_ssl_engine_current_state(t->eng);
+		size_t n;
+		int r;
 
-		if ((r = make_room(t, fd, n + NET_TLSREC_OVERHEAD, until)))
-			return r;
+		if (st & BR_SSL_SENDREC) {
+			t->batch = 1;
+			r = net_tls_pump(t, fd);
+			t->batch = 0;
+			if (r < 0)
+				return r;
+			if ((br_ssl_engine_current_state(t->eng) & BR_SSL_SENDREC) &&
+			    (r = wait_fd(fd, POLLOUT, until)))
+				return r;
+			continue;
+		}
+		if (!(st & BR_SSL_SENDAPP))
+			return (r = net_tls_error(t)) ? r : -EPIPE;
+		br_ssl_engine_sendapp_buf(t->eng, &n);
+		if (n > len)
+			n = len;
+		if (sizeof t->out - t->out_len < n + NET_TLSREC_OVERHEAD) {
+			if ((r = make_room(t, fd, n + NET_TLSREC_OVERHEAD, until)))
+				return r;
+			continue;
+		}
 		t->out_len += net_tlsrec_seal_app(t->eng, p, n, t->out + t->out_len);
 		p += n;
 		len -= n;
@@ -524,8 +554,10 @@ int net_tls_close(struct net_tls *t, int fd, int timeout_ms)
 {
 	int r;
 
-	if (t->gone || (br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED))
+	if (t->gone || ((br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED) && !t->out_len))
 		return net_tls_error(t);
+	/* closed already (the peer closed first): what a write gathered,
+	 * our close_notify last, still goes out */
 	br_ssl_engine_close(t->eng);
 	r = drive(t, fd, BR_SSL_CLOSED, deadline(timeout_ms));
 	/* Our close_notify went out and the peer hung up without its own:

@@ -143,8 +143,9 @@ int net_tls_error(const struct net_tls *t);
  * -EPIPE when the peer went away, or another -errno.
  *
  * The handshake sets TCP_NODELAY and fails with -SALVAGE_E_TLS_PROTOCOL
- * when the peer did not agree on NET_ALPN. write only buffers what does
- * not fill a record: flush sends it. read returns 0 when the peer closed
+ * when the peer did not agree on NET_ALPN. write may leave the end of the
+ * data, or records the socket did not take yet, in t: flush sends all of
+ * it. read returns 0 when the peer closed
  * cleanly (close_notify). close sends close_notify, then waits for the
  * peer's close_notify or end of stream (both 0), so that closing the
  * socket does not reset what the peer has yet to read; it discards unread

@@ -477,3 +477,53 @@ TEST(tls_our_records_and_bearssls_interoperate)
 		close(fd[1]);
 	}
 }
+
+/* The peer reads 1 MiB of an 8 MiB write, then closes (close_notify) and
+ * keeps reading until ours comes. Our engine answers with a close_notify
+ * of its own while the write is under way: it must leave after the
+ * records sealed before it (sequence numbers in order: the peer sees no
+ * bad MAC) and end the write with -EPIPE; both closes are clean. A small
+ * socket buffer makes the write wait on the socket many times. */
+TEST(tls_peer_closes_during_a_bulk_write)
+{
+	static unsigned char data[8 << 20];
+
+	keys();
+	for (int round = 0; round < 6; round++) {
+		unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
+		int fd[2], rc, rs, st, small = 20000;
+		pid_t pid;
+
+		net_tls_bearssl_gcm = round % 2;
+		memcpy(cp[0], skey.fp, NET_FP_LEN);
+		memcpy(sp[0], ckey.fp, NET_FP_LEN);
+		CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
+		CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
+		CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
+		net_tls_bearssl_gcm = 0;
+		run(fd, &rc, &rs);
+		CHECK_INT(0, net_tls_peer(&srv));
+		if ((pid = fork()) == 0) {
+			static unsigned char got[1 << 16];
+			size_t have = 0;
+			long n;
+			while (have < (1u << 20) && (n = net_tls_read(&srv, fd[1], got, sizeof got, 10000)) > 0)
+				have += (size_t)n;
+			if (have < (1u << 20)) {
+				fprintf(stderr, "round %d: read %zu, then %s\n", round, have, err_name((int)n));
+				_exit(1);
+			}
+			n = net_tls_close(&srv, fd[1], 10000);
+			if (n)
+				fprintf(stderr, "round %d: server's close: %s\n", round, err_name((int)n));
+			_exit(n ? 2 : 0);
+		}
+		close(fd[1]);
+		setsockopt(fd[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+		CHECK_INT(-EPIPE, net_tls_write(&cli, fd[0], data, sizeof data, 10000));
+		CHECK_INT(0, net_tls_close(&cli, fd[0], 10000));
+		waitpid(pid, &st, 0);
+		CHECK_INT(0, st);
+		close(fd[0]);
+	}
+}
