@@ -2,7 +2,9 @@
 # bench/net.sh: the network dump's figures. A measurement, not a test: it
 # prints and asserts nothing.
 #  - the same bytes (a salvage stream from the 6.1 QEMU crash) over loopback
-#    TCP, plain and through salvage's TLS profile (bench/netbench.c);
+#    TCP, plain and through salvage's TLS profile, with our record layer and
+#    with BearSSL's (bench/netbench.c), where the scheduler puts the two
+#    ends, then both on one CPU;
 #  - salvage send -> salvage receive of that stream, end to end (TLS,
 #    frames, CRC, fdatasync, the receiver's file), and the conversion after,
 #    against a plain TCP copy into a synced file (bench/plaincopy.py);
@@ -20,6 +22,10 @@ $SALVAGE keygen "$w/client" > "$w/authorized"
 
 echo "== loopback, $(($(stat -c %s "$s") >> 20)) MiB stream sent until 1 GiB went through"
 build/netbench "$s" 1024 7 "$w/receiver.key" "$w/client.key"
+# Both ends on one CPU: each byte's whole CPU cost, both sides added up,
+# rather than a pipeline; what a network between two machines never shows.
+echo "-- both ends on CPU 0"
+taskset -c 0 build/netbench "$s" 1024 3 "$w/receiver.key" "$w/client.key"
 
 echo "== salvage send -> salvage receive, end to end"
 port=$((25000 + $$ % 1000))
