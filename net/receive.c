@@ -189,7 +189,7 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 	c->synced_ms = c->heard_ms = clock_now_ms();
 	c->win_ms = c->win_bytes = 0;
 	c->last_end = c->d.end;
-	log_info("receive: ", who(rc, c), " (", c->peer, "): ",
+	log_info("receive: ", who(rc, c), " (", c->peer, ", ", net_tls_suite(&c->tls), "): ",
 	         c->d.complete ? "already complete: " : c->d.end ? "resuming " : "new dump ",
 	         c->d.rel, c->d.end && !c->d.complete ? " at " : "",
 	         c->d.end && !c->d.complete ? U64(c->d.end) : "");

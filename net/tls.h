@@ -109,6 +109,13 @@ struct net_tls {
  * layer instead: the tests check each against the other, and the
  * benchmark compares them. */
 extern int net_tls_bearssl_gcm;
+/* Set to 1 (before an init) to offer ChaCha20-Poly1305 first, as on a CPU
+ * without AES-NI: for the tests of who chooses the suite. */
+extern int net_tls_chapol_first;
+
+/* The suite the handshake agreed on, for logs: "AES-128-GCM (one pass)"
+ * (our record layer), "AES-128-GCM", "ChaCha20-Poly1305", or "none". */
+const char *net_tls_suite(const struct net_tls *t);
 
 /* Set up t for one connection, with our key me and the peer
  * fingerprints we accept (npins >= 1; the arrays must outlive t).

@@ -38,6 +38,10 @@ grep -q "^state=stored" "$d/salvage.meta" || { cat "$d/salvage.meta" "$w/receive
 grep -q "sysrq triggered crash" "$d/dmesg.txt" || qemu_fail "$w/console.log" "dmesg.txt lacks the panic"
 grep -q "release=$KVER" "$d/salvage.meta" || qemu_fail "$w/console.log" "salvage.meta lacks the client's release"
 grep -q "MiB sent" "$w/receive.log" || qemu_fail "$w/console.log" "no progress in the receiver's log"
+# QEMU's default CPU has no AES-NI: the client's choice, ChaCha20, wins
+# over the receiver's AES-NI
+[ -n "${QEMU_CPU:-}" ] || grep -q ", ChaCha20-Poly1305): new dump" "$w/receive.log" ||
+	{ cat "$w/receive.log"; qemu_fail "$w/console.log" "the crash kernel without AES-NI did not get ChaCha20"; }
 [ ! -e "$d/vmcore.salvage.partial" ] || qemu_fail "$w/console.log" "a partial file was left"
 makedumpfile --dump-dmesg "$d/vmcore" "$w/dmesg.txt" > "$w/makedumpfile.out" 2>&1 ||
 	{ cat "$w/makedumpfile.out"; qemu_fail "$w/console.log" "makedumpfile cannot read the received vmcore"; }

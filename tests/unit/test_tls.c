@@ -527,3 +527,34 @@ TEST(tls_peer_closes_during_a_bulk_write)
 		close(fd[0]);
 	}
 }
+
+/* The client's order of the suites decides, whatever the server's: a
+ * crash kernel on a CPU without AES-NI gets ChaCha20 from a server that
+ * has it. */
+TEST(tls_client_chooses_the_suite)
+{
+	for (int chapol_client = 0; chapol_client < 2; chapol_client++) {
+		int fd[2], rc, rs;
+
+		keys();
+		net_tls_chapol_first = chapol_client;
+		CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
+		{
+			unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
+			memcpy(cp[0], skey.fp, NET_FP_LEN);
+			memcpy(sp[0], ckey.fp, NET_FP_LEN);
+			CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
+			net_tls_chapol_first = !chapol_client;
+			CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
+			net_tls_chapol_first = 0;
+			run(fd, &rc, &rs);
+		}
+		CHECK_INT(0, net_tls_peer(&srv));
+		CHECK_STR(chapol_client ? "ChaCha20-Poly1305" : gcm_usable() ? "AES-128-GCM (one pass)" : "AES-128-GCM",
+		          net_tls_suite(&srv));
+		CHECK_STR(net_tls_suite(&srv), net_tls_suite(&cli));
+		bulk(&cli, fd[0], &srv, fd[1]);
+		close(fd[0]);
+		close(fd[1]);
+	}
+}
