@@ -16,8 +16,10 @@ for series in 6.1 6.12; do
 	run tests/qemu/crash.sh "$series" raw
 	run tests/qemu/crash.sh "$series" fs
 	run tests/qemu/crash.sh "$series" raw-elf
-	run tests/qemu/net.sh "$series"
 done
+# ChaCha20 on QEMU's default CPU; our AES-GCM records on its "max" model
+run tests/qemu/net.sh 6.1
+run tests/qemu/net.sh 6.12 aes
 run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12
 run tests/qemu/five-level.sh
