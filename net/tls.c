@@ -398,6 +398,7 @@ static void discard(struct net_tls *t)
 static int drive(struct net_tls *t, int fd, unsigned target, long long until)
 {
 	for (;;) {
+		unsigned st;
 		int ev, r;
 
 		/* closing: 0.6's engine keeps application data it decrypted,
@@ -409,8 +410,12 @@ static int drive(struct net_tls *t, int fd, unsigned target, long long until)
 
 		if (ev < 0)
 			return ev;
-		if ((br_ssl_engine_current_state(t->eng) & target) && !(target == BR_SSL_CLOSED && t->out_len))
+		st = br_ssl_engine_current_state(t->eng);
+		if ((st & target) && !(target == BR_SSL_CLOSED && t->out_len))
 			return 0;
+		/* closed cleanly: only net_tls_close waits for out[] to go */
+		if ((st & BR_SSL_CLOSED) && target != BR_SSL_CLOSED)
+			return 1;
 		if (ev == 0)
 			return 1;
 		if ((r = wait_fd(fd, ev, until)))
@@ -464,8 +469,8 @@ static int write_direct(struct net_tls *t, int fd, const unsigned char *p, size_
 			t->batch = 1;
 			r = net_tls_pump(t, fd);
 			t->batch = 0;
-			if (r < 0)
-				return r;
+			if (r <= 0)
+				return r < 0 ? r : (r = net_tls_error(t)) ? r : -EPIPE;
 			if ((br_ssl_engine_current_state(t->eng) & BR_SSL_SENDREC) &&
 			    (r = wait_fd(fd, POLLOUT, until)))
 				return r;
@@ -533,16 +538,10 @@ int net_tls_flush(struct net_tls *t, int fd, int timeout_ms)
 	int r;
 
 	br_ssl_engine_flush(t->eng, 0);
-	r = drive(t, fd, BR_SSL_SENDAPP, until);
+	if ((r = drive(t, fd, BR_SSL_SENDAPP, until)))
+		return r == 1 ? -EPIPE : r;
 	/* and what a write gathered but the socket did not take yet */
-	while (!r && t->out_len) {
-		int ev = net_tls_pump(t, fd);
-		if (ev < 0)
-			return ev;
-		if (t->out_len && (r = wait_fd(fd, POLLOUT, until)))
-			return r;
-	}
-	return r == 1 ? -EPIPE : r;
+	return make_room(t, fd, sizeof t->out, until);
 }
 
 long net_tls_read(struct net_tls *t, int fd, void *buf, size_t len, int timeout_ms)
