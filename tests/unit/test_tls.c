@@ -442,29 +442,43 @@ TEST(tls_large_write_gathered)
 	close(fd[1]);
 }
 
+/* How one end is set up: the test switches of net/tls.h. */
+struct side {
+	int bearssl_gcm, chapol_first;
+};
+
+/* A client and a server that pin each other's key, each end set up as
+ * told, the handshake done. */
+static void connected(int fd[2], struct side c, struct side s)
+{
+	static unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
+	int rc, rs;
+
+	keys();
+	memcpy(cp[0], skey.fp, NET_FP_LEN);
+	memcpy(sp[0], ckey.fp, NET_FP_LEN);
+	CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
+	net_tls_bearssl_gcm = c.bearssl_gcm;
+	net_tls_chapol_first = c.chapol_first;
+	CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
+	net_tls_bearssl_gcm = s.bearssl_gcm;
+	net_tls_chapol_first = s.chapol_first;
+	CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
+	net_tls_bearssl_gcm = net_tls_chapol_first = 0;
+	run(fd, &rc, &rs);
+	CHECK_INT(0, net_tls_peer(&cli));
+	CHECK_INT(0, net_tls_peer(&srv));
+}
+
 /* Our one-pass AES-GCM records (net/tlsrec.c) at one end, BearSSL's at
  * the other, each way round, data both ways: the Finished messages are
  * the first records each layer seals and opens. */
 TEST(tls_our_records_and_bearssls_interoperate)
 {
 	for (int ours_at_client = 0; ours_at_client < 2; ours_at_client++) {
-		int fd[2], rc, rs;
+		int fd[2];
 
-		keys();
-		net_tls_bearssl_gcm = !ours_at_client;
-		CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
-		{
-			unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
-			memcpy(cp[0], skey.fp, NET_FP_LEN);
-			memcpy(sp[0], ckey.fp, NET_FP_LEN);
-			CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
-			net_tls_bearssl_gcm = ours_at_client;
-			CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
-			net_tls_bearssl_gcm = 0;
-			run(fd, &rc, &rs);
-		}
-		CHECK_INT(0, net_tls_peer(&srv));
-		CHECK_INT(0, net_tls_peer(&cli));
+		connected(fd, (struct side){ .bearssl_gcm = !ours_at_client }, (struct side){ .bearssl_gcm = ours_at_client });
 		if (gcm_usable()) {
 			CHECK_INT(BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 			          cli.eng->session.cipher_suite);
@@ -488,21 +502,11 @@ TEST(tls_peer_closes_during_a_bulk_write)
 {
 	static unsigned char data[8 << 20];
 
-	keys();
 	for (int round = 0; round < 6; round++) {
-		unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
-		int fd[2], rc, rs, st, small = 20000;
+		int fd[2], st, small = 20000;
 		pid_t pid;
 
-		net_tls_bearssl_gcm = round % 2;
-		memcpy(cp[0], skey.fp, NET_FP_LEN);
-		memcpy(sp[0], ckey.fp, NET_FP_LEN);
-		CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
-		CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
-		CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
-		net_tls_bearssl_gcm = 0;
-		run(fd, &rc, &rs);
-		CHECK_INT(0, net_tls_peer(&srv));
+		connected(fd, (struct side){ .bearssl_gcm = round % 2 }, (struct side){ .bearssl_gcm = round % 2 });
 		if ((pid = fork()) == 0) {
 			static unsigned char got[1 << 16];
 			size_t have = 0;
@@ -534,22 +538,9 @@ TEST(tls_peer_closes_during_a_bulk_write)
 TEST(tls_client_chooses_the_suite)
 {
 	for (int chapol_client = 0; chapol_client < 2; chapol_client++) {
-		int fd[2], rc, rs;
+		int fd[2];
 
-		keys();
-		net_tls_chapol_first = chapol_client;
-		CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
-		{
-			unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
-			memcpy(cp[0], skey.fp, NET_FP_LEN);
-			memcpy(sp[0], ckey.fp, NET_FP_LEN);
-			CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
-			net_tls_chapol_first = !chapol_client;
-			CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
-			net_tls_chapol_first = 0;
-			run(fd, &rc, &rs);
-		}
-		CHECK_INT(0, net_tls_peer(&srv));
+		connected(fd, (struct side){ .chapol_first = chapol_client }, (struct side){ .chapol_first = !chapol_client });
 		CHECK_STR(chapol_client || !br_aes_x86ni_ctr_get_vtable() ? "ChaCha20-Poly1305" :
 		          gcm_usable() ? "AES-128-GCM (one pass)" : "AES-128-GCM", net_tls_suite(&srv));
 		CHECK_STR(net_tls_suite(&srv), net_tls_suite(&cli));
@@ -566,18 +557,10 @@ TEST(tls_client_chooses_the_suite)
 TEST(tls_flush_ends_when_the_peer_closes_and_goes)
 {
 	static unsigned char data[60000];
-	unsigned char cp[1][NET_FP_LEN], sp[1][NET_FP_LEN];
-	int fd[2], rc, rs, small = 4096, st;
+	int fd[2], small = 4096, st;
 	pid_t pid;
 
-	keys();
-	memcpy(cp[0], skey.fp, NET_FP_LEN);
-	memcpy(sp[0], ckey.fp, NET_FP_LEN);
-	CHECK_INT(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fd));
-	CHECK_INT(0, net_tls_client_init(&cli, &ckey, (const unsigned char (*)[NET_FP_LEN])cp, 1));
-	CHECK_INT(0, net_tls_server_init(&srv, &skey, (const unsigned char (*)[NET_FP_LEN])sp, 1));
-	run(fd, &rc, &rs);
-	CHECK_INT(0, net_tls_peer(&srv));
+	connected(fd, (struct side){ 0 }, (struct side){ 0 });
 	setsockopt(fd[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 	CHECK_INT(0, net_tls_write(&cli, fd[0], data, sizeof data, 5000));
 	CHECK_INT(1, cli.out_len > 0);     /* the socket took only part */
