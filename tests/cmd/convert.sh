@@ -4,7 +4,7 @@
 # Debian's tools: file, crash, libkdumpfile (every page by physical address,
 # tests/cmd/check_dump.py), drgn, makedumpfile. One line per case:
 #   t NAME WANT_EXIT PATTERN CMD...
-# Run from the project root (make cmdtests). Last line: N passed, N failed.
+# Run from the project root (make cmdtests). Last line: N passed, N failed, N skipped.
 # `convert.sh real` runs only the cases on the QEMU tests' vmcores (make
 # qemutests, once they exist).
 set -u
@@ -125,12 +125,12 @@ real() {
 			done
 			rm -f "$W"/d.*
 		else
-			echo "skip crash session: no vmlinux for $rel (or crash 8.0.2 cannot read it)"
+			skip "crash session $rel" "no vmlinux for $rel (or crash 8.0.2 cannot read it)"
 		fi
 		break
 	done
 
-	[ -n "$found" ] || echo "skip real vmcores: none in build/qemu/*/out (make qemutests makes them)"
+	[ -n "$found" ] || skip "real vmcores" "none in build/qemu/*/out (make qemutests makes them)"
 }
 
 [ "${1:-}" = real ] || synthetic

@@ -4,7 +4,7 @@
 # on one end, salvage ifup in the other. One line per case:
 #   t NAME WANT_EXIT PATTERN CMD...   (tests/cmd/lib.sh)
 # Run as root from the project root (make cmdtests); needs ip (iproute2)
-# and dnsmasq (dnsmasq-base). Last line: N passed, N failed.
+# and dnsmasq (dnsmasq-base). Last line: N passed, N failed, N skipped.
 set -u
 S=$PWD/build/salvage
 W=$PWD/build/cmdtests-net

@@ -2,7 +2,7 @@
 # Shell tests of the commands as a user runs them: one line per case.
 #   t NAME WANT_EXIT PATTERN CMD...   runs CMD; passes when it exits
 #                                     WANT_EXIT and its output matches PATTERN
-# Run from the project root (make cmdtests). Last line: N passed, N failed.
+# Run from the project root (make cmdtests). Last line: N passed, N failed, N skipped.
 set -u
 S=build/salvage
 MK=mkinitramfs/salvage-mkinitramfs
@@ -93,14 +93,14 @@ if command -v makedumpfile > /dev/null; then
 	t "dmesg: synthetic as makedumpfile" 0 "^identical" same_dmesg "$W/printk.vmcore"
 	t "dmesg: kdump as makedumpfile" 0 "^identical" same_dmesg "$W/printk.kdump"
 else
-	echo "skip dmesg synthetic: no makedumpfile to compare with"
+	skip "dmesg synthetic" "no makedumpfile to compare with"
 fi
 for k in 6.1-raw-elf 6.12-raw-elf 6.1-raw 6.12-raw 6.1-fs 6.12-fs; do
 	v=build/qemu/crash-$k/out/vmcore
 	if [ ! -f "$v" ]; then
-		echo "skip dmesg $k: no $v (sh tests/qemu/crash.sh ${k%%-*} ${k#*-} makes it)"
+		skip "dmesg $k" "no $v (sh tests/qemu/crash.sh ${k%%-*} ${k#*-} makes it)"
 	elif ! command -v makedumpfile > /dev/null; then
-		echo "skip dmesg $k: no makedumpfile to compare with"
+		skip "dmesg $k" "no makedumpfile to compare with"
 	else
 		t "dmesg: $k as makedumpfile" 0 "^identical"   same_dmesg "$v"
 		t "dmesg: $k has the panic" 0 "sysrq triggered crash" $S dmesg "$v"

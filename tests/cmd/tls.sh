@@ -4,7 +4,7 @@
 # openssl as the independent check of fingerprints and as a peer.
 #   t NAME WANT_EXIT PATTERN CMD...   runs CMD; passes when it exits
 #                                     WANT_EXIT and its output matches PATTERN
-# Run from the project root (make cmdtests). Last line: N passed, N failed.
+# Run from the project root (make cmdtests). Last line: N passed, N failed, N skipped.
 set -u
 S=$PWD/build/salvage
 P=$PWD/build/tlspeer

@@ -5,7 +5,7 @@
 # clear errors while the receiver keeps serving others; 16 clients upload at
 # once; a transfer cut at 10 random points resumes to a byte-identical dump;
 # a full file system is reported and the partial dump kept; SIGTERM stops
-# the receiver cleanly. Last line: N passed, N failed.
+# the receiver cleanly. Last line: N passed, N failed, N skipped.
 set -u
 S=build/salvage
 W=build/cmdtests-transfer
