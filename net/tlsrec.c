@@ -43,11 +43,13 @@ static void nonce_aad(const struct rec *r, const unsigned char *explicit, int ty
 	be(aad + 11, len, 2);
 }
 
-/* Ours for AES-128; BearSSL's own class (which then sets its vtable)
- * for any other key size, which our profile never negotiates anyway. */
+/* Ours for AES-128 on a CPU that has what net/gcm.c needs; BearSSL's own
+ * class (which then sets its vtable) otherwise: for any other key size,
+ * which our profile never negotiates anyway, and on any other CPU, where
+ * gcm.c's functions must never run (net/gcm.h). */
 static int init(struct rec *r, const void *vtable, const void *key, size_t key_len, const void *iv)
 {
-	if (key_len != 16)
+	if (key_len != 16 || !gcm_usable())
 		return 0;
 	r->vtable = vtable;
 	r->seq = 0;

@@ -1,7 +1,9 @@
 /* TLS 1.2 AES-128-GCM records (RFC 5288) for BearSSL's engine, sealed and
  * opened by net/gcm.c in one pass (docs/design-notes.md#gcm). Installed
  * with br_ssl_engine_set_gcm() when gcm_usable(); BearSSL's own record
- * classes serve otherwise, and for any key that is not 128 bits. */
+ * classes serve otherwise. Installed all the same, these classes hand a
+ * key to BearSSL's when it is not 128 bits or when !gcm_usable(), so
+ * net/gcm.c never runs on a CPU that lacks what it needs. */
 #ifndef SALVAGE_NET_TLSREC_H
 #define SALVAGE_NET_TLSREC_H
 #include <bearssl.h>
