@@ -136,6 +136,10 @@ int net_tlsrec_out_ours(const br_ssl_engine_context *eng)
 
 size_t net_tlsrec_seal_app(br_ssl_engine_context *eng, const void *in, size_t len, unsigned char *out)
 {
+	/* More would be a record every peer refuses (RFC 5246 6.2.3), and
+	 * another class's context is no struct rec. */
+	if (len > MAX_PLAIN || !net_tlsrec_out_ours(eng))
+		return 0;
 	/* 23: application_data (RFC 5246 6.2.1) */
 	return seal((struct rec *)&eng->out, 23, br_ssl_engine_get_version(eng), in, len, out);
 }

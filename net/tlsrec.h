@@ -22,7 +22,9 @@ int net_tlsrec_out_ours(const br_ssl_engine_context *eng);
  * next sequence number, as the engine itself would: for a writer that
  * sends bulk data past the engine's buffer (net_tls_write). Only when
  * net_tlsrec_out_ours(eng), the handshake is done, the engine holds no
- * unsent data, and len is at most what sendapp_buf offers. */
+ * unsent data, and len is at most what sendapp_buf offers. Returns the
+ * record's length; 0, with nothing sealed or written, when len is over
+ * 16384 or eng's records are not ours. */
 size_t net_tlsrec_seal_app(br_ssl_engine_context *eng, const void *in, size_t len, unsigned char *out);
 
 #endif
