@@ -1,6 +1,9 @@
 /* net/tlsrec.c one record at a time, against BearSSL's own GCM record
- * classes over its portable AES and GHASH: net_tlsrec_seal_app seals in
- * the engine's sequence and refuses what it must not seal. */
+ * classes over its portable AES and GHASH: the same key and sequence
+ * number give the same record byte for byte, each class opens the other's
+ * records, a record with one bit changed or out of its turn is refused,
+ * and net_tlsrec_seal_app seals in the engine's sequence and refuses what
+ * it must not seal. */
 #include <bearssl.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,10 +54,114 @@ static size_t seal(br_ssl_engine_context *e, int type, const unsigned char *plai
 	return len;
 }
 
+/* The record rec[0..n) opened by e's in class as the engine does it,
+ * type and version from its header: the plaintext (into plain) and its
+ * length, or -1 when refused. */
+static long open_rec(br_ssl_engine_context *e, const unsigned char *rec, size_t n, unsigned char *plain)
+{
+	static unsigned char buf[MAX_REC];
+	size_t len = n - 5;
+	unsigned char *p;
+
+	memcpy(buf, rec, n);
+	if (!e->in.vtable->check_length(&e->in.vtable, len))
+		return -1;
+	p = e->in.vtable->decrypt(&e->in.vtable, buf[0], (unsigned)buf[1] << 8 | buf[2], buf + 5, &len);
+	if (!p)
+		return -1;
+	memcpy(plain, p, len);
+	return (long)len;
+}
+
 static void fill(unsigned char *p, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (unsigned char)(i * 131 + seed + i / 251);
+}
+
+/* One record of each length in a row, each sealed by both classes: the
+ * explicit nonce is the sequence number in both, so the records are the
+ * same bytes, and each class opens them. */
+TEST(tlsrec_records_match_bearssls_both_ways)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 16383, 16384 };
+	static unsigned char plain[MAX_PLAIN], a[MAX_REC], b[MAX_REC], got[MAX_PLAIN];
+
+	if (!both_keyed())
+		CHECK_SKIP(NO_GCM);
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		size_t len = lens[i], na, nb;
+		int type = i % 2 ? 23 : 22;     /* application data, handshake */
+
+		fill(plain, len, (unsigned)i);
+		na = seal(&ours, type, plain, len, a);
+		nb = seal(&theirs, type, plain, len, b);
+		CHECK_INT(len + NET_TLSREC_OVERHEAD, na);
+		CHECK_INT(nb, na);
+		if (!CHECK_MEM(b, a, nb))
+			printf("  record %zu, %zu bytes\n", i, len);
+		CHECK_INT(len, open_rec(&theirs, a, na, got));
+		CHECK_MEM(plain, got, len);
+		CHECK_INT(len, open_rec(&ours, b, nb, got));
+		CHECK_MEM(plain, got, len);
+	}
+	/* the largest record and one byte more */
+	CHECK_INT(1, ours.in.vtable->check_length(&ours.in.vtable, MAX_PLAIN + 24));
+	CHECK_INT(0, ours.in.vtable->check_length(&ours.in.vtable, MAX_PLAIN + 25));
+	CHECK_INT(0, ours.in.vtable->check_length(&ours.in.vtable, 23));
+}
+
+/* A record BearSSL sealed, with one bit changed in the header (type,
+ * version: the additional data), the explicit nonce, the ciphertext (the
+ * eight-block loop and the tail) or the tag: ours refuses each, and
+ * opens the record unchanged. */
+TEST(tlsrec_bearssls_record_with_a_bit_flipped_is_refused)
+{
+	static const size_t at[] = { 0, 2, 5, 12, 13, 13 + 640, 13 + 999, 13 + 1000, 13 + 1015 };
+	static unsigned char plain[1000], rec[MAX_REC], bad[MAX_REC], got[1000];
+	size_t n;
+
+	if (!both_keyed())
+		CHECK_SKIP(NO_GCM);
+	fill(plain, sizeof plain, 7);
+	n = seal(&theirs, 23, plain, sizeof plain, rec);
+	CHECK_INT(sizeof plain + NET_TLSREC_OVERHEAD, n);
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		for (unsigned bit = 0; bit < 8; bit += 3) {
+			memcpy(bad, rec, n);
+			bad[at[i]] ^= (unsigned char)(1u << bit);
+			keyed(&ours, &net_tlsrec_gcm_in, &net_tlsrec_gcm_out);
+			if (!CHECK_INT(-1, open_rec(&ours, bad, n, got)))
+				printf("  byte %zu, bit %u\n", at[i], bit);
+		}
+	}
+	keyed(&ours, &net_tlsrec_gcm_in, &net_tlsrec_gcm_out);
+	CHECK_INT(sizeof plain, open_rec(&ours, rec, n, got));
+	CHECK_MEM(plain, got, sizeof plain);
+}
+
+/* Records opened out of their turn (replayed, reordered) carry another
+ * sequence number in their additional data: refused, and the ones in
+ * turn still open. */
+TEST(tlsrec_record_out_of_turn_is_refused)
+{
+	static unsigned char rec[3][MAX_REC], got[MAX_PLAIN];
+	unsigned char plain[3][40];
+	size_t n[3];
+
+	if (!both_keyed())
+		CHECK_SKIP(NO_GCM);
+	for (int i = 0; i < 3; i++) {
+		fill(plain[i], sizeof plain[i], (unsigned)i);
+		n[i] = seal(&theirs, 23, plain[i], sizeof plain[i], rec[i]);
+	}
+	CHECK_INT(-1, open_rec(&ours, rec[1], n[1], got));
+	CHECK_INT(40, open_rec(&ours, rec[0], n[0], got));
+	CHECK_INT(-1, open_rec(&ours, rec[0], n[0], got));
+	CHECK_INT(-1, open_rec(&ours, rec[2], n[2], got));
+	CHECK_INT(40, open_rec(&ours, rec[1], n[1], got));
+	CHECK_INT(40, open_rec(&ours, rec[2], n[2], got));
+	CHECK_MEM(plain[2], got, 40);
 }
 
 /* net_tlsrec_seal_app and the engine's own sealing (the class) in turn
