@@ -16,8 +16,10 @@ struct gcm_key {
 	unsigned char hk[GCM_POWERS][16];	/* their halves xor-ed, Karatsuba */
 };
 
-/* 1 when this CPU has what gcm.c needs (AES-NI, PCLMULQDQ, SSSE3). The
- * other functions must not be called otherwise. */
+/* 1 when this CPU has what gcm.c needs (AES-NI, PCLMULQDQ, SSSE3,
+ * SSE4.1). The other functions must not be called otherwise: on x86-64
+ * they would fault on an instruction the CPU lacks, and elsewhere they
+ * abort(). */
 int gcm_usable(void);
 
 void gcm_init(struct gcm_key *k, const unsigned char key[16]);

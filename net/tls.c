@@ -462,7 +462,7 @@ static int write_direct(struct net_tls *t, int fd, const unsigned char *p, size_
 {
 	while (len) {
 		unsigned st = br_ssl_engine_current_state(t->eng);
-		size_t n;
+		size_t n, sealed;
 		int r;
 
 		if (st & BR_SSL_SENDREC) {
@@ -486,7 +486,10 @@ static int write_direct(struct net_tls *t, int fd, const unsigned char *p, size_
 				return r;
 			continue;
 		}
-		t->out_len += net_tlsrec_seal_app(t->eng, p, n, t->out + t->out_len);
+		/* n is at most a record and the records are ours: never 0 */
+		if (!(sealed = net_tlsrec_seal_app(t->eng, p, n, t->out + t->out_len)))
+			return -EINVAL;
+		t->out_len += sealed;
 		p += n;
 		len -= n;
 	}

@@ -43,11 +43,13 @@ static void nonce_aad(const struct rec *r, const unsigned char *explicit, int ty
 	be(aad + 11, len, 2);
 }
 
-/* Ours for AES-128; BearSSL's own class (which then sets its vtable)
- * for any other key size, which our profile never negotiates anyway. */
+/* Ours for AES-128 on a CPU that has what net/gcm.c needs; BearSSL's own
+ * class (which then sets its vtable) otherwise: for any other key size,
+ * which our profile never negotiates anyway, and on any other CPU, where
+ * gcm.c's functions must never run (net/gcm.h). */
 static int init(struct rec *r, const void *vtable, const void *key, size_t key_len, const void *iv)
 {
-	if (key_len != 16)
+	if (key_len != 16 || !gcm_usable())
 		return 0;
 	r->vtable = vtable;
 	r->seq = 0;
@@ -134,6 +136,10 @@ int net_tlsrec_out_ours(const br_ssl_engine_context *eng)
 
 size_t net_tlsrec_seal_app(br_ssl_engine_context *eng, const void *in, size_t len, unsigned char *out)
 {
+	/* More would be a record every peer refuses (RFC 5246 6.2.3), and
+	 * another class's context is no struct rec. */
+	if (len > MAX_PLAIN || !net_tlsrec_out_ours(eng))
+		return 0;
 	/* 23: application_data (RFC 5246 6.2.1) */
 	return seal((struct rec *)&eng->out, 23, br_ssl_engine_get_version(eng), in, len, out);
 }

@@ -1,7 +1,9 @@
 /* TLS 1.2 AES-128-GCM records (RFC 5288) for BearSSL's engine, sealed and
  * opened by net/gcm.c in one pass (docs/design-notes.md#gcm). Installed
  * with br_ssl_engine_set_gcm() when gcm_usable(); BearSSL's own record
- * classes serve otherwise, and for any key that is not 128 bits. */
+ * classes serve otherwise. Installed all the same, these classes hand a
+ * key to BearSSL's when it is not 128 bits or when !gcm_usable(), so
+ * net/gcm.c never runs on a CPU that lacks what it needs. */
 #ifndef SALVAGE_NET_TLSREC_H
 #define SALVAGE_NET_TLSREC_H
 #include <bearssl.h>
@@ -20,7 +22,9 @@ int net_tlsrec_out_ours(const br_ssl_engine_context *eng);
  * next sequence number, as the engine itself would: for a writer that
  * sends bulk data past the engine's buffer (net_tls_write). Only when
  * net_tlsrec_out_ours(eng), the handshake is done, the engine holds no
- * unsent data, and len is at most what sendapp_buf offers. */
+ * unsent data, and len is at most what sendapp_buf offers. Returns the
+ * record's length; 0, with nothing sealed or written, when len is over
+ * 16384 or eng's records are not ours. */
 size_t net_tlsrec_seal_app(br_ssl_engine_context *eng, const void *in, size_t len, unsigned char *out);
 
 #endif

@@ -470,21 +470,22 @@ static void connected(int fd[2], struct side c, struct side s)
 	CHECK_INT(0, net_tls_peer(&srv));
 }
 
+#define NO_GCM "no AES-NI/PCLMULQDQ here: net/tlsrec.c is not used"
+
 /* Our one-pass AES-GCM records (net/tlsrec.c) at one end, BearSSL's at
  * the other, each way round, data both ways: the Finished messages are
  * the first records each layer seals and opens. */
 TEST(tls_our_records_and_bearssls_interoperate)
 {
+	if (!gcm_usable())
+		CHECK_SKIP(NO_GCM);
 	for (int ours_at_client = 0; ours_at_client < 2; ours_at_client++) {
 		int fd[2];
 
 		connected(fd, (struct side){ .bearssl_gcm = !ours_at_client }, (struct side){ .bearssl_gcm = ours_at_client });
-		if (gcm_usable()) {
-			CHECK_INT(BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-			          cli.eng->session.cipher_suite);
-			CHECK_INT(1, (cli.eng->out.vtable == &net_tlsrec_gcm_out.inner) == ours_at_client);
-			CHECK_INT(1, (srv.eng->in.vtable == &net_tlsrec_gcm_in.inner) == !ours_at_client);
-		}
+		CHECK_INT(BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, cli.eng->session.cipher_suite);
+		CHECK_INT(1, (cli.eng->out.vtable == &net_tlsrec_gcm_out.inner) == ours_at_client);
+		CHECK_INT(1, (srv.eng->in.vtable == &net_tlsrec_gcm_in.inner) == !ours_at_client);
 		bulk(&cli, fd[0], &srv, fd[1]);
 		bulk(&srv, fd[1], &cli, fd[0]);
 		close(fd[0]);
@@ -582,4 +583,173 @@ TEST(tls_flush_ends_when_the_peer_closes_and_goes)
 	CHECK_INT(0, net_tls_close(&cli, fd[0], 3000));
 	waitpid(pid, &st, 0);
 	close(fd[0]);
+}
+
+/* --- records on the wire, read and given to the other end by hand */
+
+/* What the socket holds now, appended to wire[have..cap): the new
+ * length. */
+static size_t take(int fd, unsigned char *wire, size_t have, size_t cap)
+{
+	ssize_t n;
+
+	while (have < cap && (n = recv(fd, wire + have, cap - have, MSG_DONTWAIT)) > 0)
+		have += (size_t)n;
+	return have;
+}
+
+/* The bytes p[0..n) given to t's engine as if they came from its socket,
+ * and the application data they carry appended to got[have..cap): the
+ * new length, or -1 when the engine failed. */
+static long feed(struct net_tls *t, const unsigned char *p, size_t n, unsigned char *got, size_t have,
+                 size_t cap)
+{
+	for (;;) {
+		unsigned st = br_ssl_engine_current_state(t->eng);
+		unsigned char *b;
+		size_t room;
+
+		if (st & BR_SSL_RECVAPP) {
+			b = br_ssl_engine_recvapp_buf(t->eng, &room);
+			room = room < cap - have ? room : cap - have;
+			memcpy(got + have, b, room);
+			have += room;
+			br_ssl_engine_recvapp_ack(t->eng, room);
+		} else if (n && (st & BR_SSL_RECVREC)) {
+			b = br_ssl_engine_recvrec_buf(t->eng, &room);
+			room = room < n ? room : n;
+			memcpy(b, p, room);
+			br_ssl_engine_recvrec_ack(t->eng, room);
+			p += room;
+			n -= room;
+		} else {
+			return br_ssl_engine_last_error(t->eng) ? -1 : (long)have;
+		}
+	}
+}
+
+static unsigned long long be64(const unsigned char *p)
+{
+	unsigned long long v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Records from the engine (its buffer, flushed; left in it when a write
+ * starts; an alert) and records net_tls_write seals past it
+ * (net_tlsrec_seal_app) in turn, from either end: on the wire the
+ * explicit nonce of each is its sequence number (the Finished message
+ * was 0), which no peer checks, as each takes the nonce from the record;
+ * and the other end opens them all, in order. */
+TEST(tls_wire_nonces_are_sequence_numbers)
+{
+	static unsigned char data[40000], wire[1 << 17], want[1 << 16], got[1 << 16];
+	static const int types[] = { 23, 23, 23, 23, 23, 23, 21 };
+
+	if (!gcm_usable())
+		CHECK_SKIP(NO_GCM);
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 13 + i / 1000);
+	for (int from_server = 0; from_server < 2; from_server++) {
+		int fd[2], sfd, rfd, records = 0;
+		struct net_tls *s, *r;
+		size_t have = 0, at = 0, wlen = 0, room;
+		unsigned char *b;
+		long n;
+
+		connected(fd, (struct side){ 0 }, (struct side){ 0 });
+		s = from_server ? &srv : &cli;
+		r = from_server ? &cli : &srv;
+		sfd = fd[from_server];
+		rfd = fd[!from_server];
+		CHECK_INT(1, net_tlsrec_out_ours(s->eng));
+		/* the engine's record: one byte, flushed */
+		b = br_ssl_engine_sendapp_buf(s->eng, &room);
+		b[0] = want[wlen++] = '!';
+		br_ssl_engine_sendapp_ack(s->eng, 1);
+		br_ssl_engine_flush(s->eng, 0);
+		CHECK_INT(1, net_tls_pump(s, sfd) >= 0);
+		/* past the engine: 16384, 16384, 7232 */
+		CHECK_INT(0, net_tls_write(s, sfd, data, sizeof data, 5000));
+		CHECK_INT(0, net_tls_flush(s, sfd, 5000));
+		memcpy(want + wlen, data, sizeof data);
+		wlen += sizeof data;
+		/* 100 bytes left in the engine, then a write: its record first */
+		b = br_ssl_engine_sendapp_buf(s->eng, &room);
+		memcpy(b, data + 1000, 100);
+		memcpy(want + wlen, data + 1000, 100);
+		wlen += 100;
+		br_ssl_engine_sendapp_ack(s->eng, 100);
+		CHECK_INT(0, net_tls_write(s, sfd, "tail.", 5, 5000));
+		memcpy(want + wlen, "tail.", 5);
+		wlen += 5;
+		CHECK_INT(0, net_tls_flush(s, sfd, 5000));
+		/* the engine's alert */
+		br_ssl_engine_close(s->eng);
+		CHECK_INT(1, net_tls_pump(s, sfd) >= 0);
+
+		have = take(rfd, wire, 0, sizeof wire);
+		while (at + 13 <= have) {
+			size_t len = (size_t)wire[at + 3] << 8 | wire[at + 4];
+
+			records++;
+			if (records <= 7)
+				CHECK_INT(types[records - 1], wire[at]);
+			if (!CHECK_INT(records, be64(wire + at + 5)))
+				printf("  record %d from the %s\n", records, from_server ? "server" : "client");
+			at += 5 + len;
+		}
+		CHECK_INT(have, at);
+		CHECK_INT(7, records);
+		n = feed(r, wire, have, got, 0, sizeof got);
+		CHECK_INT(wlen, n);
+		CHECK_MEM(want, got, wlen);
+		/* and the close_notify: it takes no record after it */
+		CHECK_INT(0, br_ssl_engine_current_state(r->eng) & BR_SSL_RECVREC);
+		close(fd[0]);
+		close(fd[1]);
+	}
+}
+
+/* A record BearSSL's class sealed (at the client), with one bit changed
+ * on the wire in the header, the explicit nonce, the ciphertext or the
+ * tag: our class (at the server) refuses it as a bad MAC, which ends the
+ * connection. The record before it, unchanged, opens. */
+TEST(tls_bearssls_record_with_a_bit_flipped_is_refused_by_ours)
+{
+	static const size_t at[] = { 0, 7, 13 + 3, 13 + 199, 13 + 200, 13 + 215 };
+	static unsigned char wire[1024], got[1024], text[200];
+
+	if (!gcm_usable())
+		CHECK_SKIP(NO_GCM);
+	for (size_t i = 0; i < sizeof text; i++)
+		text[i] = (unsigned char)(i * 7);
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		int fd[2];
+		size_t have, first, room;
+		unsigned char *b;
+
+		connected(fd, (struct side){ .bearssl_gcm = 1 }, (struct side){ 0 });
+		CHECK_INT(1, srv.eng->in.vtable == &net_tlsrec_gcm_in.inner);
+		CHECK_INT(0, net_tlsrec_out_ours(cli.eng));
+		for (int rec = 0; rec < 2; rec++) {
+			b = br_ssl_engine_sendapp_buf(cli.eng, &room);
+			memcpy(b, text, sizeof text);
+			br_ssl_engine_sendapp_ack(cli.eng, sizeof text);
+			br_ssl_engine_flush(cli.eng, 0);
+			CHECK_INT(1, net_tls_pump(&cli, fd[0]) >= 0);
+		}
+		have = take(fd[1], wire, 0, sizeof wire);
+		first = 5 + ((size_t)wire[3] << 8 | wire[4]);
+		CHECK_INT(2 * first, have);
+		CHECK_INT(sizeof text, feed(&srv, wire, first, got, 0, sizeof got));
+		wire[first + at[i]] ^= 0x08;
+		CHECK_INT(-1, feed(&srv, wire + first, have - first, got, 0, sizeof got));
+		if (!CHECK_INT(BR_ERR_BAD_MAC, br_ssl_engine_last_error(srv.eng)))
+			printf("  bit changed at byte %zu\n", at[i]);
+		close(fd[0]);
+		close(fd[1]);
+	}
 }
