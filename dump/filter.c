@@ -119,6 +119,7 @@ int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
 	memset(f, 0, offsetof(struct dump_filter, batch));
 	f->mem = m;
 	f->level = level;
+	f->sec_nr = ~0ull;
 	f->max_pfn = max_pfn;
 	why[0] = 0;
 	if (!(level & 30))
@@ -150,27 +151,32 @@ int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
 }
 
 /* Virtual address of pfn's struct page, from its mem_section; 0 if the
- * section is absent. */
+ * section is absent. The last section's decoding is kept: memory does not
+ * change during a dump. */
 static uint64_t page_addr(struct dump_filter *f, uint64_t pfn)
 {
 	uint64_t nr = pfn >> f->section_shift, per_root = DUMP_PAGE_SIZE / f->section_size;
-	uint64_t root, ms;
+	uint64_t root, ms, coded;
 	unsigned char raw[8];
 
 	if (nr >= f->section_count)
 		return 0;
-	if (dump_mem_read_virt(f->mem, f->mem_section + nr / per_root * 8, raw, 8))
-		return 0;
-	root = le64_get(raw);
-	if (!root)
-		return 0;
-	ms = root + nr % per_root * f->section_size + f->off_section_map;
-	if (dump_mem_read_virt(f->mem, ms, raw, 8))
-		return 0;
-	uint64_t coded = le64_get(raw);
-	if (!(coded & SECTION_MARKED_PRESENT))
-		return 0;
-	return (coded & SECTION_MAP_MASK) + pfn * f->page_size;
+	if (nr != f->sec_nr) {
+		f->sec_nr = nr;
+		f->sec_map = 0;
+		if (dump_mem_read_virt(f->mem, f->mem_section + nr / per_root * 8, raw, 8))
+			return 0;
+		root = le64_get(raw);
+		if (!root)
+			return 0;
+		ms = root + nr % per_root * f->section_size + f->off_section_map;
+		if (dump_mem_read_virt(f->mem, ms, raw, 8))
+			return 0;
+		coded = le64_get(raw);
+		if (coded & SECTION_MARKED_PRESENT)
+			f->sec_map = coded & SECTION_MAP_MASK;
+	}
+	return f->sec_map ? f->sec_map + pfn * f->page_size : 0;
 }
 
 /* Counts and clears [pfn, pfn + n) within the cycle, carrying the rest. */
@@ -255,14 +261,46 @@ static int classify(const struct dump_filter *f, const struct page_view *v, int 
 	return -1;
 }
 
-/* Reads the struct pages of [pfn, pfn + n) into f->batch. */
-static int read_batch(struct dump_filter *f, uint64_t pfn, uint64_t n)
+/* Reads the struct pages of [pfn, pfn + n) into buf. */
+static int read_pages(struct dump_filter *f, uint64_t pfn, uint64_t n, unsigned char *buf)
 {
 	uint64_t addr = page_addr(f, pfn);
 
 	if (!addr)
 		return -SALVAGE_E_MEMMAP_BAD;
-	return dump_mem_read_virt(f->mem, addr, f->batch, n * f->page_size);
+	return dump_mem_read_virt(f->mem, addr, buf, n * f->page_size);
+}
+
+/* The scan's decision at pfn, whose struct page is p (next: pfn + 1's,
+ * or NULL to read it if needed): the class that excludes it, with the
+ * block of 2^*order pages it starts, or -1 to keep it (a tail page is
+ * kept here: its head decides it). */
+static int decide(struct dump_filter *f, uint64_t pfn, const unsigned char *p,
+                  const unsigned char *next, unsigned *order)
+{
+	unsigned char tail[DUMP_FILTER_PAGE_MAX];
+	struct page_view v;
+	int hugetlb = 0, cls;
+
+	*order = 0;
+	view(f, p, &v);
+	if (v.head & 1)
+		return -1;
+	if (v.flags & f->head_mask) {
+		if (!next && read_pages(f, pfn + 1, 1, tail))
+			memset(tail, 0, f->page_size);
+		compound(f, &v, next ? next : tail, order, &hugetlb);
+	}
+	cls = classify(f, &v, hugetlb);
+	if (cls == DUMP_CLASS_FREE && v.private_ >= f->free_orders)
+		return -1; /* an impossible buddy order: keep it, as makedumpfile does */
+	if (cls == DUMP_CLASS_FREE)
+		*order = (unsigned)v.private_;
+	else if (cls == DUMP_CLASS_HWPOISON || cls == DUMP_CLASS_OFFLINE)
+		*order = 0;
+	if (*order >= 64 || (pfn & ((1ull << *order) - 1)))
+		*order = 0;
+	return cls;
 }
 
 int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep)
@@ -281,46 +319,22 @@ int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsig
 			n = DUMP_FILTER_BATCH;
 		if (pfn + n > sec_end)
 			n = sec_end - pfn;
-		if (read_batch(f, pfn, n)) {
+		if (read_pages(f, pfn, n, f->batch)) {
 			pfn += n; /* no struct pages there: keep what the dump has */
 			continue;
 		}
 		while (done < n) {
 			const unsigned char *p = f->batch + done * f->page_size;
-			struct page_view v;
-			unsigned order = 0;
-			int hugetlb = 0, cls;
+			unsigned order;
+			int cls = decide(f, pfn + done, p, done + 1 < n ? p + f->page_size : NULL, &order);
 
-			view(f, p, &v);
-			if (v.head & 1) { /* a tail page: decided with its head */
+			if (cls < 0)
 				done++;
-				continue;
-			}
-			if (v.flags & f->head_mask) {
-				unsigned char tail[DUMP_FILTER_PAGE_MAX];
-				if (done + 1 < n)
-					memcpy(tail, p + f->page_size, f->page_size);
-				else if (!page_addr(f, pfn + done + 1) ||
-				         dump_mem_read_virt(f->mem, page_addr(f, pfn + done + 1), tail, f->page_size))
-					memset(tail, 0, f->page_size);
-				compound(f, &v, tail, &order, &hugetlb);
-			}
-			cls = classify(f, &v, hugetlb);
-			if (cls == DUMP_CLASS_FREE && v.private_ >= f->free_orders)
-				cls = -1; /* an impossible buddy order: keep it, as makedumpfile does */
-			else if (cls == DUMP_CLASS_FREE)
-				order = (unsigned)v.private_;
-			else if (cls == DUMP_CLASS_HWPOISON || cls == DUMP_CLASS_OFFLINE)
-				order = 0;
-			if (order >= 64 || ((pfn + done) & ((1ull << order) - 1)))
-				order = 0;
-			if (cls < 0) {
-				done++;
-				continue;
-			}
-			done += exclude(f, keep, start, end, pfn + done, 1ull << order, cls);
+			else
+				done += exclude(f, keep, start, end, pfn + done, 1ull << order, cls);
 		}
 		pfn += done;
 	}
 	return 0;
 }
+

@@ -36,6 +36,8 @@ struct dump_filter {
 	uint64_t carry_end;
 	int carry_class;
 	uint64_t count[DUMP_CLASS_COUNT];
+	/* the last section page_addr() decoded (sec_nr ~0: none) */
+	uint64_t sec_nr, sec_map;
 	unsigned char batch[DUMP_FILTER_BATCH * DUMP_FILTER_PAGE_MAX];
 };
 
