@@ -400,6 +400,12 @@ int dump_filter_fate(struct dump_filter *f, uint64_t pfn)
 	return -1;
 }
 
+/* Room in the set and in the walks that fill it; counts one walk. */
+static int budget(struct dump_filter *f)
+{
+	return f->nmust < DUMP_FILTER_MUST_MAX && f->walks < DUMP_FILTER_WALKS_MAX && ++f->walks;
+}
+
 static void must_add(struct dump_filter *f, uint64_t pfn, const char *what,
                      unsigned cpu, int table)
 {
@@ -430,11 +436,10 @@ void dump_filter_must_virt(struct dump_filter *f, uint64_t vaddr, uint64_t len,
 
 		/* bounded: a set that is full, or pages that do not translate
 		 * (a huge or bogus length) end the walks */
-		if (f->nmust == DUMP_FILTER_MUST_MAX || f->walks == DUMP_FILTER_WALKS_MAX) {
+		if (!budget(f)) {
 			f->must_lost += pages - i;
 			return;
 		}
-		f->walks++;
 		r = dump_mem_walk(f->mem, first + i * DUMP_PAGE_SIZE, &paddr, tables, &n);
 		for (unsigned t = 0; t < n; t++)
 			if (tables[t] != prev[t])
@@ -490,7 +495,7 @@ static void must_nodes(struct dump_filter *f)
 
 	if (nodes > 1024 || size <= 0 || size >= (1 << 24) || at == -1)
 		return;
-	for (int64_t i = 0; i < nodes && f->nmust < DUMP_FILTER_MUST_MAX; i++)
+	for (int64_t i = 0; i < nodes && budget(f); i++)
 		if (!dump_mem_read_virt(f->mem, (uint64_t)at + (uint64_t)i * 8, raw, 8) && le64_get(raw))
 			dump_filter_must_virt(f, le64_get(raw), (uint64_t)size, "SYMBOL(node_data)", 0);
 }
@@ -504,10 +509,10 @@ static void must_sections(struct dump_filter *f)
 	unsigned char raw[8];
 
 	dump_filter_must_virt(f, f->mem_section, roots * 8, "SYMBOL(mem_section)", 0);
-	for (uint64_t r = 0; r < roots && f->nmust < DUMP_FILTER_MUST_MAX; r++)
+	for (uint64_t r = 0; r < roots && budget(f); r++)
 		if (!dump_mem_read_virt(f->mem, f->mem_section + r * 8, raw, 8) && le64_get(raw))
 			dump_filter_must_virt(f, le64_get(raw), DUMP_PAGE_SIZE, "a mem_section root", 0);
-	for (uint64_t nr = 0; nr < f->section_count && f->nmust < DUMP_FILTER_MUST_MAX; nr++) {
+	for (uint64_t nr = 0; nr < f->section_count && budget(f); nr++) {
 		uint64_t addr = page_addr(f, nr << f->section_shift);
 		if (addr)
 			dump_filter_must_virt(f, addr, f->page_size, "mem_map", 0);

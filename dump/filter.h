@@ -15,7 +15,8 @@
 #define DUMP_FILTER_PAGE_MAX 128 /* largest SIZE(page) accepted */
 /* pages the self-check confirms at most (docs/filtering.md#self-check) */
 #define DUMP_FILTER_MUST_MAX 4096
-#define DUMP_FILTER_WALKS_MAX (4 * DUMP_FILTER_MUST_MAX) /* page table walks for it */
+/* page table walks and section reads that fill it, at most */
+#define DUMP_FILTER_WALKS_MAX (4 * DUMP_FILTER_MUST_MAX)
 
 /* A page any dump must hold: pfn, and what it holds for the log line:
  * what ends at a NUL, '=' or newline (a VMCOREINFO key or a name); table
