@@ -500,6 +500,23 @@ static void must_nodes(struct dump_filter *f)
 			dump_filter_must_virt(f, le64_get(raw), (uint64_t)size, "SYMBOL(node_data)", 0);
 }
 
+/* Slab objects VMCOREINFO leads to (Linux <= 6.8): the first busy
+ * vmap_areas on SYMBOL(vmap_area_list), each from the vmap_area cache. */
+static void must_vmap_areas(struct dump_filter *f)
+{
+	int64_t list = num(f, "SYMBOL(vmap_area_list)"), off = num(f, "OFFSET(vmap_area.list)");
+	unsigned char raw[8];
+	uint64_t p = (uint64_t)list;
+
+	if (list == -1 || off < 0)
+		return;
+	for (int i = 0; i < 16 && budget(f); i++) {
+		if (dump_mem_read_virt(f->mem, p, raw, 8) || !(p = le64_get(raw)) || p == (uint64_t)list)
+			return;
+		dump_filter_must_virt(f, p - (uint64_t)off, 1, "a vmap_area on SYMBOL(vmap_area_list)", 0);
+	}
+}
+
 /* The part of mem_section the filter reads, the section roots, and each
  * present section's first struct page. */
 static void must_sections(struct dump_filter *f)
@@ -552,6 +569,7 @@ void dump_filter_must_collect(struct dump_filter *f, const uint64_t *sp, unsigne
 	}
 	must_sections(f);
 	must_nodes(f);
+	must_vmap_areas(f);
 	qsort(f->must, f->nmust, sizeof f->must[0], by_pfn);
 	for (unsigned i = 0; i < f->nmust; i++)
 		if (!n || f->must[n - 1].pfn != f->must[i].pfn)

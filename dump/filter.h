@@ -81,8 +81,9 @@ int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsig
  * and each node's pglist_data, the top page table), the part of
  * mem_section the filter reads and its roots, each section's first struct
  * page, the printk ring (its structure, descriptors, infos, text), each
- * CPU's stack from its stack pointer sp[i] to the top of its 16 KiB, and
- * the page tables translating all these. At most DUMP_FILTER_MUST_MAX
+ * CPU's stack from its stack pointer sp[i] to the top of its 16 KiB, up
+ * to 16 vmap_areas (slab objects) on SYMBOL(vmap_area_list), and the page
+ * tables translating all these. At most DUMP_FILTER_MUST_MAX
  * pages (f->must_lost counts the rest); no I/O beyond reading them.
  * dump_filter_selfcheck collects the set and asks dump_filter_fate for
  * each: if one would be left out, the filter's reading of this kernel's

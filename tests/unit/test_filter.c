@@ -23,6 +23,7 @@ enum {
 	MEMMAP = 8,              /* 16 pages of struct pages */
 	UTS = 32, STACK = 128,   /* 4 pages, at VS */
 	OBJ = 600,               /* SYMBOL(vmap_area_list): beyond a first cycle of 512 */
+	VA = 610,                /* the vmap_area on that list */
 };
 #define SP (VS + 0x1f00)     /* stack pages 129-131 are in use */
 
@@ -134,7 +135,8 @@ static void pte(unsigned table, unsigned index, uint64_t entry)
  *   270 hwpoison, 271 offline, 272-275 anon THP, 276-279 slab of order 2,
  *   (the first tail looking anonymous), 280-283 cache folio, 284-287 hugetlb, 288 free with an impossible
  *   order, 289 slab with the buddy value (6.1 only: a flag and a type
- *   together), OBJ a slab page holding SYMBOL(vmap_area_list). */
+ *   together), OBJ a slab page holding SYMBOL(vmap_area_list), VA a slab
+ *   page holding the vmap_area on that list. */
 static void build(const struct enc *enc)
 {
 	size_t len;
@@ -175,6 +177,10 @@ static void build(const struct enc *enc)
 	if (!e->slab)
 		set_slab(289), set_type(289, e->buddy);
 	set_slab(OBJ), le64_put(spage(OBJ) + 24, 5);
+	/* vmap_area_list (at OBJ + 0x40) -> one vmap_area, its list at 40 */
+	le64_put(mem + OBJ * 4096 + 0x40, V + VA * 4096 + 0x100 + 40);
+	le64_put(mem + VA * 4096 + 0x100 + 40, V + OBJ * 4096 + 0x40);
+	set_slab(VA), le64_put(spage(VA) + 24, 7);
 	/* 269 is an ordinary page of zeros: the stream writer finds zero
 	 * pages from their bytes (level bit 1); the filter keeps it */
 
@@ -185,7 +191,8 @@ static void build(const struct enc *enc)
 		"OFFSET(page._refcount)=52\nSYMBOL(mem_section)=%llx\nLENGTH(mem_section)=1\n"
 		"SIZE(mem_section)=16\nOFFSET(mem_section.section_mem_map)=0\n"
 		"NUMBER(SECTION_SIZE_BITS)=22\nLENGTH(zone.free_area)=11\n"
-		"SYMBOL(init_uts_ns)=%llx\nOFFSET(uts_namespace.name)=4\nSYMBOL(vmap_area_list)=%llx\n",
+		"SYMBOL(init_uts_ns)=%llx\nOFFSET(uts_namespace.name)=4\nSYMBOL(vmap_area_list)=%llx\n"
+		"OFFSET(vmap_area.list)=40\n",
 		e->info, (unsigned long long)(V + MS_ROOTS * 4096),
 		(unsigned long long)(V + UTS * 4096), (unsigned long long)(V + OBJ * 4096 + 0x40));
 	vi = (struct dump_vmcoreinfo){ info_text, len };
@@ -274,7 +281,7 @@ TEST(filter_selfcheck_set)
 {
 	static const unsigned want[] = {
 		PGD, PUD, MS_ROOTS, MS_ROOT, PUD_K, PUD_V, PMD_V, PTE_V, MEMMAP, UTS,
-		STACK + 1, STACK + 2, STACK + 3, OBJ,
+		STACK + 1, STACK + 2, STACK + 3, OBJ, VA,
 	};
 	unsigned i = 0;
 
@@ -319,6 +326,11 @@ TEST(filter_selfcheck_falls_back_on_unknown_encoding)
 	build(&linux612);
 	set_type(OBJ, linux612.slab | 7);
 	check_fallback("self-check: pfn 0x258 (SYMBOL(vmap_area_list)) would go as user: "
+	               "the filter misreads this kernel's struct pages");
+	/* the same on a slab page the list in SYMBOL(vmap_area_list) leads to */
+	build(&linux612);
+	set_type(VA, linux612.slab | 7);
+	check_fallback("self-check: pfn 0x262 (a vmap_area on SYMBOL(vmap_area_list)) would go as user: "
 	               "the filter misreads this kernel's struct pages");
 	/* a page-table type that decodes as offline */
 	build(&linux612);
