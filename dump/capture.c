@@ -64,7 +64,13 @@ int dump_capture_open(struct dump_capture *c, int fd, int level)
 		log_warn("utsname: ", err_text(r));
 	else if ((r = dump_dmesg(&c->mem, add_line, c)))
 		log_warn("the crashed kernel's log: ", err_text(r));
-	return dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->why, sizeof c->why);
+	if ((r = dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->why, sizeof c->why)))
+		return r;
+	/* before anything is written: a level that would lose what every
+	 * dump must hold falls back to one that cannot */
+	dump_filter_selfcheck(&c->filter, c->notes.sp, c->notes.nr_sp, c->why, sizeof c->why);
+	c->level = c->filter.level;
+	return 0;
 }
 
 void dump_capture_report(const struct dump_capture *c, int asked)
@@ -72,6 +78,10 @@ void dump_capture_report(const struct dump_capture *c, int asked)
 	if (c->filter.level != asked)
 		log_warn("dump level ", U64((uint64_t)c->filter.level), " instead of ",
 		         U64((uint64_t)asked), ": ", c->why);
+	if (c->filter.level & 30)
+		log_info("self-check: the ", U64(c->filter.nmust), " pages every dump must hold are kept",
+		         c->filter.must_lost ? " (" : "", c->filter.must_lost ? U64(c->filter.must_lost) : "",
+		         c->filter.must_lost ? " more not checked)" : "");
 	log_info("dump level ", U64((uint64_t)c->filter.level), ", ",
 	         U64(c->present >> 8), " MiB of RAM in ", U64(c->nram), " ranges, log ",
 	         U64(c->dmesg_len >> 10), " KiB; memory budget ", U64(sizeof *c >> 10),
@@ -134,6 +144,23 @@ static uint64_t page_offset(const struct dump_capture *c)
 	return 0;
 }
 
+/* The self-check's second half failed: the scan cleared a page every
+ * dump must hold that the check before the stream found kept. This
+ * cycle is written whole and the later ones at level & 1; the earlier
+ * ones, written already, passed the same confirmation. */
+static void distrust(struct dump_capture *c, uint64_t start, uint64_t end, const uint64_t *before)
+{
+	char why[256] = "";
+
+	dump_filter_say_lost(&c->filter, c->filter.lost, -1, why, sizeof why);
+	log_warn("dump level ", U64((uint64_t)(c->filter.level & 1)), " from pfn ", U64(start),
+	         " on: ", why);
+	mark_ram(c, start, end);
+	memcpy(c->filter.count, before, sizeof c->filter.count);
+	c->filter.carry_end = 0;
+	c->filter.level &= 1;
+}
+
 int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, size_t), void *ctx)
 {
 	struct dump_stream_info info = {
@@ -144,7 +171,7 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 		.phys_base = c->mem.phys_base,
 		.page_offset = page_offset(c),
 		.crashtime = (uint64_t)dump_vmcoreinfo_num_or(&c->vi, "CRASHTIME", 0),
-		.dump_level = (uint32_t)c->filter.level,
+		.dump_level = (uint32_t)c->level,
 	};
 	uint64_t before[DUMP_CLASS_COUNT], done = 0;
 	struct dump_progress p;
@@ -153,6 +180,7 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	/* a second run (a network resume) must give the same bytes: nothing
 	 * carried over from the end of the last one */
 	c->filter.carry_end = 0;
+	c->filter.level = c->level;
 	dump_stream_init(&c->stream, write, ctx, c->work, sizeof c->work);
 	dump_stream_begin(&c->stream, &info);
 	dump_progress_start(&p, "dump", c->present << DUMP_PAGE_SHIFT);
@@ -163,8 +191,10 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 			end = c->elf.max_pfn;
 		mark_ram(c, start, end);
 		memcpy(before, c->filter.count, sizeof before);
-		if ((r = dump_filter_cycle(&c->filter, start, end, c->keep)))
+		if ((r = dump_filter_cycle(&c->filter, start, end, c->keep)) < 0)
 			return r;
+		if (r)
+			distrust(c, start, end, before);
 		for (int k = 0; k < DUMP_CLASS_COUNT; k++) {
 			uint64_t n = c->filter.count[k] - before[k];
 			if (n)

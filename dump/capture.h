@@ -31,6 +31,7 @@ struct dump_capture {
 	size_t notes_len, dmesg_len;
 	char utsname[390];
 	char why[256];               /* why the level was lowered, if it was */
+	int level;                   /* after dump_capture_open: each run starts at it */
 	unsigned char keep[DUMP_CAPTURE_CYCLE_PFNS / 8];
 	unsigned char page[DUMP_PAGE_SIZE];
 	unsigned char note_buf[DUMP_CAPTURE_NOTES_MAX];

@@ -109,8 +109,9 @@ static int load_layout(const struct dump_vmcoreinfo *vi, struct layout *l, int c
 	return 0;
 }
 
-/* Reads struct printk_ringbuffer through the prb pointer. */
-static int load_ring(struct dump_mem *m, const struct layout *l, struct ring *rg)
+/* Reads struct printk_ringbuffer through the prb pointer (its address
+ * to *at, if not NULL). */
+static int load_ring(struct dump_mem *m, const struct layout *l, struct ring *rg, uint64_t *at)
 {
 	unsigned char p[STRUCT_MAX], *d = p + l->desc_ring, *t = p + l->text_ring;
 	uint64_t addr;
@@ -120,6 +121,8 @@ static int load_ring(struct dump_mem *m, const struct layout *l, struct ring *rg
 	if ((r = dump_mem_read_virt(m, (uint64_t)l->prb, p, 8)))
 		return r;
 	addr = le64_get(p);
+	if (at)
+		*at = addr;
 	if ((r = dump_mem_read_virt(m, addr, p, (size_t)l->prb_size)))
 		return r;
 	count_bits = le32_get(d + l->count_bits);
@@ -312,7 +315,7 @@ int dump_dmesg_flags(struct dump_mem *m, unsigned flags,
 	int r, first = 0;
 
 	if ((r = load_layout(m->info, &l, flags & DUMP_DMESG_CALLER)) ||
-	    (r = load_ring(m, &l, &rg)))
+	    (r = load_ring(m, &l, &rg, NULL)))
 		return r;
 	n = ((rg.head - rg.tail) & ID_MASK) + 1;
 	for (uint64_t i = 0; i < n && !o.err; i++) {
@@ -332,4 +335,22 @@ int dump_dmesg_flags(struct dump_mem *m, unsigned flags,
 int dump_dmesg(struct dump_mem *m, int (*emit)(void *ctx, const char *line, size_t len), void *ctx)
 {
 	return dump_dmesg_flags(m, 0, emit, ctx);
+}
+
+int dump_dmesg_ring(struct dump_mem *m, struct dump_dmesg_ring *out)
+{
+	struct layout l;
+	struct ring rg;
+	int r;
+
+	if ((r = load_layout(m->info, &l, 0)) || (r = load_ring(m, &l, &rg, &out->ring)))
+		return r;
+	out->ring_len = (uint64_t)l.prb_size;
+	out->descs = rg.descs;
+	out->descs_len = rg.count * (uint64_t)l.desc_size;
+	out->infos = rg.infos;
+	out->infos_len = rg.count * (uint64_t)l.info_size;
+	out->data = rg.data;
+	out->data_len = rg.size;
+	return 0;
 }

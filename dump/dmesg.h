@@ -6,6 +6,7 @@
 #ifndef SALVAGE_DUMP_DMESG_H
 #define SALVAGE_DUMP_DMESG_H
 #include <stddef.h>
+#include <stdint.h>
 #include "mem.h"
 
 /* The output is formatted as makedumpfile 1.7.2 --dump-dmesg prints it
@@ -38,5 +39,14 @@ int dump_dmesg(struct dump_mem *m, int (*emit)(void *ctx, const char *line, size
 /* The same with DUMP_DMESG_* flags. */
 int dump_dmesg_flags(struct dump_mem *m, unsigned flags,
                      int (*emit)(void *ctx, const char *line, size_t len), void *ctx);
+
+/* Where the ring lies in the crashed kernel's memory (virtual addresses
+ * and byte lengths): the ring structure prb points to, its descriptors,
+ * their infos, and the text data. 0, or the errors of dump_dmesg for the
+ * ring's layout and header. */
+struct dump_dmesg_ring {
+	uint64_t ring, ring_len, descs, descs_len, infos, infos_len, data, data_len;
+};
+int dump_dmesg_ring(struct dump_mem *m, struct dump_dmesg_ring *out);
 
 #endif

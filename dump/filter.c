@@ -1,7 +1,9 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../lib/err.h"
 #include "../lib/le.h"
+#include "dmesg.h"
 #include "filter.h"
 
 /* docs/filtering.md#sparsemem: section_mem_map's low bits are flags;
@@ -9,6 +11,9 @@
 #define SECTION_MARKED_PRESENT 1ull
 #define SECTION_MAP_MASK (~31ull)
 #define PAGE_MAPPING_ANON 1ull
+/* x86_64's kernel stacks: 16 KiB, aligned to their size (32 KiB with
+ * KASAN, whose second half the check then leaves out) */
+#define THREAD_SIZE 16384ull
 
 static int64_t num(struct dump_filter *f, const char *key)
 {
@@ -119,6 +124,7 @@ int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
 	memset(f, 0, offsetof(struct dump_filter, batch));
 	f->mem = m;
 	f->level = level;
+	f->sec_nr = ~0ull;
 	f->max_pfn = max_pfn;
 	why[0] = 0;
 	if (!(level & 30))
@@ -150,27 +156,32 @@ int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
 }
 
 /* Virtual address of pfn's struct page, from its mem_section; 0 if the
- * section is absent. */
+ * section is absent. The last section's decoding is kept: memory does not
+ * change during a dump. */
 static uint64_t page_addr(struct dump_filter *f, uint64_t pfn)
 {
 	uint64_t nr = pfn >> f->section_shift, per_root = DUMP_PAGE_SIZE / f->section_size;
-	uint64_t root, ms;
+	uint64_t root, ms, coded;
 	unsigned char raw[8];
 
 	if (nr >= f->section_count)
 		return 0;
-	if (dump_mem_read_virt(f->mem, f->mem_section + nr / per_root * 8, raw, 8))
-		return 0;
-	root = le64_get(raw);
-	if (!root)
-		return 0;
-	ms = root + nr % per_root * f->section_size + f->off_section_map;
-	if (dump_mem_read_virt(f->mem, ms, raw, 8))
-		return 0;
-	uint64_t coded = le64_get(raw);
-	if (!(coded & SECTION_MARKED_PRESENT))
-		return 0;
-	return (coded & SECTION_MAP_MASK) + pfn * f->page_size;
+	if (nr != f->sec_nr) {
+		f->sec_nr = nr;
+		f->sec_map = 0;
+		if (dump_mem_read_virt(f->mem, f->mem_section + nr / per_root * 8, raw, 8))
+			return 0;
+		root = le64_get(raw);
+		if (!root)
+			return 0;
+		ms = root + nr % per_root * f->section_size + f->off_section_map;
+		if (dump_mem_read_virt(f->mem, ms, raw, 8))
+			return 0;
+		coded = le64_get(raw);
+		if (coded & SECTION_MARKED_PRESENT)
+			f->sec_map = coded & SECTION_MAP_MASK;
+	}
+	return f->sec_map ? f->sec_map + pfn * f->page_size : 0;
 }
 
 /* Counts and clears [pfn, pfn + n) within the cycle, carrying the rest. */
@@ -255,22 +266,77 @@ static int classify(const struct dump_filter *f, const struct page_view *v, int 
 	return -1;
 }
 
-/* Reads the struct pages of [pfn, pfn + n) into f->batch. */
-static int read_batch(struct dump_filter *f, uint64_t pfn, uint64_t n)
+/* Reads the struct pages of [pfn, pfn + n) into buf. */
+static int read_pages(struct dump_filter *f, uint64_t pfn, uint64_t n, unsigned char *buf)
 {
 	uint64_t addr = page_addr(f, pfn);
 
 	if (!addr)
 		return -SALVAGE_E_MEMMAP_BAD;
-	return dump_mem_read_virt(f->mem, addr, f->batch, n * f->page_size);
+	return dump_mem_read_virt(f->mem, addr, buf, n * f->page_size);
+}
+
+/* The scan's decision at pfn, whose struct page is p (next: pfn + 1's,
+ * or NULL to read it if needed): the class that excludes it, with the
+ * block of 2^*order pages it starts, or -1 to keep it (a tail page is
+ * kept here: its head decides it). */
+static int decide(struct dump_filter *f, uint64_t pfn, const unsigned char *p,
+                  const unsigned char *next, unsigned *order)
+{
+	unsigned char tail[DUMP_FILTER_PAGE_MAX];
+	struct page_view v;
+	int hugetlb = 0, cls;
+
+	*order = 0;
+	view(f, p, &v);
+	if (v.head & 1)
+		return -1;
+	if (v.flags & f->head_mask) {
+		if (!next && read_pages(f, pfn + 1, 1, tail))
+			memset(tail, 0, f->page_size);
+		compound(f, &v, next ? next : tail, order, &hugetlb);
+	}
+	cls = classify(f, &v, hugetlb);
+	if (cls == DUMP_CLASS_FREE && v.private_ >= f->free_orders)
+		return -1; /* an impossible buddy order: keep it, as makedumpfile does */
+	if (cls == DUMP_CLASS_FREE)
+		*order = (unsigned)v.private_;
+	else if (cls == DUMP_CLASS_HWPOISON || cls == DUMP_CLASS_OFFLINE)
+		*order = 0;
+	if (*order >= 64 || (pfn & ((1ull << *order) - 1)))
+		*order = 0;
+	return cls;
+}
+
+static int kept(const unsigned char *keep, uint64_t i)
+{
+	return keep[i >> 3] >> (i & 7) & 1;
+}
+
+/* The first entry of the (sorted) must-keep set at or after pfn. */
+static unsigned must_from(const struct dump_filter *f, uint64_t pfn)
+{
+	unsigned lo = 0, hi = f->nmust;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (f->must[mid].pfn < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep)
 {
 	uint64_t pfn = start;
+	unsigned first = must_from(f, start), i;
 
 	if (!(f->level & 30))
 		return 0;
+	for (i = first; i < f->nmust && f->must[i].pfn < end; i++)
+		f->must[i].in = (unsigned char)kept(keep, f->must[i].pfn - start);
 	if (f->carry_end > start)
 		pfn += exclude(f, keep, start, end, start, f->carry_end - start, f->carry_class);
 	while (pfn < end) {
@@ -281,46 +347,269 @@ int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsig
 			n = DUMP_FILTER_BATCH;
 		if (pfn + n > sec_end)
 			n = sec_end - pfn;
-		if (read_batch(f, pfn, n)) {
+		if (read_pages(f, pfn, n, f->batch)) {
 			pfn += n; /* no struct pages there: keep what the dump has */
 			continue;
 		}
 		while (done < n) {
 			const unsigned char *p = f->batch + done * f->page_size;
-			struct page_view v;
-			unsigned order = 0;
-			int hugetlb = 0, cls;
+			unsigned order;
+			int cls = decide(f, pfn + done, p, done + 1 < n ? p + f->page_size : NULL, &order);
 
-			view(f, p, &v);
-			if (v.head & 1) { /* a tail page: decided with its head */
+			if (cls < 0)
 				done++;
-				continue;
-			}
-			if (v.flags & f->head_mask) {
-				unsigned char tail[DUMP_FILTER_PAGE_MAX];
-				if (done + 1 < n)
-					memcpy(tail, p + f->page_size, f->page_size);
-				else if (!page_addr(f, pfn + done + 1) ||
-				         dump_mem_read_virt(f->mem, page_addr(f, pfn + done + 1), tail, f->page_size))
-					memset(tail, 0, f->page_size);
-				compound(f, &v, tail, &order, &hugetlb);
-			}
-			cls = classify(f, &v, hugetlb);
-			if (cls == DUMP_CLASS_FREE && v.private_ >= f->free_orders)
-				cls = -1; /* an impossible buddy order: keep it, as makedumpfile does */
-			else if (cls == DUMP_CLASS_FREE)
-				order = (unsigned)v.private_;
-			else if (cls == DUMP_CLASS_HWPOISON || cls == DUMP_CLASS_OFFLINE)
-				order = 0;
-			if (order >= 64 || ((pfn + done) & ((1ull << order) - 1)))
-				order = 0;
-			if (cls < 0) {
-				done++;
-				continue;
-			}
-			done += exclude(f, keep, start, end, pfn + done, 1ull << order, cls);
+			else
+				done += exclude(f, keep, start, end, pfn + done, 1ull << order, cls);
 		}
 		pfn += done;
+	}
+	/* the self-check's second half, on the bitmap itself */
+	for (i = first; i < f->nmust && f->must[i].pfn < end; i++)
+		if (f->must[i].in && !kept(keep, f->must[i].pfn - start)) {
+			f->lost = i;
+			return 1;
+		}
+	return 0;
+}
+
+/* The scan reaches every pfn that no excluded block before it covers, and
+ * blocks are aligned to their size: so pfn goes iff pfn rounded down to
+ * some 2^k starts an excluded block of 2^k pages or more. Only the
+ * distinct roundings are read: one more per bit set in pfn. */
+int dump_filter_fate(struct dump_filter *f, uint64_t pfn)
+{
+	unsigned char p[DUMP_FILTER_PAGE_MAX];
+	uint64_t last = ~0ull;
+
+	if (!(f->level & 30))
+		return -1;
+	for (unsigned k = 0; k < 64; k++) {
+		uint64_t q = pfn & ~((1ull << k) - 1);
+		unsigned order;
+		int cls;
+
+		if (q == last)
+			continue;
+		last = q;
+		if (read_pages(f, q, 1, p))
+			continue; /* the scan keeps what it cannot read */
+		cls = decide(f, q, p, NULL, &order);
+		if (cls >= 0 && pfn - q < (1ull << order))
+			return cls;
+	}
+	return -1;
+}
+
+/* Room in the set and in the walks that fill it; counts one walk. */
+static int budget(struct dump_filter *f)
+{
+	return f->nmust < DUMP_FILTER_MUST_MAX && f->walks < DUMP_FILTER_WALKS_MAX && ++f->walks;
+}
+
+static void must_add(struct dump_filter *f, uint64_t pfn, const char *what,
+                     unsigned cpu, int table)
+{
+	/* runs of one object's pages share their tables: skip repeats cheaply
+	 * here, the sort takes the rest */
+	for (unsigned i = f->nmust > 8 ? f->nmust - 8 : 0; i < f->nmust; i++)
+		if (f->must[i].pfn == pfn)
+			return;
+	if (f->nmust == DUMP_FILTER_MUST_MAX) {
+		f->must_lost++;
+		return;
+	}
+	f->must[f->nmust++] = (struct dump_filter_must){
+		.pfn = pfn, .what = what, .cpu = cpu, .table = (unsigned char)table };
+}
+
+void dump_filter_must_virt(struct dump_filter *f, uint64_t vaddr, uint64_t len,
+                           const char *what, unsigned cpu)
+{
+	uint64_t first = vaddr & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
+	uint64_t pages = len ? (vaddr - first + len - 1) / DUMP_PAGE_SIZE + 1 : 1;
+	uint64_t prev[5] = { 0 };
+
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t tables[5], paddr;
+		unsigned n;
+		int r;
+
+		/* bounded: a set that is full, or pages that do not translate
+		 * (a huge or bogus length) end the walks */
+		if (!budget(f)) {
+			f->must_lost += pages - i;
+			return;
+		}
+		r = dump_mem_walk(f->mem, first + i * DUMP_PAGE_SIZE, &paddr, tables, &n);
+		for (unsigned t = 0; t < n; t++)
+			if (tables[t] != prev[t])
+				must_add(f, (prev[t] = tables[t]) >> DUMP_PAGE_SHIFT, what, cpu, 1);
+		if (!r) /* an address that does not translate holds nothing to keep */
+			must_add(f, paddr >> DUMP_PAGE_SHIFT, what, cpu, 0);
+	}
+}
+
+/* Bytes known to belong to what a SYMBOL() names (at least its first). */
+static uint64_t symbol_len(struct dump_filter *f, const char *key)
+{
+	int64_t n = 1;
+
+	if (!strcmp(key, "SYMBOL(init_uts_ns)"))
+		n = num(f, "OFFSET(uts_namespace.name)") + 6 * 65; /* 6 strings of 65 */
+	else if (!strcmp(key, "SYMBOL(node_data)"))
+		n = num(f, "LENGTH(node_data)") * 8;   /* pointers */
+	else if (!strcmp(key, "SYMBOL(prb)"))
+		n = 8;                                 /* a pointer */
+	else if (!strcmp(key, "SYMBOL(init_top_pgt)") || !strcmp(key, "SYMBOL(swapper_pg_dir)"))
+		n = DUMP_PAGE_SIZE;
+	return n > 0 && n < (1 << 24) ? (uint64_t)n : 1;
+}
+
+/* Every SYMBOL() line of VMCOREINFO (what points into the text). */
+static void must_symbols(struct dump_filter *f)
+{
+	const char *p = f->mem->info->text, *end = p + f->mem->info->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
+		const char *eq = memchr(p, '=', (size_t)(eol - p));
+		char key[96];
+		int64_t v;
+
+		if (eq && eq - p > 7 && !memcmp(p, "SYMBOL(", 7) && (size_t)(eq - p) < sizeof key) {
+			memcpy(key, p, (size_t)(eq - p));
+			key[eq - p] = 0;
+			if (!dump_vmcoreinfo_num(f->mem->info, key, &v))
+				dump_filter_must_virt(f, (uint64_t)v, symbol_len(f, key), p, 0);
+		}
+		p = eol + 1;
+	}
+}
+
+/* Each node's pglist_data, SIZE(pglist_data) long, through node_data[]. */
+static void must_nodes(struct dump_filter *f)
+{
+	int64_t nodes = num(f, "LENGTH(node_data)"), size = num(f, "SIZE(pglist_data)");
+	int64_t at = num(f, "SYMBOL(node_data)");
+	unsigned char raw[8];
+
+	if (nodes > 1024 || size <= 0 || size >= (1 << 24) || at == -1)
+		return;
+	for (int64_t i = 0; i < nodes && budget(f); i++)
+		if (!dump_mem_read_virt(f->mem, (uint64_t)at + (uint64_t)i * 8, raw, 8) && le64_get(raw))
+			dump_filter_must_virt(f, le64_get(raw), (uint64_t)size, "SYMBOL(node_data)", 0);
+}
+
+/* Slab objects VMCOREINFO leads to (Linux <= 6.8): the first busy
+ * vmap_areas on SYMBOL(vmap_area_list), each from the vmap_area cache. */
+static void must_vmap_areas(struct dump_filter *f)
+{
+	int64_t list = num(f, "SYMBOL(vmap_area_list)"), off = num(f, "OFFSET(vmap_area.list)");
+	unsigned char raw[8];
+	uint64_t p = (uint64_t)list;
+
+	if (list == -1 || off < 0)
+		return;
+	for (int i = 0; i < 16 && budget(f); i++) {
+		if (dump_mem_read_virt(f->mem, p, raw, 8) || !(p = le64_get(raw)) || p == (uint64_t)list)
+			return;
+		dump_filter_must_virt(f, p - (uint64_t)off, 1, "a vmap_area on SYMBOL(vmap_area_list)", 0);
+	}
+}
+
+/* The part of mem_section the filter reads, the section roots, and each
+ * present section's first struct page. */
+static void must_sections(struct dump_filter *f)
+{
+	uint64_t per_root = DUMP_PAGE_SIZE / f->section_size;
+	uint64_t roots = (f->section_count + per_root - 1) / per_root;
+	unsigned char raw[8];
+
+	dump_filter_must_virt(f, f->mem_section, roots * 8, "SYMBOL(mem_section)", 0);
+	for (uint64_t r = 0; r < roots && budget(f); r++)
+		if (!dump_mem_read_virt(f->mem, f->mem_section + r * 8, raw, 8) && le64_get(raw))
+			dump_filter_must_virt(f, le64_get(raw), DUMP_PAGE_SIZE, "a mem_section root", 0);
+	for (uint64_t nr = 0; nr < f->section_count && budget(f); nr++) {
+		uint64_t addr = page_addr(f, nr << f->section_shift);
+		if (addr)
+			dump_filter_must_virt(f, addr, f->page_size, "mem_map", 0);
+	}
+}
+
+static int by_pfn(const void *a, const void *b)
+{
+	uint64_t x = ((const struct dump_filter_must *)a)->pfn;
+	uint64_t y = ((const struct dump_filter_must *)b)->pfn;
+
+	return (x > y) - (x < y);
+}
+
+void dump_filter_must_collect(struct dump_filter *f, const uint64_t *sp, unsigned ncpu)
+{
+	struct dump_dmesg_ring rg;
+	unsigned n = 0;
+
+	f->nmust = f->walks = 0;
+	f->must_lost = 0;
+	if (!(f->level & 30))
+		return;
+	must_symbols(f);
+	if (!dump_dmesg_ring(f->mem, &rg)) {
+		dump_filter_must_virt(f, rg.ring, rg.ring_len, "the printk ring", 0);
+		dump_filter_must_virt(f, rg.descs, rg.descs_len, "the printk ring's descriptors", 0);
+		dump_filter_must_virt(f, rg.infos, rg.infos_len, "the printk ring's infos", 0);
+		dump_filter_must_virt(f, rg.data, rg.data_len, "the printk ring's text", 0);
+	}
+	for (unsigned i = 0; i < ncpu; i++) {
+		/* from the stack pointer to the top of its stack, THREAD_SIZE
+		 * aligned; a user address does not translate and adds nothing */
+		uint64_t top = (sp[i] | (THREAD_SIZE - 1)) + 1;
+		if (sp[i])
+			dump_filter_must_virt(f, sp[i], top - sp[i], "the stack", i);
+	}
+	must_sections(f);
+	must_nodes(f);
+	must_vmap_areas(f);
+	qsort(f->must, f->nmust, sizeof f->must[0], by_pfn);
+	for (unsigned i = 0; i < f->nmust; i++)
+		if (!n || f->must[n - 1].pfn != f->must[i].pfn)
+			f->must[n++] = f->must[i];
+	f->nmust = n;
+}
+
+static const char *const class_names[DUMP_CLASS_COUNT] = {
+	[DUMP_CLASS_CACHE] = "cache", [DUMP_CLASS_CACHE_PRIVATE] = "cache_private",
+	[DUMP_CLASS_USER] = "user", [DUMP_CLASS_FREE] = "free",
+	[DUMP_CLASS_HWPOISON] = "hwpoison", [DUMP_CLASS_OFFLINE] = "offline",
+};
+
+void dump_filter_say_lost(const struct dump_filter *f, unsigned i, int cls, char *why, size_t whylen)
+{
+	const struct dump_filter_must *m = &f->must[i];
+	size_t n = strlen(why);
+	char cpu[24] = "";
+
+	if (!strcmp(m->what, "the stack"))
+		snprintf(cpu, sizeof cpu, " of CPU %u", m->cpu);
+	snprintf(why + n, whylen - n, "%sself-check: pfn 0x%llx (%s%.*s%s) %s%s: "
+	         "the filter misreads this kernel's struct pages",
+	         n ? "; " : "", (unsigned long long)m->pfn, m->table ? "a page table for " : "",
+	         (int)strcspn(m->what, "=\n"), m->what, cpu,
+	         cls >= 0 ? "would go as " : "was left out of the bitmap",
+	         cls >= 0 && class_names[cls] ? class_names[cls] : "");
+}
+
+int dump_filter_selfcheck(struct dump_filter *f, const uint64_t *sp, unsigned ncpu,
+                          char *why, size_t whylen)
+{
+	dump_filter_must_collect(f, sp, ncpu);
+	for (unsigned i = 0; i < f->nmust; i++) {
+		int cls = dump_filter_fate(f, f->must[i].pfn);
+		if (cls >= 0) {
+			dump_filter_say_lost(f, i, cls, why, whylen);
+			f->level &= 1;
+			return 1;
+		}
 	}
 	return 0;
 }

@@ -13,6 +13,20 @@
 /* struct page reads per batch: 512 x 64 bytes */
 #define DUMP_FILTER_BATCH 512
 #define DUMP_FILTER_PAGE_MAX 128 /* largest SIZE(page) accepted */
+/* pages the self-check confirms at most (docs/filtering.md#self-check) */
+#define DUMP_FILTER_MUST_MAX 4096
+/* page table walks and section reads that fill it, at most */
+#define DUMP_FILTER_WALKS_MAX (4 * DUMP_FILTER_MUST_MAX)
+
+/* A page any dump must hold: pfn, and what it holds for the log line:
+ * what ends at a NUL, '=' or newline (a VMCOREINFO key or a name); table
+ * says the page is a page table translating what; cpu is a stack's CPU. */
+struct dump_filter_must {
+	uint64_t pfn;
+	const char *what;
+	unsigned cpu;
+	unsigned char table, in; /* in: kept when its cycle began */
+};
 
 struct dump_filter {
 	struct dump_mem *mem;
@@ -36,7 +50,14 @@ struct dump_filter {
 	uint64_t carry_end;
 	int carry_class;
 	uint64_t count[DUMP_CLASS_COUNT];
+	/* the last section page_addr() decoded (sec_nr ~0: none) */
+	uint64_t sec_nr, sec_map;
+	/* the self-check's set, sorted by pfn; how many pages did not fit in
+	 * it; the entry dump_filter_cycle found cleared */
+	unsigned nmust, lost, walks;
+	uint64_t must_lost;
 	unsigned char batch[DUMP_FILTER_BATCH * DUMP_FILTER_PAGE_MAX];
+	struct dump_filter_must must[DUMP_FILTER_MUST_MAX];
 };
 
 /* Reads what the level needs from VMCOREINFO. If an entry a level bit
@@ -48,7 +69,46 @@ int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
 
 /* Decides pfns [start, end) (cycles must come in increasing order): clears
  * bit (pfn - start) of keep for every excluded page and counts it by
- * class. Bits of pfns the caller marked absent stay as they are. */
+ * class. Bits of pfns the caller marked absent stay as they are. Returns
+ * 0, or 1 if a page of the self-check's set (dump_filter_must_collect)
+ * that was kept at the start is cleared: f->lost is its entry, and the
+ * caller must not trust this bitmap. */
 int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep);
+
+/* The self-check (docs/filtering.md#self-check), before anything is
+ * written. The pages any dump must hold: those of each SYMBOL() VMCOREINFO
+ * names (all of them for objects of known length: init_uts_ns, node_data
+ * and each node's pglist_data, the top page table), the part of
+ * mem_section the filter reads and its roots, each section's first struct
+ * page, the printk ring (its structure, descriptors, infos, text), each
+ * CPU's stack from its stack pointer sp[i] to the top of its 16 KiB, up
+ * to 16 vmap_areas (slab objects) on SYMBOL(vmap_area_list), and the page
+ * tables translating all these. At most DUMP_FILTER_MUST_MAX
+ * pages (f->must_lost counts the rest); no I/O beyond reading them.
+ * dump_filter_selfcheck collects the set and asks dump_filter_fate for
+ * each: if one would be left out, the filter's reading of this kernel's
+ * struct pages is wrong, f->level falls to f->level & 1 (zero pages,
+ * decided from the page's bytes alone) and why gets one sentence naming
+ * the page. Returns 1 if it fell back, 0 if not (also when the level
+ * walks no struct pages). dump_filter_cycle then confirms the set in each
+ * cycle's bitmap. */
+int dump_filter_selfcheck(struct dump_filter *f, const uint64_t *sp, unsigned ncpu,
+                          char *why, size_t whylen);
+void dump_filter_must_collect(struct dump_filter *f, const uint64_t *sp, unsigned ncpu);
+
+/* Adds the pages of kernel virtual [vaddr, vaddr + len) and the page
+ * tables translating them to the set. */
+void dump_filter_must_virt(struct dump_filter *f, uint64_t vaddr, uint64_t len,
+                           const char *what, unsigned cpu);
+
+/* The class dump_filter_cycle gives pfn at f->level, or -1 if it keeps
+ * it, from pfn's struct page and those of the blocks that could hold it
+ * (pfn rounded down to each power of two): at most 1 + popcount(pfn)
+ * struct page reads. */
+int dump_filter_fate(struct dump_filter *f, uint64_t pfn);
+
+/* Appends to why the sentence naming entry i of the set: "would go as
+ * CLASS" (cls >= 0) or "was left out of the bitmap" (cls < 0). */
+void dump_filter_say_lost(const struct dump_filter *f, unsigned i, int cls, char *why, size_t whylen);
 
 #endif

@@ -30,21 +30,21 @@ int dump_mem_setup(struct dump_mem *m)
 	return 0;
 }
 
-int dump_mem_vtop(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
+/* The walk itself; tables, if not NULL, gets the physical address of each
+ * table read (at most 5) and *ntables their number. */
+static int walk(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr, uint64_t *size,
+                uint64_t *tables, unsigned *ntables)
 {
 	static const int shifts[] = { 48, 39, 30, 21, 12 };
 	uint64_t table = m->pgd_paddr, mask = PTE_FRAME & ~m->sme_mask;
 
-	if (m->tlb_size && vaddr - m->tlb_vaddr < m->tlb_size) {
-		*paddr = m->tlb_paddr + (vaddr - m->tlb_vaddr);
-		*span = m->tlb_size - (vaddr - m->tlb_vaddr);
-		return 0;
-	}
 	for (int i = m->levels == 5 ? 0 : 1; i < 5; i++) {
 		unsigned char raw[8];
 		int shift = shifts[i], r;
-		uint64_t entry, size = 1ull << shift;
+		uint64_t entry;
 
+		if (tables)
+			tables[(*ntables)++] = table;
 		r = m->read_phys(m->ctx, table + ((vaddr >> shift) & 511) * 8, raw, 8);
 		if (r)
 			return r;
@@ -52,16 +52,41 @@ int dump_mem_vtop(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr, uint64_t 
 		if (!(entry & PTE_PRESENT))
 			return -SALVAGE_E_PAGE_NOT_PRESENT;
 		if (shift == 12 || ((shift == 30 || shift == 21) && (entry & PTE_PSE))) {
-			m->tlb_vaddr = vaddr & ~(size - 1);
-			m->tlb_paddr = entry & mask & ~(size - 1);
-			m->tlb_size = size;
-			*paddr = m->tlb_paddr + (vaddr - m->tlb_vaddr);
-			*span = size - (vaddr - m->tlb_vaddr);
+			*size = 1ull << shift;
+			*paddr = (entry & mask & ~(*size - 1)) + (vaddr & (*size - 1));
 			return 0;
 		}
 		table = entry & mask;
 	}
 	return -SALVAGE_E_PAGE_NOT_PRESENT;
+}
+
+int dump_mem_walk(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr,
+                  uint64_t tables[5], unsigned *ntables)
+{
+	uint64_t size;
+
+	*ntables = 0;
+	return walk(m, vaddr, paddr, &size, tables, ntables);
+}
+
+int dump_mem_vtop(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
+{
+	uint64_t size;
+	int r;
+
+	if (m->tlb_size && vaddr - m->tlb_vaddr < m->tlb_size) {
+		*paddr = m->tlb_paddr + (vaddr - m->tlb_vaddr);
+		*span = m->tlb_size - (vaddr - m->tlb_vaddr);
+		return 0;
+	}
+	if ((r = walk(m, vaddr, paddr, &size, NULL, NULL)))
+		return r;
+	m->tlb_vaddr = vaddr & ~(size - 1);
+	m->tlb_paddr = *paddr - (vaddr - m->tlb_vaddr);
+	m->tlb_size = size;
+	*span = size - (vaddr - m->tlb_vaddr);
+	return 0;
 }
 
 int dump_mem_read_virt(struct dump_mem *m, uint64_t vaddr, void *buf, size_t len)

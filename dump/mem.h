@@ -38,6 +38,12 @@ int dump_mem_setup(struct dump_mem *m);
  * translate once per mapping. */
 int dump_mem_vtop(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
 
+/* The same walk, uncached, also giving the physical address of each
+ * table it read (top level first; *ntables of them, at most 5): the
+ * pages a reader of the dump needs to translate vaddr. */
+int dump_mem_walk(struct dump_mem *m, uint64_t vaddr, uint64_t *paddr,
+                  uint64_t tables[5], unsigned *ntables);
+
 /* Reads len bytes at a kernel virtual address, crossing pages. */
 int dump_mem_read_virt(struct dump_mem *m, uint64_t vaddr, void *buf, size_t len);
 

@@ -7,6 +7,9 @@
  * 4 bytes. The kernel writes "CORE"/NT_PRSTATUS (1) per CPU and
  * "VMCOREINFO"/0 (docs/formats.md#notes). */
 #define NT_PRSTATUS 1
+/* struct elf_prstatus on x86_64: pr_reg (struct user_regs_struct) at 112;
+ * rsp is its 20th register */
+#define PRSTATUS_RSP (112 + 19 * 8)
 
 static size_t pad4(size_t n)
 {
@@ -38,6 +41,8 @@ int dump_notes_parse(struct dump_notes *n, const void *blob, size_t len)
 			n->vmcoreinfo_off = desc;
 		} else if (namesz == 5 && !memcmp(p + name, "CORE", 5) && type == NT_PRSTATUS) {
 			n->nr_prstatus++;
+			if (descsz >= PRSTATUS_RSP + 8 && n->nr_sp < DUMP_NOTES_CPUS)
+				n->sp[n->nr_sp++] = le64_get(p + desc + PRSTATUS_RSP);
 		}
 		if (next > len)
 			break;

@@ -5,11 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define DUMP_NOTES_CPUS 512
+
 struct dump_notes {
 	const char *vmcoreinfo; /* descriptor text inside the blob, or NULL */
 	size_t vmcoreinfo_len;
 	size_t vmcoreinfo_off;  /* its offset inside the blob */
 	unsigned nr_prstatus;
+	/* each CPU's stack pointer (rsp) when it stopped, for the first
+	 * DUMP_NOTES_CPUS PRSTATUS notes long enough to hold it */
+	uint64_t sp[DUMP_NOTES_CPUS];
+	unsigned nr_sp;
 };
 
 /* Walks the notes in blob; every size is bounds-checked. Returns 0, or

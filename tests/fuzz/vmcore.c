@@ -1,6 +1,8 @@
 /* libFuzzer target: the vmcore parsers that read what a crashed kernel
- * left: ELF header and program headers, notes, VMCOREINFO, page tables and
- * struct pages (filter), via a memfd holding the input as the vmcore. */
+ * left: ELF header and program headers, notes, VMCOREINFO, page tables,
+ * struct pages (filter) and what its self-check reads (printk ring,
+ * stacks, mem_section, node_data), via a memfd holding the input as the
+ * vmcore. */
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,7 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vi = (struct dump_vmcoreinfo){ n.vmcoreinfo, n.vmcoreinfo_len };
 	m = (struct dump_mem){ .read_phys = dump_elf_read_phys, .ctx = &e, .info = &vi };
 	if (!dump_filter_init(&f, &m, 31, e.max_pfn, why, sizeof why)) {
-		uint64_t end = e.max_pfn < sizeof keep * 8 ? e.max_pfn : sizeof keep * 8;
+		uint64_t end;
+		dump_filter_selfcheck(&f, n.sp, n.nr_sp, why, sizeof why);
+		end = e.max_pfn < sizeof keep * 8 ? e.max_pfn : sizeof keep * 8;
 		memset(keep, 0xff, sizeof keep);
 		dump_filter_cycle(&f, 0, end, keep);
 	}

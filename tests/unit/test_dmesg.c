@@ -404,3 +404,23 @@ TEST(dmesg_long_record_in_pieces)
 	CHECK_INT(len, got.len);
 	CHECK_STR(want, got.text);
 }
+
+TEST(dmesg_ring_extents)
+{
+	struct dump_mem m = { .read_phys = fake_read, .info = &vi };
+	struct dump_dmesg_ring rg;
+
+	ring_init(4, 8, 0);
+	CHECK_INT(0, dump_mem_setup(&m));
+	CHECK_INT(0, dump_dmesg_ring(&m, &rg));
+	CHECK_INT(V + PRB, rg.ring);
+	CHECK_INT(88, rg.ring_len);
+	CHECK_INT(V + DESCS, rg.descs);
+	CHECK_INT(16 * DESC_SIZE, rg.descs_len);
+	CHECK_INT(V + INFOS, rg.infos);
+	CHECK_INT(16 * INFO_SIZE, rg.infos_len);
+	CHECK_INT(V + DATA, rg.data);
+	CHECK_INT(256, rg.data_len);
+	le32_put(mem + PRB + 48, 40); /* 2^40 bytes of text: not a ring */
+	CHECK_INT(-SALVAGE_E_DMESG_BAD_RING, dump_dmesg_ring(&m, &rg));
+}

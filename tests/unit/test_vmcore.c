@@ -59,11 +59,14 @@ TEST(notes_find_vmcoreinfo_and_cpus)
 	struct dump_notes n;
 	size_t len = 0;
 
+	le64_put(prs + 112 + 19 * 8, 0xffffc90000123f00ull); /* pr_reg's rsp */
 	len += note(blob + len, "CORE", 1, prs, sizeof prs);
-	len += note(blob + len, "CORE", 1, prs, sizeof prs);
+	len += note(blob + len, "CORE", 1, prs, 200); /* too short to hold rsp */
 	len += note(blob + len, "VMCOREINFO", 0, info_text, sizeof info_text - 1);
 	CHECK_INT(0, dump_notes_parse(&n, blob, len + 24)); /* zero padding after */
 	CHECK_INT(2, n.nr_prstatus);
+	CHECK_INT(1, n.nr_sp);
+	CHECK_INT(0xffffc90000123f00ull, n.sp[0]);
 	CHECK_INT(sizeof info_text - 1, n.vmcoreinfo_len);
 	CHECK_MEM("OSRELEASE=", n.vmcoreinfo, 10);
 	le32_put(blob + 4, 100000); /* the first note's descsz past the blob */
