@@ -69,7 +69,8 @@
 	X(DHCP_BAD_REPLY,    "DHCP reply malformed") \
 	X(DHCP_NAK,          "DHCP server refused the address (NAK)") \
 	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout") \
-	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)")
+	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)") \
+	X(RANDOM_NOT_READY,  "the kernel's random number generator was not ready in time: no TLS without it")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

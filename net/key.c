@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -27,32 +26,6 @@
 
 static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
 static const char pem_end[] = "-----END CERTIFICATE-----";
-
-int net_random(void *buf, size_t len)
-{
-	size_t done = 0;
-	int waited = 0;
-
-	while (done < len) {
-		ssize_t r = getrandom((char *)buf + done, len - done, GRND_NONBLOCK);
-		if (r < 0 && errno == EAGAIN) {
-			/* a crash kernel early in boot: say why we wait, and not
-			 * for ever (fail closed: no TLS without randomness) */
-			if (!waited)
-				log_warn("waiting for the kernel's random number generator (up to 60 s)");
-			if (++waited > 600)
-				return -SALVAGE_E_TIMEOUT;
-			usleep(100000);
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		done += (size_t)r;
-	}
-	return 0;
-}
 
 /* --- fingerprints as text */
 

@@ -324,7 +324,10 @@ static void backoff(int *wait_ms)
 	unsigned r = 0;
 	struct timespec t;
 
-	getrandom(&r, sizeof r, GRND_NONBLOCK);
+	/* no secret: GRND_INSECURE never waits for an unseeded CRNG (5.6+),
+	 * where the older kernels' GRND_NONBLOCK may leave r at 0 */
+	if (getrandom(&r, sizeof r, GRND_INSECURE) < 0)
+		getrandom(&r, sizeof r, GRND_NONBLOCK);
 	/* jitter: 75-125 % of the step, so a rack of machines spreads out */
 	int ms = *wait_ms * 3 / 4 + (int)(r % (unsigned)(*wait_ms / 2 + 1));
 	t.tv_sec = ms / 1000;

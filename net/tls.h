@@ -29,7 +29,7 @@ struct net_key {
 	unsigned char fp[NET_FP_LEN];       /* of pub */
 };
 
-/* A new key from getrandom() (blocking until the kernel's RNG is ready),
+/* A new key from net_random() (waiting at most NET_RANDOM_WAIT_S),
  * with a self-signed certificate whose subject is CN=name. 0 or -errno. */
 int net_key_generate(struct net_key *k, const char *name);
 /* Writes base.key (mode 0600: private key and certificate) and base.pub
@@ -72,8 +72,11 @@ void net_pins_init(struct net_pins *p, const unsigned char (*fp)[NET_FP_LEN], si
 /* The fingerprint of a P-256 public point (04 || X || Y): SHA-256 of its
  * DER SubjectPublicKeyInfo (docs/keys.md#fingerprints). */
 void net_fp_of(unsigned char fp[NET_FP_LEN], const unsigned char pub[65]);
-/* len bytes from getrandom(), blocking until the kernel's RNG is
- * ready: 0 or -errno. */
+/* len bytes from getrandom(). While the kernel's RNG is not ready, a
+ * child process blocks in getrandom() (which makes the kernel gather
+ * jitter entropy), and the caller waits at most NET_RANDOM_WAIT_S for it:
+ * 0, -SALVAGE_E_RANDOM_NOT_READY, or -errno (net/random.c). */
+#define NET_RANDOM_WAIT_S 60
 int net_random(void *buf, size_t len);
 
 /* While a write fills records, they are gathered and sent this much at a

@@ -109,3 +109,16 @@ qemu_stored() {
 		i=$((i + 1))
 	done
 }
+
+# qemu_net_stored DIR HOST LOG: after a network dump, waits for the receiver
+# (RPID) to have converted it, stops the receiver, and checks the stored
+# dump holds the panic in dmesg.txt; sets D to its directory.
+qemu_net_stored() {
+	qemu_stored "$1/dumps"
+	kill -TERM "$RPID"
+	wait "$RPID" || { cat "$1/receive.log"; qemu_fail "$3" "salvage receive did not stop cleanly"; return 1; }
+	trap - EXIT INT TERM
+	D=$(ls -d "$1/dumps/$2"/*/)
+	grep -q "^state=stored" "$D/salvage.meta" || { cat "$D/salvage.meta" "$1/receive.log"; qemu_fail "$3" "not stored"; return 1; }
+	grep -q "sysrq triggered crash" "$D/dmesg.txt" || { qemu_fail "$3" "dmesg.txt lacks the panic"; return 1; }
+}

@@ -20,6 +20,8 @@ done
 # ChaCha20 on QEMU's default CPU; our AES-GCM records on its "max" model
 run tests/qemu/net.sh 6.1
 run tests/qemu/net.sh 6.12 aes
+# an unseeded crash kernel (no RDRAND, no virtio-rng, armed by kexec-tools)
+run tests/qemu/entropy.sh 6.1
 run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12
 run tests/qemu/five-level.sh
