@@ -69,7 +69,9 @@
 	X(DHCP_BAD_REPLY,    "DHCP reply malformed") \
 	X(DHCP_NAK,          "DHCP server refused the address (NAK)") \
 	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout") \
-	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)")
+	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)") \
+	X(PROTO_VERSION,     "the peer speaks another version of the dump protocol") \
+	X(PROTO_PREFIX,      "the receiver's stored part of this dump is not this stream (SHA-256 differs)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

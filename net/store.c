@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "../dump/stream.h"
 #include "../dump/stream_read.h"
 #include "../lib/crc32c.h"
 #include "../lib/err.h"
@@ -72,9 +73,17 @@ static void meta_client(char *buf, const char *m, size_t len)
 	}
 }
 
+static void meta_sha(char *buf, size_t cap, const char *key, const unsigned char h[NET_SHA256_LEN])
+{
+	char hex[2 * NET_SHA256_LEN + 1];
+
+	meta_str(buf, cap, key, net_hex(hex, h, NET_SHA256_LEN));
+}
+
 static int write_meta(struct net_store *d)
 {
 	char buf[NET_STORE_META_MAX + 1024];
+	unsigned char h[NET_SHA256_LEN];
 	size_t cap = sizeof buf;
 	int fd, e = 0;
 
@@ -84,9 +93,18 @@ static int write_meta(struct net_store *d)
 	meta_str(buf, cap, "state", d->state);
 	meta_str(buf, cap, "bytes", U64(d->durable));
 	meta_str(buf, cap, "bytes_crc32c", HEX(d->durable_crc));
+	net_store_prefix_sha(d, h);
+	meta_sha(buf, cap, "bytes_sha256", h);
+	if (!d->complete) {
+		/* docs/protocol.md#storage: the hash's state at the last
+		 * 64-byte block boundary, so a resume reads at most 63 bytes */
+		br_sha256_state(&d->durable_sha, h);
+		meta_sha(buf, cap, "bytes_sha256_mid", h);
+	}
 	if (d->complete) {
 		meta_str(buf, cap, "total", U64(d->total));
 		meta_str(buf, cap, "crc32c", HEX(d->total_crc));
+		meta_sha(buf, cap, "sha256", d->total_sha);
 	}
 	if (d->reason[0])
 		meta_str(buf, cap, "reason", d->reason);
@@ -121,26 +139,61 @@ static int meta_get(const char *text, const char *key, char *out, size_t size)
 	return -1;
 }
 
-/* The CRC of the first n bytes of fd. */
-static int crc_prefix(int fd, uint64_t n, uint32_t *crc)
+/* Bytes [off, n) of fd into the CRC (if crc is not NULL) and the hash. */
+static int sum_range(int fd, uint64_t off, uint64_t n, uint32_t *crc, br_sha256_context *sha)
 {
 	static unsigned char b[1 << 16];
-	uint64_t off = 0;
 
-	*crc = 0;
 	while (off < n) {
 		long r = io_preadall(fd, b, n - off < sizeof b ? (size_t)(n - off) : sizeof b, (off_t)off);
 		if (r <= 0)
 			return r < 0 ? (int)r : -SALVAGE_E_SHORT_FILE;
-		*crc = crc32c(*crc, b, (size_t)r);
+		if (crc)
+			*crc = crc32c(*crc, b, (size_t)r);
+		br_sha256_update(sha, b, (size_t)r);
 		off += (uint64_t)r;
 	}
 	return 0;
 }
 
+/* The CRC and the hash of the first n bytes of fd, read again. */
+static int sum_prefix(int fd, uint64_t n, uint32_t *crc, br_sha256_context *sha)
+{
+	*crc = 0;
+	br_sha256_init(sha);
+	return sum_range(fd, 0, n, crc, sha);
+}
+
+/* The sums of the durable prefix from the metadata: the CRC as recorded,
+ * the hash from its state at the last block boundary and the (at most 63)
+ * bytes after it in the file, checked against the recorded hash. 0, or -1
+ * when anything is missing or disagrees: then the file is read again. */
+static int sums_from_meta(struct net_store *d, const char *text)
+{
+	char v[2 * NET_SHA256_LEN + 1];
+	unsigned char mid[NET_SHA256_LEN], want[NET_SHA256_LEN], got[NET_SHA256_LEN];
+	uint64_t block = d->durable & ~(uint64_t)63;
+
+	if (meta_get(text, "bytes_crc32c", v, sizeof v))
+		return -1;
+	d->crc = (uint32_t)strtoul(v, NULL, 16);
+	if (meta_get(text, "bytes_sha256_mid", v, sizeof v) || strlen(v) != 2 * NET_SHA256_LEN ||
+	    net_unhex(mid, v, NET_SHA256_LEN) ||
+	    meta_get(text, "bytes_sha256", v, sizeof v) || strlen(v) != 2 * NET_SHA256_LEN ||
+	    net_unhex(want, v, NET_SHA256_LEN))
+		return -1;
+	br_sha256_init(&d->sha);
+	br_sha256_set_state(&d->sha, mid, block);
+	if (sum_range(d->fd, block, d->durable, NULL, &d->sha))
+		return -1;
+	br_sha256_out(&d->sha, got);
+	return memcmp(got, want, NET_SHA256_LEN) ? -1 : 0;
+}
+
 static int is_dynamic(const char *line)
 {
-	static const char *const keys[] = { "state=", "bytes=", "bytes_crc32c=", "total=", "crc32c=",
+	static const char *const keys[] = { "state=", "bytes=", "bytes_crc32c=", "bytes_sha256=",
+	                                    "bytes_sha256_mid=", "total=", "crc32c=", "sha256=",
 	                                    "reason=", "client=" };
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -175,12 +228,14 @@ static int complete_from_file(struct net_store *d)
 	if (fstat(fd, &st) < 0)
 		e = -errno;
 	else
-		e = crc_prefix(fd, (uint64_t)st.st_size, &d->total_crc);
+		e = sum_prefix(fd, (uint64_t)st.st_size, &d->total_crc, &d->sha);
 	close(fd);
 	if (e)
 		return e;
 	d->total = d->end = d->durable = (uint64_t)st.st_size;
 	d->durable_crc = d->crc = d->total_crc;
+	br_sha256_out(&d->sha, d->total_sha);
+	d->durable_sha = d->sha;
 	d->complete = 1;
 	strcpy(d->state, "complete");
 	return 0;
@@ -190,9 +245,9 @@ static int complete_from_file(struct net_store *d)
  * to the last durable offset (bytes after it were never acknowledged). */
 static int resume(struct net_store *d, const char *text)
 {
-	char v[32], state[16] = "";
+	char v[2 * NET_SHA256_LEN + 1], state[16] = "";
 	struct stat st;
-	int e, have_crc = 0;
+	int e, have_sums = 0;
 
 	d->info[0] = 0;
 	for (const char *p = text; *p;) {
@@ -203,6 +258,7 @@ static int resume(struct net_store *d, const char *text)
 		p += n;
 	}
 	meta_get(text, "state", state, sizeof state);
+	meta_get(text, "client", d->peer, sizeof d->peer);
 	if (!strcmp(state, "complete") || !strcmp(state, "stored")) {
 		if (meta_get(text, "total", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
@@ -210,6 +266,15 @@ static int resume(struct net_store *d, const char *text)
 		if (meta_get(text, "crc32c", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
 		d->total_crc = d->durable_crc = d->crc = (uint32_t)strtoul(v, NULL, 16);
+		if (meta_get(text, "sha256", v, sizeof v) || strlen(v) != 2 * NET_SHA256_LEN ||
+		    net_unhex(d->total_sha, v, NET_SHA256_LEN)) {
+			/* recorded by a receiver of protocol version 1: hash the
+			 * stream if it is still there; a converted one stays
+			 * unconfirmable (all zeros match no client's hash) */
+			if (!strcmp(state, "complete"))
+				return complete_from_file(d);
+			memset(d->total_sha, 0, sizeof d->total_sha);
+		}
 		d->complete = 1;
 		strcpy(d->state, state);
 		return 0;
@@ -221,17 +286,18 @@ static int resume(struct net_store *d, const char *text)
 	if (fstat(d->fd, &st) < 0)
 		return -errno;
 	/* never extend: a file shorter than the metadata says is resumed
-	 * from what it holds, its CRC computed again; otherwise the CRC of
-	 * the prefix comes from the metadata (a long read avoided) */
+	 * from what it holds, its sums computed again; otherwise they come
+	 * from the metadata (a long read avoided) */
 	if ((uint64_t)st.st_size < d->durable)
 		d->durable = (uint64_t)st.st_size;
-	else if (!meta_get(text, "bytes_crc32c", v, sizeof v))
-		have_crc = 1, d->crc = (uint32_t)strtoul(v, NULL, 16);
+	else
+		have_sums = !sums_from_meta(d, text);
 	if (ftruncate(d->fd, (off_t)d->durable) < 0)
 		return -errno;
-	if (!have_crc && (e = crc_prefix(d->fd, d->durable, &d->crc)))
+	if (!have_sums && (e = sum_prefix(d->fd, d->durable, &d->crc, &d->sha)))
 		return e;
 	d->durable_crc = d->crc;
+	d->durable_sha = d->sha;
 	d->end = d->durable;
 	return 0;
 }
@@ -303,6 +369,8 @@ int net_store_open(struct net_store *d, int rootfd, const char *host, const unsi
 
 	memset(d, 0, sizeof *d);
 	d->dirfd = d->fd = -1;
+	br_sha256_init(&d->sha);
+	d->durable_sha = d->sha;
 	memcpy(d->id, id, NET_DUMP_ID_LEN);
 	net_hex(idhex, id, NET_DUMP_ID_LEN);
 	snprintf(d->rel, sizeof d->rel, "%s/", host);
@@ -342,8 +410,12 @@ static void make_room(struct net_store *d)
 	if (ftruncate(d->fd, (off_t)keep) < 0 || fdatasync(d->fd) < 0)
 		return;
 	d->end = d->durable = keep;
-	crc_prefix(d->fd, keep, &d->crc);
+	sum_prefix(d->fd, keep, &d->crc, &d->sha);
 	d->durable_crc = d->crc;
+	d->durable_sha = d->sha;
+	/* the metadata says at once what the file holds now: it may be less
+	 * than the last ACK, and a later write of it may find no room */
+	write_meta(d);
 }
 
 int net_store_append(struct net_store *d, const void *p, size_t n)
@@ -360,6 +432,7 @@ int net_store_append(struct net_store *d, const void *p, size_t n)
 		return e;
 	}
 	d->crc = crc32c(d->crc, p, n);
+	br_sha256_update(&d->sha, p, n);
 	d->end += n;
 	return 0;
 }
@@ -372,14 +445,40 @@ int net_store_sync(struct net_store *d)
 		return -errno;
 	d->durable = d->end;
 	d->durable_crc = d->crc;
+	d->durable_sha = d->sha;
 	return write_meta(d);
 }
 
-int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
+void net_store_prefix_sha(const struct net_store *d, unsigned char out[NET_SHA256_LEN])
 {
 	if (d->complete)
-		return total == d->total && crc == d->total_crc ? 0 : -SALVAGE_E_PROTO_TOTALS;
-	if (total != d->end || crc != d->crc)
+		memcpy(out, d->total_sha, NET_SHA256_LEN);
+	else
+		br_sha256_out(&d->durable_sha, out);
+}
+
+/* A stream has at least a header and a trailer record, and its magic. */
+static int looks_like_stream(const struct net_store *d)
+{
+	unsigned char m[DUMP_STREAM_MAGIC_LEN];
+
+	return d->end >= DUMP_STREAM_HEADER_SIZE + DUMP_STREAM_RECORD_OVERHEAD + DUMP_STREAM_TRAILER_LEN &&
+	       io_preadall(d->fd, m, sizeof m, 0) == (long)sizeof m &&
+	       !memcmp(m, DUMP_STREAM_MAGIC, sizeof m);
+}
+
+int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
+                     const unsigned char sha256[NET_SHA256_LEN])
+{
+	unsigned char h[NET_SHA256_LEN];
+
+	if (d->complete)
+		return total == d->total && crc == d->total_crc && !memcmp(sha256, d->total_sha, sizeof h)
+		       ? 0 : -SALVAGE_E_PROTO_TOTALS;
+	br_sha256_out(&d->sha, h);
+	/* the hash is what says these are the client's bytes: the CRC of a
+	 * stream of CRC'd records depends only on their lengths */
+	if (total != d->end || crc != d->crc || memcmp(sha256, h, sizeof h) || !looks_like_stream(d))
 		return -SALVAGE_E_PROTO_TOTALS;
 	if (ftruncate(d->fd, (off_t)d->end) < 0 || fsync(d->fd) < 0)
 		return -errno;
@@ -388,7 +487,9 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
 	if (fsync(d->dirfd) < 0)
 		return -errno;
 	d->durable = d->total = total;
-	d->total_crc = crc;
+	d->durable_crc = d->total_crc = crc;
+	d->durable_sha = d->sha;
+	memcpy(d->total_sha, h, sizeof h);
 	d->complete = 1;
 	strcpy(d->state, "complete");
 	return write_meta(d);
@@ -397,7 +498,7 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
 void net_store_close(struct net_store *d, const char *state, const char *reason)
 {
 	if (d->fd >= 0 && !d->complete && !fdatasync(d->fd))
-		d->durable = d->end, d->durable_crc = d->crc;
+		d->durable = d->end, d->durable_crc = d->crc, d->durable_sha = d->sha;
 	if (state && d->dirfd >= 0) {
 		snprintf(d->state, sizeof d->state, "%s", state);
 		if (reason)
