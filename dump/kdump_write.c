@@ -43,6 +43,22 @@ static int plan(const struct dump_convert_src *c, struct layout *l)
 	return 0;
 }
 
+int dump_kdump_size(const struct dump_convert_src *c, uint64_t *size)
+{
+	struct layout l;
+	uint64_t kept = c->r->count[DUMP_CLASS_KEPT];
+	int e;
+
+	if ((e = plan(c, &l)))
+		return e;
+	/* data_off is below 2^62 (max_pfn and the counts are bounded by the
+	 * stream format), so only the pages' bytes can overflow */
+	if (kept > (UINT64_MAX - l.data_off - BLOCK) / BLOCK)
+		return -EFBIG;
+	*size = l.data_off + (uint64_t)l.zero_page * BLOCK + kept * BLOCK;
+	return 0;
+}
+
 static void set_bit(unsigned char *bm, uint64_t pfn)
 {
 	bm[pfn >> 3] |= (unsigned char)(1u << (pfn & 7));

@@ -209,21 +209,44 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 	queue(c, ack, net_frame_hello_ack(ack, sizeof ack, c->d.end, sha));
 }
 
-static void start_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
+/* Conversions: at most rc->convert_jobs children at once, the others
+ * wait here in order (docs/protocol.md#limits). */
+#define CONVERT_QUEUE 64
+static char waiting[CONVERT_QUEUE][sizeof ((struct net_store *)0)->rel];
+static unsigned nwaiting, converting;
+
+static void fork_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		struct rlimit mem = { rc->convert_mem, rc->convert_mem };
 		/* the child keeps no socket or dump file of the parent's open */
 		for (int fd = 3; fd < 65536; fd++)
 			if (fd != rootfd)
 				close(fd);
 		signal(SIGTERM, SIG_DFL);
-		_exit(net_store_convert(rootfd, rel) ? 1 : 0);
+		if (rc->convert_mem && setrlimit(RLIMIT_AS, &mem) < 0)
+			_exit(1);
+		_exit(net_store_convert(rootfd, rel, rc->min_free, rc->convert_max) ? 1 : 0);
 	}
 	if (pid < 0)
 		log_err("receive: ", rel, ": cannot start the conversion: ", err_text(-errno));
-	(void)rc;
+	else
+		converting++;
+}
+
+static void start_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
+{
+	if (converting < rc->convert_jobs)
+		return fork_conversion(rc, rootfd, rel);
+	if (nwaiting == CONVERT_QUEUE) {
+		log_err("receive: ", rel, ": not converted: ", U64(CONVERT_QUEUE),
+		        " conversions already waiting; the stream stays (salvage convert)");
+		return;
+	}
+	log_info("receive: ", rel, ": conversion waits for one of ", U64(converting), " running");
+	strcpy(waiting[nwaiting++], rel);
 }
 
 static void on_finish(const struct net_receive_conf *rc, int rootfd, struct conn *c, const struct net_frame *f)
@@ -496,7 +519,7 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 	return ev == 0 ? -1 : ev;
 }
 
-static void reap(void)
+static void reap(const struct net_receive_conf *rc, int rootfd)
 {
 	int st;
 
@@ -504,7 +527,12 @@ static void reap(void)
 		return;
 	children = 0;
 	while (waitpid(-1, &st, WNOHANG) > 0)
-		;
+		if (converting)
+			converting--;
+	while (nwaiting && converting < rc->convert_jobs) {
+		fork_conversion(rc, rootfd, waiting[0]);
+		memmove(waiting[0], waiting[1], --nwaiting * sizeof waiting[0]);
+	}
 }
 
 int net_receive_run(const struct net_receive_conf *rc)
@@ -553,7 +581,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 			break;
 		if (p[0].revents & POLLIN)
 			on_accept(rc, lfd, all, rc->max_clients);
-		reap();
+		reap(rc, rootfd);
 	}
 	log_info("receive: stopping: syncing dumps under way");
 	for (size_t i = 0; i < rc->max_clients; i++)

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+#include "../dump/convert.h"
 #include "../dump/stream.h"
 #include "../dump/stream_read.h"
 #include "../lib/crc32c.h"
@@ -20,10 +22,9 @@
 #define PARTIAL "vmcore.salvage.partial"
 #define STREAM "vmcore.salvage"
 #define META "salvage.meta"
+#define VMCORE "vmcore"
 #define ROOM (64u << 10)
 #define CLIENT_META 512
-
-int convert_main(int argc, char **argv);
 
 /* Appends "key=value\n" to buf while it stays under cap bytes, value cut
  * at 200 bytes and to printable ASCII: client text never shapes the file. */
@@ -259,7 +260,7 @@ static int resume(struct net_store *d, const char *text)
 	}
 	meta_get(text, "state", state, sizeof state);
 	meta_get(text, "client", d->peer, sizeof d->peer);
-	if (!strcmp(state, "complete") || !strcmp(state, "stored")) {
+	if (!strcmp(state, "complete") || !strcmp(state, "stored") || !strcmp(state, "unconverted")) {
 		if (meta_get(text, "total", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
 		d->total = d->end = d->durable = strtoull(v, NULL, 10);
@@ -512,33 +513,85 @@ void net_store_close(struct net_store *d, const char *state, const char *reason)
 	d->fd = d->dirfd = -1;
 }
 
-static int write_dmesg(int dirfd)
+static int write_dmesg(int dirfd, const struct dump_stream_reader *r)
+{
+	int out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), e;
+
+	if (out < 0)
+		return -errno;
+	e = io_writeall(out, r->dmesg, r->dmesg_len);
+	if (!e && fsync(out) < 0)
+		e = -errno;
+	close(out);
+	return e;
+}
+
+/* Bytes the conversion may write: the free space above min_free, and at
+ * most max (0: no limit). */
+static uint64_t room(int dirfd, uint64_t min_free, uint64_t max)
+{
+	struct statvfs s;
+	uint64_t free;
+
+	if (fstatvfs(dirfd, &s) < 0)
+		return 0;
+	free = (uint64_t)s.f_bavail * s.f_frsize;
+	free = free > min_free ? free - min_free : 0;
+	return max && max < free ? max : free;
+}
+
+/* vmcore (kdump-compressed, zlib) from the stream, written as
+ * vmcore.partial, synced and renamed; refused before anything is
+ * allocated or written when the most it can take does not fit. */
+static int write_vmcore(int dirfd, const struct dump_convert_src *c, uint64_t min_free, uint64_t max,
+                        char *why, size_t whylen)
+{
+	uint64_t need, have = room(dirfd, min_free, max);
+	int fd, e;
+
+	if ((e = dump_kdump_size(c, &need)))
+		return e;
+	if (need > have) {
+		snprintf(why, whylen, ": needs up to %llu bytes, %llu allowed", (unsigned long long)need,
+		         (unsigned long long)have);
+		return -SALVAGE_E_CONVERT_TOO_BIG;
+	}
+	fd = openat(dirfd, VMCORE ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	e = dump_kdump_write(c, fd, DUMP_CODEC_ZLIB);
+	if (!e && fsync(fd) < 0)
+		e = -errno;
+	close(fd);
+	if (!e && renameat(dirfd, VMCORE ".partial", dirfd, VMCORE) < 0)
+		e = -errno;
+	if (e)
+		unlinkat(dirfd, VMCORE ".partial", 0);
+	return e;
+}
+
+/* dmesg.txt, then vmcore, from the complete stream in dirfd. */
+static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t whylen)
 {
 	struct dump_stream_reader r;
-	int fd = openat(dirfd, STREAM, O_RDONLY | O_CLOEXEC), out, e;
+	struct dump_convert_src c = { 0 };
+	int fd = openat(dirfd, STREAM, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e;
 
 	if (fd < 0)
 		return -errno;
-	if (!(e = dump_stream_open(&r, fd))) {
-		out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (out < 0)
-			e = -errno;
-		else {
-			e = io_writeall(out, r.dmesg, r.dmesg_len);
-			if (!e && fsync(out) < 0)
-				e = -errno;
-			close(out);
-		}
-	}
+	if (!(e = dump_stream_open(&r, fd)) && !(e = write_dmesg(dirfd, &r)) &&
+	    !(e = dump_convert_prepare(&c, &r)))
+		e = write_vmcore(dirfd, &c, min_free, max, why, whylen);
+	dump_convert_free(&c);
 	dump_stream_close(&r);
 	close(fd);
 	return e;
 }
 
-int net_store_convert(int rootfd, const char *rel)
+int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max)
 {
-	char *argv[] = { "convert", STREAM, "vmcore", NULL };
 	static char text[NET_STORE_META_MAX + 1024];
+	char why[96] = "";
 	struct net_store d;
 	int e;
 
@@ -546,22 +599,20 @@ int net_store_convert(int rootfd, const char *rel)
 	d.fd = -1;
 	if ((d.dirfd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -errno;
-	/* convert_main takes names: run it from the dump's directory (this is
-	 * the receiver's child; its working directory is its own) */
 	if (read_meta(d.dirfd, text, sizeof text) <= 0 || resume(&d, text) || !d.complete)
 		e = -SALVAGE_E_SHORT_FILE;
-	else if (fchdir(d.dirfd) < 0)
-		e = -errno;
-	else if ((e = write_dmesg(d.dirfd)))
-		log_err("receive: ", rel, ": dmesg.txt: ", err_name(e), ": ", err_text(e));
-	else if (convert_main(3, argv))
-		e = -SALVAGE_E_STREAM_BAD_RECORD;
+	else
+		e = convert(d.dirfd, min_free, max, why, sizeof why);
 	if (!e) {
 		/* vmcore is the standard file; the stream was only its source */
 		unlinkat(d.dirfd, STREAM, 0);
 		strcpy(d.state, "stored");
+		d.reason[0] = 0;
 	} else {
-		snprintf(d.reason, sizeof d.reason, "conversion failed (%s): %s kept", err_name(e), STREAM);
+		strcpy(d.state, "unconverted");
+		snprintf(d.reason, sizeof d.reason, "conversion failed (%s%s): %s kept", err_name(e), why, STREAM);
+		log_err("receive: ", rel, ": conversion failed: ", err_name(e), ": ", err_text(e), why,
+		        "; " STREAM " kept");
 	}
 	write_meta(&d);
 	close(d.dirfd);

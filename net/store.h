@@ -32,7 +32,7 @@ struct net_store {
 	uint64_t total;
 	uint32_t total_crc;
 	unsigned char total_sha[NET_SHA256_LEN];
-	char state[16];                    /* receiving, interrupted, failed, complete, stored */
+	char state[16];                    /* receiving, interrupted, failed, complete, stored, unconverted */
 	char reason[256];
 	char info[NET_STORE_META_MAX];     /* fixed lines: id, host, key, started, client.* */
 	char peer[48];                     /* the client's address, last connection */
@@ -59,9 +59,13 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
                      const unsigned char sha256[NET_SHA256_LEN]);
 /* Syncs, records state (and reason, if not NULL) and closes the files. */
 void net_store_close(struct net_store *d, const char *state, const char *reason);
-/* For a complete dump: dmesg.txt from the stream, then vmcore through the
- * convert code, then the stream is removed; salvage.meta says what
- * happened. Run in a child process: it takes about a second per 40 MB. */
-int net_store_convert(int rootfd, const char *rel);
+/* For a complete dump: dmesg.txt from the stream, then vmcore
+ * (kdump-compressed, zlib), then the stream is removed: `state=stored`.
+ * Refused with -SALVAGE_E_CONVERT_TOO_BIG, before anything is allocated
+ * for it, when the most the vmcore can take is over max (0: no limit) or
+ * the free space above min_free. On any error the stream stays and
+ * salvage.meta says `state=unconverted` and why. Run in a child process:
+ * it takes about a second per 40 MB. */
+int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max);
 
 #endif
