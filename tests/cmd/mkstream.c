@@ -10,6 +10,8 @@
  *       the same metadata, but a machine of 2^32 pages, all RAM and all
  *       zero: a few KiB that claim 16 TiB (two ZERO entries), for the
  *       receiver's conversion bounds (tests/cmd/receive-integrity.sh).
+ *   mkstream synth --claim-ram [--crashtime T] OUT DIR
+ *       the same machine with no page stored: only its bitmaps are big.
  *   mkstream elf VMCORE OUT
  *       every page of an ELF vmcore, unfiltered, with its notes. */
 #include <errno.h>
@@ -100,7 +102,7 @@ static void put_record(struct dump_stream_writer *w, uint32_t type, const unsign
 
 /* After the metadata: one PAGES record of two ZERO entries covering all
  * 2^32 pages, and the trailer that counts them. */
-static int claim_all(struct dump_stream_writer *w)
+static int claim_all(struct dump_stream_writer *w, int pages_too)
 {
 	unsigned char pages[8 + 2 * 16] = { 0 }, tr[DUMP_STREAM_TRAILER_LEN] = { 0 };
 
@@ -111,12 +113,13 @@ static int claim_all(struct dump_stream_writer *w)
 	le64_put(pages + 24, UINT32_MAX);
 	le32_put(pages + 32, DUMP_STREAM_ZERO);
 	le32_put(pages + 36, 1);
-	put_record(w, DUMP_STREAM_PAGES, pages, sizeof pages);
+	if (pages_too)
+		put_record(w, DUMP_STREAM_PAGES, pages, sizeof pages);
 	le32_put(tr, DUMP_CLASS_COUNT);
 	le32_put(tr + 4, w->records_crc);
 	le64_put(tr + 8, w->bytes);
-	le64_put(tr + 16, 1);
-	le64_put(tr + 24 + 8 * DUMP_CLASS_ZERO, 1ull << 32);
+	le64_put(tr + 16, (uint64_t)pages_too);
+	le64_put(tr + 24 + 8 * DUMP_CLASS_ZERO, pages_too ? 1ull << 32 : 0);
 	put_record(w, DUMP_STREAM_TRAILER, tr, sizeof tr);
 	return w->err;
 }
@@ -166,7 +169,7 @@ static int synth(int level, int with_notes, int with_ram, unsigned long crashtim
 			return perror(out), 1;
 		dump_stream_init(&w, fd_write, &fd, work, sizeof work);
 		dump_stream_begin(&w, &in);
-		if ((e = claim_all(&w)) || close(fd))
+		if ((e = claim_all(&w, claim == 1)) || close(fd))
 			return fprintf(stderr, "mkstream: %s\n", err_name(e)), 1;
 		printf("mkstream: wrote %s, %llu bytes\n", out, (unsigned long long)w.bytes);
 		return 0;
@@ -257,6 +260,8 @@ int main(int argc, char **argv)
 			with_ram = 0;
 		else if (!strcmp(argv[i], "--claim"))
 			claim = 1;
+		else if (!strcmp(argv[i], "--claim-ram"))
+			claim = 2;
 		else if (!strcmp(argv[i], "--crashtime") && i + 1 < argc)
 			crashtime = strtoul(argv[++i], NULL, 10);
 		else
@@ -265,6 +270,6 @@ int main(int argc, char **argv)
 	if (argc - i == 2)
 		return synth(level, with_notes, with_ram, crashtime, argv[i], argv[i + 1], claim);
 usage:
-	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--claim] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
+	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--claim|--claim-ram] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
 	return 100;
 }

@@ -9,7 +9,7 @@
 set -u
 S=build/salvage
 W=build/cmdtests-integrity
-umount "$W/rsmall" "$W/rfull" 2>/dev/null || true   # tmpfs an interrupted run left
+umount "$W/rsmall" "$W/rbig" "$W/rfull" 2>/dev/null || true   # tmpfs an interrupted run left
 . tests/cmd/lib.sh
 . tests/cmd/netlib.sh
 RAW=build/rawclient
@@ -28,6 +28,7 @@ $MK synth --crashtime 1700000303 "$W/c.salvage" "$W/c.d" > /dev/null
 $MK synth --crashtime 1700000304 "$W/d.salvage" "$W/d.d" > /dev/null
 $MK synth --crashtime 1700000305 "$W/e.salvage" "$W/e.d" > /dev/null
 $MK synth --claim --crashtime 1700000306 "$W/claim.salvage" "$W/e.d" > /dev/null
+$MK synth --claim-ram --crashtime 1700000307 "$W/ramclaim.salvage" "$W/e.d" > /dev/null
 # d2: d with one letter of its log changed, a valid stream of the same crash
 $SUMS respell "$W/d.salvage" "$W/d2.salvage"
 
@@ -147,6 +148,18 @@ bounds() {
 	kill -TERM $rpid; wait $rpid
 }
 on_tmpfs "$W/rsmall" 64m bounds
+
+# 2^32 pages of RAM, none stored: 1 GiB of bitmaps fit the disk, not the
+# memory the conversion may have
+mem_cap() {
+	port=$((base + 4))
+	receiver "$R" $port --convert-mem 128M
+	t ram-claim-stored 0 "stored by" send $port web01 "$W/ramclaim.salvage"
+	d=$(ls -d "$R"/web01/*)
+	t ram-claim-mem-capped 0 "^reason=conversion failed \(ENOMEM\)" waitstate "$d" unconverted
+	kill -TERM $rpid; wait $rpid
+}
+on_tmpfs "$W/rbig" 2g mem_cap
 
 # a full disk: the partial file given back 64 KiB; log, metadata and file agree
 full_disk() {
