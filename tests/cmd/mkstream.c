@@ -11,7 +11,7 @@
  *       zero: a few KiB that claim 16 TiB (two ZERO entries), for the
  *       receiver's conversion bounds (tests/cmd/receive-integrity.sh).
  *   mkstream synth --claim-ram [--crashtime T] OUT DIR
- *       the same machine with no page stored: only its bitmaps are big.
+ *       the same machine with no page stored: 1 GiB of bitmaps to write.
  *   mkstream elf VMCORE OUT
  *       every page of an ELF vmcore, unfiltered, with its notes. */
 #include <errno.h>
