@@ -102,6 +102,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/convert.sh
 	sh tests/cmd/tls.sh
 	sh tests/cmd/transfer.sh
+	sh tests/cmd/receive-integrity.sh
 	sh tests/cmd/net.sh
 
 # After the guests crashed, convert.sh checks salvage convert on their vmcores.

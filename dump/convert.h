@@ -28,6 +28,11 @@ struct dump_convert_src {
 int dump_convert_prepare(struct dump_convert_src *c, struct dump_stream_reader *r);
 void dump_convert_free(struct dump_convert_src *c);
 
+/* docs/convert.md#kdump-layout: the most bytes dump_kdump_write() can
+ * write for this stream (every kept page stored whole), from the stream's
+ * counts alone, so a caller can refuse before anything is allocated.
+ * 0 or -EFBIG (a layout the format cannot hold). */
+int dump_kdump_size(const struct dump_convert_src *c, uint64_t *size);
 /* docs/convert.md#kdump-layout */
 int dump_kdump_write(const struct dump_convert_src *c, int fd, enum dump_codec codec);
 /* docs/convert.md#elf */

@@ -43,6 +43,24 @@ static int plan(const struct dump_convert_src *c, struct layout *l)
 	return 0;
 }
 
+int dump_kdump_size(const struct dump_convert_src *c, uint64_t *size)
+{
+	struct layout l;
+	uint64_t kept = c->r->count[DUMP_CLASS_KEPT];
+	int e;
+
+	if ((e = plan(c, &l)))
+		return e;
+	/* data_off is below 2^62 (max_pfn and the counts are bounded by the
+	 * stream format), so only the pages' bytes can overflow */
+	if (kept > (UINT64_MAX - l.data_off - BLOCK) / BLOCK)
+		return -EFBIG;
+	*size = l.data_off + (uint64_t)l.zero_page * BLOCK + kept * BLOCK;
+	return 0;
+}
+
+static void set_bits(unsigned char *bm, uint64_t start, uint64_t end);
+
 static void set_bit(unsigned char *bm, uint64_t pfn)
 {
 	bm[pfn >> 3] |= (unsigned char)(1u << (pfn & 7));
@@ -58,6 +76,49 @@ static void set_bits(unsigned char *bm, uint64_t start, uint64_t end)
 	}
 	for (; start < end; start++)
 		set_bit(bm, start);
+}
+
+/* docs/convert.md#bitmaps: both bitmaps are written a window at a time as
+ * the pages come in pfn order, so memory stays WIN bytes however large
+ * max_pfn (a claim the stream need not back with a single page). */
+#define WIN (64u << 10)
+#define WIN_PFNS ((uint64_t)WIN * 8)
+
+struct bitmaps {
+	unsigned char ram[WIN], dump[WIN];
+	uint64_t base;           /* first pfn of the window */
+	size_t next_ram;         /* first RAM range not wholly before it */
+	int err;
+};
+
+/* Bitmap 1 is the RAM ranges and every page; bitmap 2 the pages. */
+static void window_out(struct bitmaps *b, const struct dump_convert_src *c, int fd, const struct layout *l)
+{
+	const struct dump_range *ram = c->r->ram;
+	uint64_t end = b->base + WIN_PFNS, off = b->base / 8, n = WIN;
+
+	while (b->next_ram < c->r->nram && ram[b->next_ram].end_pfn <= b->base)
+		b->next_ram++;
+	for (size_t i = b->next_ram; i < c->r->nram && ram[i].start_pfn < end; i++)
+		set_bits(b->ram, (ram[i].start_pfn > b->base ? ram[i].start_pfn : b->base) - b->base,
+		         (ram[i].end_pfn < end ? ram[i].end_pfn : end) - b->base);
+	if (off + n > l->bitmap_len)
+		n = l->bitmap_len - off;
+	if (!b->err)
+		b->err = io_pwriteall(fd, b->ram, (size_t)n, (off_t)(l->bitmap_off + off));
+	if (!b->err)
+		b->err = io_pwriteall(fd, b->dump, (size_t)n, (off_t)(l->bitmap_off + l->bitmap_len + off));
+	memset(b->ram, 0, sizeof b->ram);
+	memset(b->dump, 0, sizeof b->dump);
+	b->base = end;
+}
+
+/* Windows before pfn's (all of them with pfn = max_pfn) go out. */
+static void windows_upto(struct bitmaps *b, const struct dump_convert_src *c, int fd,
+                         const struct layout *l, uint64_t pfn)
+{
+	while (pfn >= b->base + WIN_PFNS && b->base < l->max_mapnr)
+		window_out(b, c, fd, l);
 }
 
 struct zpage {
@@ -112,9 +173,9 @@ static void put_page(struct zpage *z, enum dump_codec codec, const struct layout
 	dump_outbuf_put(data, stored, size);
 }
 
-/* Descs and data for every page of the stream; bitmap bits as it goes. */
+/* Descs, data and bitmaps for every page of the stream. */
 static int write_pages(const struct dump_convert_src *c, int fd, const struct layout *l,
-                       enum dump_codec codec, unsigned char *bm1, unsigned char *bm2)
+                       enum dump_codec codec, struct bitmaps *bm)
 {
 	static const unsigned char zero[BLOCK];
 	struct dump_outbuf descs, data;
@@ -137,8 +198,9 @@ static int write_pages(const struct dump_convert_src *c, int fd, const struct la
 		dump_outbuf_put(&data, zero, BLOCK);
 	dump_stream_iter_init(&it, c->r, 0);
 	while ((e = dump_stream_next(&it, &p)) == 1 && !descs.err && !data.err) {
-		set_bit(bm1, p.pfn);
-		set_bit(bm2, p.pfn);
+		windows_upto(bm, c, fd, l, p.pfn);
+		set_bit(bm->ram, p.pfn - bm->base);
+		set_bit(bm->dump, p.pfn - bm->base);
 		put_page(z, codec, l, &descs, &data, &p);
 		n++;
 	}
@@ -150,6 +212,10 @@ static int write_pages(const struct dump_convert_src *c, int fd, const struct la
 	e2 = dump_outbuf_close(&data);
 	if (e < 0)
 		return e;
+	/* the last window too: max_pfn is past every page */
+	windows_upto(bm, c, fd, l, l->max_mapnr + WIN_PFNS);
+	if (bm->err)
+		return bm->err;
 	if (e1 || e2)
 		return e1 ? e1 : e2;
 	/* the stream's trailer counts were checked against its pages */
@@ -212,19 +278,15 @@ static int write_headers(const struct dump_convert_src *c, int fd, const struct 
 int dump_kdump_write(const struct dump_convert_src *c, int fd, enum dump_codec codec)
 {
 	struct layout l;
-	unsigned char *bm;
+	struct bitmaps *bm;
 	int e;
 
 	if ((e = plan(c, &l)))
 		return e;
-	if (!(bm = calloc(2, l.bitmap_len)))
+	if (!(bm = calloc(1, sizeof *bm)))
 		return -ENOMEM;
-	/* docs/convert.md#bitmaps: bitmap 1 is RAM */
-	for (size_t i = 0; i < c->r->nram; i++)
-		set_bits(bm, c->r->ram[i].start_pfn, c->r->ram[i].end_pfn);
-	if (!(e = write_pages(c, fd, &l, codec, bm, bm + l.bitmap_len)) &&
-	    !(e = write_headers(c, fd, &l, codec)))
-		e = io_pwriteall(fd, bm, 2 * l.bitmap_len, (off_t)l.bitmap_off);
+	if (!(e = write_pages(c, fd, &l, codec, bm)))
+		e = write_headers(c, fd, &l, codec);
 	free(bm);
 	return e;
 }

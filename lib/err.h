@@ -70,7 +70,10 @@
 	X(DHCP_NAK,          "DHCP server refused the address (NAK)") \
 	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout") \
 	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)") \
-	X(RANDOM_NOT_READY,  "the kernel's random number generator was not ready in time: no TLS without it")
+	X(RANDOM_NOT_READY,  "the kernel's random number generator was not ready in time: no TLS without it") \
+	X(PROTO_VERSION,     "the peer speaks another version of the dump protocol") \
+	X(PROTO_PREFIX,      "the receiver's stored part of this dump is not this stream (SHA-256 differs)") \
+	X(CONVERT_TOO_BIG,   "the converted dump would not fit the receiver's space or limit")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

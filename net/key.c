@@ -52,8 +52,7 @@ char *net_hex(char *out, const unsigned char *in, size_t len)
 	return out;
 }
 
-/* len bytes from 2 * len hex digits: 0, or -1 at the first non-digit. */
-static int unhex(unsigned char *out, const char *in, size_t len)
+int net_unhex(unsigned char *out, const char *in, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		int hi = hexval(in[2 * i]), lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
@@ -74,7 +73,7 @@ int net_fp_parse(unsigned char fp[NET_FP_LEN], const char *text)
 	unsigned char v[NET_FP_LEN];
 	char end;
 
-	if (unhex(v, text, NET_FP_LEN))
+	if (net_unhex(v, text, NET_FP_LEN))
 		return -EINVAL;
 	end = text[2 * NET_FP_LEN];
 	if (end && end != ' ' && end != '\t' && end != '\n' && end != '\r')
@@ -435,7 +434,7 @@ static int parse_key(struct net_key *k, const char *text, size_t len)
 	br_ec_private_key sk = { BR_EC_secp256r1, k->priv, 32 };
 	int r;
 
-	if (len < m + 65 || memcmp(text, KEY_MAGIC, m) || unhex(k->priv, text + m, 32) ||
+	if (len < m + 65 || memcmp(text, KEY_MAGIC, m) || net_unhex(k->priv, text + m, 32) ||
 	    text[m + 64] != '\n' || !scalar_ok(k->priv))
 		return -SALVAGE_E_KEY_BAD;
 	if ((r = load_cert(k, text + m + 65, len - m - 65)))

@@ -9,8 +9,9 @@
 /* docs/protocol.md#messages: fixed part of each payload */
 enum {
 	HELLO_FIXED = 32,       /* version, reserved, dump_id, size_hint */
-	FINISH_LEN = 16,        /* total, crc, reserved */
+	FINISH_LEN = 16 + NET_SHA256_LEN,   /* total, crc, reserved, sha256 */
 	ACK_FIXED = 16,         /* offset, code, retry_s */
+	HELLO_ACK_FIXED = ACK_FIXED + NET_SHA256_LEN,   /* + sha256 of the prefix */
 };
 
 static long frame_end(unsigned char *out, uint32_t type, size_t len)
@@ -53,6 +54,7 @@ static int decode(struct net_frame *f)
 			return -1;
 		f->u.finish.total = le64_get(p);
 		f->u.finish.crc = le32_get(p + 8);
+		f->u.finish.sha256 = p + 16;
 		return 0;
 	case NET_PROGRESS:
 	case NET_FAIL:
@@ -64,15 +66,19 @@ static int decode(struct net_frame *f)
 	case NET_HELLO_ACK:
 	case NET_ACK:
 	case NET_FIN_ACK:
-	case NET_ERROR:
-		if (n < ACK_FIXED || !text_ok(p + ACK_FIXED, n - ACK_FIXED))
+	case NET_ERROR: {
+		size_t fixed = f->type == NET_HELLO_ACK ? HELLO_ACK_FIXED : ACK_FIXED;
+		if (n < fixed || !text_ok(p + fixed, n - fixed))
 			return -1;
 		f->u.ack.offset = le64_get(p);
 		f->u.ack.code = le32_get(p + 8);
 		f->u.ack.retry_s = le32_get(p + 12);
-		f->text = (const char *)p + ACK_FIXED;
-		f->text_len = n - ACK_FIXED;
+		if (f->type == NET_HELLO_ACK)
+			f->u.ack.sha256 = p + ACK_FIXED;
+		f->text = (const char *)p + fixed;
+		f->text_len = n - fixed;
 		return 0;
+	}
 	}
 	return -1;
 }
@@ -130,14 +136,30 @@ uint32_t net_frame_data_crc(const unsigned char head[NET_DATA_HEAD], const void 
 	return crc32c(crc32c(0, head, NET_DATA_HEAD), bytes, n);
 }
 
-long net_frame_finish(unsigned char *out, size_t cap, uint64_t total, uint32_t crc)
+long net_frame_finish(unsigned char *out, size_t cap, uint64_t total, uint32_t crc,
+                      const unsigned char sha256[NET_SHA256_LEN])
 {
 	if (cap < FINISH_LEN + NET_FRAME_OVERHEAD)
 		return -EMSGSIZE;
 	le64_put(out + NET_FRAME_HEAD, total);
 	le32_put(out + NET_FRAME_HEAD + 8, crc);
 	le32_put(out + NET_FRAME_HEAD + 12, 0);
+	memcpy(out + NET_FRAME_HEAD + 16, sha256, NET_SHA256_LEN);
 	return frame_end(out, NET_FINISH, FINISH_LEN);
+}
+
+long net_frame_hello_ack(unsigned char *out, size_t cap, uint64_t offset,
+                         const unsigned char sha256[NET_SHA256_LEN])
+{
+	unsigned char *p = out + NET_FRAME_HEAD;
+
+	if (cap < HELLO_ACK_FIXED + NET_FRAME_OVERHEAD)
+		return -EMSGSIZE;
+	le64_put(p, offset);
+	le32_put(p + 8, 0);
+	le32_put(p + 12, 0);
+	memcpy(p + ACK_FIXED, sha256, NET_SHA256_LEN);
+	return frame_end(out, NET_HELLO_ACK, HELLO_ACK_FIXED);
 }
 
 long net_frame_text(unsigned char *out, size_t cap, uint32_t type, const char *text, size_t len)

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_PROTO_VERSION 1
+/* 2: FINISH and HELLO_ACK carry SHA-256 (docs/protocol.md#versions) */
+#define NET_PROTO_VERSION 2
+#define NET_SHA256_LEN 32
 #define NET_FRAME_HEAD 8                 /* type, length */
 #define NET_FRAME_OVERHEAD 12            /* + CRC */
 #define NET_FRAME_MAX (1u << 20)         /* payload limit, docs/protocol.md#limits */
@@ -52,11 +54,13 @@ struct net_frame {
 		struct {                      /* FINISH */
 			uint64_t total;
 			uint32_t crc;             /* CRC-32C of the whole stream */
+			const unsigned char *sha256;   /* SHA-256 of the whole stream */
 		} finish;
 		struct {                      /* HELLO_ACK, ACK, FIN_ACK, ERROR */
 			uint64_t offset;
 			uint32_t code;            /* FIN_ACK / ERROR: 0 or a SALVAGE_E_ code */
 			uint32_t retry_s;         /* ERROR: seconds before trying again, 0 = never */
+			const unsigned char *sha256;   /* HELLO_ACK: of the first offset bytes */
 		} ack;
 	} u;
 	const char *text;                 /* PROGRESS, FAIL, FIN_ACK, ERROR */
@@ -81,7 +85,11 @@ long net_frame_hello(unsigned char *out, size_t cap, const unsigned char id[NET_
 #define NET_DATA_HEAD 16
 void net_frame_data_head(unsigned char out[NET_DATA_HEAD], uint64_t offset, size_t n);
 uint32_t net_frame_data_crc(const unsigned char head[NET_DATA_HEAD], const void *bytes, size_t n);
-long net_frame_finish(unsigned char *out, size_t cap, uint64_t total, uint32_t crc);
+long net_frame_finish(unsigned char *out, size_t cap, uint64_t total, uint32_t crc,
+                      const unsigned char sha256[NET_SHA256_LEN]);
+/* HELLO_ACK: the receiver's durable length and the SHA-256 of those bytes. */
+long net_frame_hello_ack(unsigned char *out, size_t cap, uint64_t offset,
+                         const unsigned char sha256[NET_SHA256_LEN]);
 long net_frame_text(unsigned char *out, size_t cap, uint32_t type, const char *text, size_t len);
 long net_frame_ack(unsigned char *out, size_t cap, uint32_t type, uint64_t offset, uint32_t code,
                    uint32_t retry_s, const char *text, size_t len);

@@ -105,18 +105,21 @@ static const char *who(const struct net_receive_conf *rc, const struct conn *c)
 	return c->host >= 0 ? rc->auth->host[c->host] : c->peer;
 }
 
-/* Ends the dump's part of the connection: what arrived stays, synced. */
+/* Ends the dump's part of the connection: what arrived stays, synced,
+ * and the metadata says why (an error with no state of its own: failed). */
 static void drop_dump(struct conn *c, const char *state, const char *reason)
 {
 	if (!c->has_dump)
 		return;
-	net_store_close(&c->d, c->d.complete ? NULL : state, reason);
+	net_store_close(&c->d, c->d.complete ? NULL : state ? state : "failed", reason);
 	c->has_dump = 0;
 }
 
 /* Sends ERROR (when the session is up) and closes after it went out. */
 static void fail(const struct net_receive_conf *rc, struct conn *c, int e, const char *state)
 {
+	char why[160];
+
 	if (e == -ENOSPC || e == -EDQUOT)
 		e = -SALVAGE_E_PROTO_NO_SPACE;
 	log_warn("receive: ", who(rc, c), " (", c->peer, "): ", err_name(e), ": ", err_text(e),
@@ -124,7 +127,8 @@ static void fail(const struct net_receive_conf *rc, struct conn *c, int e, const
 	         c->has_dump ? " at " : "", c->has_dump ? U64(c->d.end) : "");
 	if (c->phase != HANDSHAKE)
 		queue_ack(c, NET_ERROR, c->has_dump ? c->d.end : 0, e, err_text(e));
-	drop_dump(c, state, err_text(e));
+	snprintf(why, sizeof why, "%s: %s", err_name(e), err_text(e));
+	drop_dump(c, state, why);
 	c->phase = CLOSING;
 	c->since_ms = clock_now_ms();
 }
@@ -174,8 +178,16 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 	char fp[NET_FP_TEXT];
 	int e;
 
-	if (f->u.hello.version != NET_PROTO_VERSION)
+	unsigned char sha[NET_SHA256_LEN], ack[NET_FRAME_OVERHEAD + 16 + NET_SHA256_LEN];
+
+	if (f->u.hello.version != NET_PROTO_VERSION) {
+		/* docs/protocol.md#versions: PROTO_REJECTED is a code every
+		 * version knows, and stops the client */
+		log_warn("receive: ", who(rc, c), " (", c->peer, "): ", err_name(-SALVAGE_E_PROTO_VERSION),
+		         ": the client speaks version ", U64(f->u.hello.version), ", this receiver ",
+		         U64(NET_PROTO_VERSION));
 		return fail(rc, c, -SALVAGE_E_PROTO_REJECTED, NULL);
+	}
 	if (!free_space_ok(rc))
 		return fail(rc, c, -SALVAGE_E_PROTO_NO_SPACE, NULL);
 	take_over(rc, all, n, c, f->u.hello.dump_id);
@@ -193,24 +205,48 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 	         c->d.complete ? "already complete: " : c->d.end ? "resuming " : "new dump ",
 	         c->d.rel, c->d.end && !c->d.complete ? " at " : "",
 	         c->d.end && !c->d.complete ? U64(c->d.end) : "");
-	queue_ack(c, NET_HELLO_ACK, c->d.end, 0, NULL);
+	net_store_prefix_sha(&c->d, sha);
+	queue(c, ack, net_frame_hello_ack(ack, sizeof ack, c->d.end, sha));
 }
 
-static void start_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
+/* Conversions: at most rc->convert_jobs children at once, the others
+ * wait here in order (docs/protocol.md#limits). */
+#define CONVERT_QUEUE 64
+static char waiting[CONVERT_QUEUE][sizeof ((struct net_store *)0)->rel];
+static unsigned nwaiting, converting;
+
+static void fork_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		struct rlimit mem = { rc->convert_mem, rc->convert_mem };
 		/* the child keeps no socket or dump file of the parent's open */
 		for (int fd = 3; fd < 65536; fd++)
 			if (fd != rootfd)
 				close(fd);
 		signal(SIGTERM, SIG_DFL);
-		_exit(net_store_convert(rootfd, rel) ? 1 : 0);
+		if (rc->convert_mem && setrlimit(RLIMIT_AS, &mem) < 0)
+			_exit(1);
+		_exit(net_store_convert(rootfd, rel, rc->min_free, rc->convert_max) ? 1 : 0);
 	}
 	if (pid < 0)
 		log_err("receive: ", rel, ": cannot start the conversion: ", err_text(-errno));
-	(void)rc;
+	else
+		converting++;
+}
+
+static void start_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
+{
+	if (converting < rc->convert_jobs)
+		return fork_conversion(rc, rootfd, rel);
+	if (nwaiting == CONVERT_QUEUE) {
+		log_err("receive: ", rel, ": not converted: ", U64(CONVERT_QUEUE),
+		        " conversions already waiting; the stream stays (salvage convert)");
+		return;
+	}
+	log_info("receive: ", rel, ": conversion waits for one of ", U64(converting), " running");
+	strcpy(waiting[nwaiting++], rel);
 }
 
 static void on_finish(const struct net_receive_conf *rc, int rootfd, struct conn *c, const struct net_frame *f)
@@ -218,7 +254,7 @@ static void on_finish(const struct net_receive_conf *rc, int rootfd, struct conn
 	int was_complete = c->d.complete, e;
 	char rel[sizeof c->d.rel];
 
-	if ((e = net_store_finish(&c->d, f->u.finish.total, f->u.finish.crc)))
+	if ((e = net_store_finish(&c->d, f->u.finish.total, f->u.finish.crc, f->u.finish.sha256)))
 		return fail(rc, c, e, "failed");
 	log_info("receive: ", who(rc, c), ": ", c->d.rel, ": complete, ", U64(c->d.total),
 	         " bytes, checksum ok", was_complete ? " (again)" : "");
@@ -483,7 +519,7 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 	return ev == 0 ? -1 : ev;
 }
 
-static void reap(void)
+static void reap(const struct net_receive_conf *rc, int rootfd)
 {
 	int st;
 
@@ -491,7 +527,12 @@ static void reap(void)
 		return;
 	children = 0;
 	while (waitpid(-1, &st, WNOHANG) > 0)
-		;
+		if (converting)
+			converting--;
+	while (nwaiting && converting < rc->convert_jobs) {
+		fork_conversion(rc, rootfd, waiting[0]);
+		memmove(waiting[0], waiting[1], --nwaiting * sizeof waiting[0]);
+	}
 }
 
 int net_receive_run(const struct net_receive_conf *rc)
@@ -540,7 +581,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 			break;
 		if (p[0].revents & POLLIN)
 			on_accept(rc, lfd, all, rc->max_clients);
-		reap();
+		reap(rc, rootfd);
 	}
 	log_info("receive: stopping: syncing dumps under way");
 	for (size_t i = 0; i < rc->max_clients; i++)

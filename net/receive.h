@@ -21,6 +21,9 @@ struct net_receive_conf {
 	uint64_t min_rate;           /* bytes/s averaged over rate_window_s, else cut off */
 	unsigned rate_window_s;
 	uint64_t ack_every;          /* fdatasync and ACK after this many bytes */
+	uint64_t convert_max;        /* bytes one conversion may write, 0: the free space only */
+	unsigned convert_jobs;       /* conversion children at once */
+	uint64_t convert_mem;        /* address space of each (RLIMIT_AS), 0: unlimited */
 };
 
 /* Serves until SIGTERM or SIGINT, then stops cleanly: every dump under way

@@ -1,6 +1,7 @@
 /* salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE
  *                 [--max-clients N] [--min-free SIZE] [--timeout SECONDS]
- *                 [--min-rate SIZE] [--ack-every SIZE]
+ *                 [--min-rate SIZE] [--ack-every SIZE] [--convert-max SIZE]
+ *                 [--convert-jobs N] [--convert-mem SIZE]
  *
  * The collection server (docs/protocol.md#receiver). Clients authenticate
  * with keys listed in the authorized file (`FINGERPRINT HOSTNAME` lines,
@@ -18,7 +19,8 @@
 #include "tls.h"
 
 #define USAGE "usage: salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE " \
-              "[--max-clients N] [--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE]"
+              "[--max-clients N] [--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE] " \
+              "[--convert-max SIZE] [--convert-jobs N] [--convert-mem SIZE]"
 
 /* 123, 64K, 10M, 2G */
 static int size_arg(const char *s, uint64_t *out)
@@ -49,6 +51,7 @@ int receive_main(int argc, char **argv)
 	struct net_receive_conf c = {
 		.max_clients = 64, .min_free = 1ull << 30, .handshake_s = 10, .idle_s = 60,
 		.min_rate = 16 << 10, .rate_window_s = 30, .ack_every = 32u << 20, .key = &key, .auth = &auth,
+		.convert_jobs = 2, .convert_mem = 2ull << 30,
 	};
 	const char *keyfile = NULL, *authfile = NULL;
 	uint64_t v;
@@ -79,6 +82,12 @@ int receive_main(int argc, char **argv)
 			c.min_rate = v;
 		else if (!strcmp(o, "--ack-every") && !size_arg(a, &v) && v >= 4096)
 			c.ack_every = v;
+		else if (!strcmp(o, "--convert-max") && !size_arg(a, &v))
+			c.convert_max = v;
+		else if (!strcmp(o, "--convert-jobs") && !size_arg(a, &v) && v && v <= 64)
+			c.convert_jobs = (unsigned)v;
+		else if (!strcmp(o, "--convert-mem") && !size_arg(a, &v) && (!v || v >= 64u << 20))
+			c.convert_mem = v;
 		else
 			return log_err("receive: bad option or value: ", o, " ", a), log_err(USAGE), 100;
 	}

@@ -205,6 +205,40 @@ static int flush_data(struct net_send *s)
 	return 0;
 }
 
+/* docs/protocol.md#resume: the stream's first s->resume bytes, hashed
+ * as they were produced again, against what the receiver holds. Nothing
+ * is sent before this matched. */
+static int check_prefix(struct net_send *s)
+{
+	unsigned char h[NET_SHA256_LEN];
+
+	br_sha256_out(&s->sha, h);
+	if (memcmp(h, s->held_sha, sizeof h)) {
+		log_err("send: the receiver's first ", U64(s->resume),
+		        " bytes of this dump are not this stream's (SHA-256 differs): not resuming onto them");
+		return -SALVAGE_E_PROTO_PREFIX;
+	}
+	s->prefix_checked = 1;
+	return 0;
+}
+
+/* Both sums over len bytes; the prefix checked when they reach s->resume. */
+static int sum(struct net_send *s, const unsigned char *p, size_t len)
+{
+	s->crc = crc32c(s->crc, p, len);
+	if (!s->prefix_checked && s->pos + len >= s->resume) {
+		size_t k = (size_t)(s->resume - s->pos);
+		int e;
+
+		br_sha256_update(&s->sha, p, k);
+		if ((e = check_prefix(s)))
+			return e;
+		p += k, len -= k;
+	}
+	br_sha256_update(&s->sha, p, len);
+	return 0;
+}
+
 /* The producer's write callback: checksums everything, sends what the
  * receiver does not hold yet. */
 static int data_write(void *ctx, const void *buf, size_t len)
@@ -214,7 +248,8 @@ static int data_write(void *ctx, const void *buf, size_t len)
 
 	if (s->net_err)
 		return s->net_err;
-	s->crc = crc32c(s->crc, p, len);
+	if ((s->net_err = sum(s, p, len)))
+		return s->net_err;
 	if (s->pos + len <= s->resume) {
 		/* producing again what the receiver holds: PROGRESS lines keep
 		 * the connection alive (the receiver judges silence) */
@@ -255,16 +290,22 @@ static int open_session(struct net_send *s)
 	n = net_frame_hello(s->buf, sizeof s->buf, c->dump_id, c->size_hint, c->meta, c->meta_len);
 	if ((e = send_frame(s, s->buf, n)) || (e = read_frame(s, &f, c->timeout_ms)) < 0)
 		return e;
-	if (f.type == NET_ERROR)
+	if (f.type == NET_ERROR) {
+		if (f.u.ack.code == SALVAGE_E_PROTO_REJECTED)
+			log_err("send: the receiver refused our HELLO (protocol version ", U64(NET_PROTO_VERSION),
+			        "; a receiver of another version does so)");
 		return peer_error(&f);
+	}
 	if (f.type != NET_HELLO_ACK)
 		return -SALVAGE_E_PROTO_UNEXPECTED;
 	s->resume = s->acked = f.u.ack.offset;
+	memcpy(s->held_sha, f.u.ack.sha256, sizeof s->held_sha);
 	return 0;
 }
 
 static int finish(struct net_send *s)
 {
+	unsigned char h[NET_SHA256_LEN];
 	struct net_frame f;
 	long n;
 	int e;
@@ -273,7 +314,11 @@ static int finish(struct net_send *s)
 		return e;
 	if (s->pos < s->resume)
 		return -SALVAGE_E_PROTO_OFFSET;   /* the receiver holds more than the stream has */
-	n = net_frame_finish(s->buf, sizeof s->buf, s->pos, s->crc);
+	/* an empty stream never called data_write: its prefix is checked here */
+	if (!s->prefix_checked && (e = check_prefix(s)))
+		return e;
+	br_sha256_out(&s->sha, h);
+	n = net_frame_finish(s->buf, sizeof s->buf, s->pos, s->crc, h);
 	if ((e = send_frame(s, s->buf, n)))
 		return e;
 	/* docs/protocol.md#finish: the final acknowledgement is read before
@@ -290,9 +335,10 @@ static int finish(struct net_send *s)
 
 static void tell_failure(struct net_send *s, int e)
 {
-	char why[160] = "the capture failed: ";
+	char why[160];
 	long n;
 
+	strcpy(why, e == -SALVAGE_E_PROTO_PREFIX ? "refused to resume: " : "the capture failed: ");
 	strcat(why, err_name(e));
 	strcat(why, ": ");
 	strncat(why, err_text(e), sizeof why - strlen(why) - 1);
@@ -313,6 +359,7 @@ static int final(int e)
 	case SALVAGE_E_PROTO_TOTALS:
 	case SALVAGE_E_PROTO_UNEXPECTED:
 	case SALVAGE_E_PROTO_OFFSET:
+	case SALVAGE_E_PROTO_PREFIX:
 	case EINVAL:
 		return 1;
 	}
@@ -350,6 +397,8 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 		uint64_t acked_before = s->acked, sent_before = s->sent;
 
 		s->net_err = 0, s->pos = 0, s->crc = 0, s->nbuf = 0, s->nframe = 0, s->fdone = 0;
+		s->prefix_checked = 0;
+		br_sha256_init(&s->sha);
 		if (!(e = open_session(s))) {
 			if (s->resume)
 				log_info("send: connected to ", c->server, ", the receiver holds ",
@@ -376,6 +425,8 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 			hangup(s);
 			return 0;
 		}
+		if (e == -SALVAGE_E_PROTO_PREFIX)
+			tell_failure(s, e);   /* the receiver records why */
 		hangup(s);
 		s->err = e;
 		log_warn("send: ", c->server, ": ", err_name(e), ": ", err_text(e));

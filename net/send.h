@@ -50,6 +50,9 @@ struct net_send {
 	uint64_t pos;                     /* stream bytes produced in this attempt */
 	uint64_t acked;
 	uint32_t crc;                     /* of the stream so far */
+	br_sha256_context sha;            /* of the stream so far */
+	unsigned char held_sha[NET_SHA256_LEN];   /* HELLO_ACK's: of the receiver's resume bytes */
+	int prefix_checked;               /* ours matched it (this attempt) */
 	uint64_t last_progress_ms, start_ms;
 	size_t nbuf;
 	unsigned char frame[4096];        /* frames in: the receiver's are small */
@@ -61,8 +64,11 @@ struct net_send {
 /* Sends the stream produce() writes: connect, HELLO, DATA from the
  * receiver's offset, FINISH, and the final acknowledgement, read before
  * the connection closes. Reconnects after a broken connection for
- * conf->retry_for_s. 0 when the receiver has stored and verified the whole
- * stream; otherwise a negative error: TLS_* (wrong key: not retried),
+ * conf->retry_for_s. Before sending anything after a resume, the SHA-256
+ * of the stream's first resume bytes must equal the receiver's (else
+ * PROTO_PREFIX, not retried: the receiver is told with FAIL). 0 when the
+ * receiver has stored and verified the whole stream (length, CRC-32C and
+ * SHA-256); otherwise a negative error: TLS_* (wrong key: not retried),
  * PROTO_* as the receiver reported it (PROTO_NO_SPACE, PROTO_REJECTED:
  * not retried), the producer's own error (then the receiver is told why
  * with FAIL), or the last network error. Logs each step. */

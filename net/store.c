@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+#include "../dump/convert.h"
+#include "../dump/stream.h"
 #include "../dump/stream_read.h"
 #include "../lib/crc32c.h"
 #include "../lib/err.h"
@@ -19,10 +22,9 @@
 #define PARTIAL "vmcore.salvage.partial"
 #define STREAM "vmcore.salvage"
 #define META "salvage.meta"
+#define VMCORE "vmcore"
 #define ROOM (64u << 10)
 #define CLIENT_META 512
-
-int convert_main(int argc, char **argv);
 
 /* Appends "key=value\n" to buf while it stays under cap bytes, value cut
  * at 200 bytes and to printable ASCII: client text never shapes the file. */
@@ -72,9 +74,17 @@ static void meta_client(char *buf, const char *m, size_t len)
 	}
 }
 
+static void meta_sha(char *buf, size_t cap, const char *key, const unsigned char h[NET_SHA256_LEN])
+{
+	char hex[2 * NET_SHA256_LEN + 1];
+
+	meta_str(buf, cap, key, net_hex(hex, h, NET_SHA256_LEN));
+}
+
 static int write_meta(struct net_store *d)
 {
 	char buf[NET_STORE_META_MAX + 1024];
+	unsigned char h[NET_SHA256_LEN];
 	size_t cap = sizeof buf;
 	int fd, e = 0;
 
@@ -84,9 +94,18 @@ static int write_meta(struct net_store *d)
 	meta_str(buf, cap, "state", d->state);
 	meta_str(buf, cap, "bytes", U64(d->durable));
 	meta_str(buf, cap, "bytes_crc32c", HEX(d->durable_crc));
+	net_store_prefix_sha(d, h);
+	meta_sha(buf, cap, "bytes_sha256", h);
+	if (!d->complete) {
+		/* docs/protocol.md#storage: the hash's state at the last
+		 * 64-byte block boundary, so a resume reads at most 63 bytes */
+		br_sha256_state(&d->durable_sha, h);
+		meta_sha(buf, cap, "bytes_sha256_mid", h);
+	}
 	if (d->complete) {
 		meta_str(buf, cap, "total", U64(d->total));
 		meta_str(buf, cap, "crc32c", HEX(d->total_crc));
+		meta_sha(buf, cap, "sha256", d->total_sha);
 	}
 	if (d->reason[0])
 		meta_str(buf, cap, "reason", d->reason);
@@ -121,26 +140,61 @@ static int meta_get(const char *text, const char *key, char *out, size_t size)
 	return -1;
 }
 
-/* The CRC of the first n bytes of fd. */
-static int crc_prefix(int fd, uint64_t n, uint32_t *crc)
+/* Bytes [off, n) of fd into the CRC (if crc is not NULL) and the hash. */
+static int sum_range(int fd, uint64_t off, uint64_t n, uint32_t *crc, br_sha256_context *sha)
 {
 	static unsigned char b[1 << 16];
-	uint64_t off = 0;
 
-	*crc = 0;
 	while (off < n) {
 		long r = io_preadall(fd, b, n - off < sizeof b ? (size_t)(n - off) : sizeof b, (off_t)off);
 		if (r <= 0)
 			return r < 0 ? (int)r : -SALVAGE_E_SHORT_FILE;
-		*crc = crc32c(*crc, b, (size_t)r);
+		if (crc)
+			*crc = crc32c(*crc, b, (size_t)r);
+		br_sha256_update(sha, b, (size_t)r);
 		off += (uint64_t)r;
 	}
 	return 0;
 }
 
+/* The CRC and the hash of the first n bytes of fd, read again. */
+static int sum_prefix(int fd, uint64_t n, uint32_t *crc, br_sha256_context *sha)
+{
+	*crc = 0;
+	br_sha256_init(sha);
+	return sum_range(fd, 0, n, crc, sha);
+}
+
+/* The sums of the durable prefix from the metadata: the CRC as recorded,
+ * the hash from its state at the last block boundary and the (at most 63)
+ * bytes after it in the file, checked against the recorded hash. 0, or -1
+ * when anything is missing or disagrees: then the file is read again. */
+static int sums_from_meta(struct net_store *d, const char *text)
+{
+	char v[2 * NET_SHA256_LEN + 1];
+	unsigned char mid[NET_SHA256_LEN], want[NET_SHA256_LEN], got[NET_SHA256_LEN];
+	uint64_t block = d->durable & ~(uint64_t)63;
+
+	if (meta_get(text, "bytes_crc32c", v, sizeof v))
+		return -1;
+	d->crc = (uint32_t)strtoul(v, NULL, 16);
+	if (meta_get(text, "bytes_sha256_mid", v, sizeof v) || strlen(v) != 2 * NET_SHA256_LEN ||
+	    net_unhex(mid, v, NET_SHA256_LEN) ||
+	    meta_get(text, "bytes_sha256", v, sizeof v) || strlen(v) != 2 * NET_SHA256_LEN ||
+	    net_unhex(want, v, NET_SHA256_LEN))
+		return -1;
+	br_sha256_init(&d->sha);
+	br_sha256_set_state(&d->sha, mid, block);
+	if (sum_range(d->fd, block, d->durable, NULL, &d->sha))
+		return -1;
+	br_sha256_out(&d->sha, got);
+	return memcmp(got, want, NET_SHA256_LEN) ? -1 : 0;
+}
+
 static int is_dynamic(const char *line)
 {
-	static const char *const keys[] = { "state=", "bytes=", "bytes_crc32c=", "total=", "crc32c=",
+	static const char *const keys[] = { "state=", "bytes=", "bytes_crc32c=", "bytes_sha256=",
+	                                    "bytes_sha256_mid=", "total=", "crc32c=", "sha256=",
 	                                    "reason=", "client=" };
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -175,12 +229,14 @@ static int complete_from_file(struct net_store *d)
 	if (fstat(fd, &st) < 0)
 		e = -errno;
 	else
-		e = crc_prefix(fd, (uint64_t)st.st_size, &d->total_crc);
+		e = sum_prefix(fd, (uint64_t)st.st_size, &d->total_crc, &d->sha);
 	close(fd);
 	if (e)
 		return e;
 	d->total = d->end = d->durable = (uint64_t)st.st_size;
 	d->durable_crc = d->crc = d->total_crc;
+	br_sha256_out(&d->sha, d->total_sha);
+	d->durable_sha = d->sha;
 	d->complete = 1;
 	strcpy(d->state, "complete");
 	return 0;
@@ -190,9 +246,9 @@ static int complete_from_file(struct net_store *d)
  * to the last durable offset (bytes after it were never acknowledged). */
 static int resume(struct net_store *d, const char *text)
 {
-	char v[32], state[16] = "";
+	char v[2 * NET_SHA256_LEN + 1], state[16] = "";
 	struct stat st;
-	int e, have_crc = 0;
+	int e, have_sums = 0;
 
 	d->info[0] = 0;
 	for (const char *p = text; *p;) {
@@ -203,13 +259,23 @@ static int resume(struct net_store *d, const char *text)
 		p += n;
 	}
 	meta_get(text, "state", state, sizeof state);
-	if (!strcmp(state, "complete") || !strcmp(state, "stored")) {
+	meta_get(text, "client", d->peer, sizeof d->peer);
+	if (!strcmp(state, "complete") || !strcmp(state, "stored") || !strcmp(state, "unconverted")) {
 		if (meta_get(text, "total", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
 		d->total = d->end = d->durable = strtoull(v, NULL, 10);
 		if (meta_get(text, "crc32c", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
 		d->total_crc = d->durable_crc = d->crc = (uint32_t)strtoul(v, NULL, 16);
+		if (meta_get(text, "sha256", v, sizeof v) || strlen(v) != 2 * NET_SHA256_LEN ||
+		    net_unhex(d->total_sha, v, NET_SHA256_LEN)) {
+			/* recorded by a receiver of protocol version 1: hash the
+			 * stream if it is still there; a converted one stays
+			 * unconfirmable (all zeros match no client's hash) */
+			if (!strcmp(state, "complete"))
+				return complete_from_file(d);
+			memset(d->total_sha, 0, sizeof d->total_sha);
+		}
 		d->complete = 1;
 		strcpy(d->state, state);
 		return 0;
@@ -221,17 +287,18 @@ static int resume(struct net_store *d, const char *text)
 	if (fstat(d->fd, &st) < 0)
 		return -errno;
 	/* never extend: a file shorter than the metadata says is resumed
-	 * from what it holds, its CRC computed again; otherwise the CRC of
-	 * the prefix comes from the metadata (a long read avoided) */
+	 * from what it holds, its sums computed again; otherwise they come
+	 * from the metadata (a long read avoided) */
 	if ((uint64_t)st.st_size < d->durable)
 		d->durable = (uint64_t)st.st_size;
-	else if (!meta_get(text, "bytes_crc32c", v, sizeof v))
-		have_crc = 1, d->crc = (uint32_t)strtoul(v, NULL, 16);
+	else
+		have_sums = !sums_from_meta(d, text);
 	if (ftruncate(d->fd, (off_t)d->durable) < 0)
 		return -errno;
-	if (!have_crc && (e = crc_prefix(d->fd, d->durable, &d->crc)))
+	if (!have_sums && (e = sum_prefix(d->fd, d->durable, &d->crc, &d->sha)))
 		return e;
 	d->durable_crc = d->crc;
+	d->durable_sha = d->sha;
 	d->end = d->durable;
 	return 0;
 }
@@ -303,6 +370,8 @@ int net_store_open(struct net_store *d, int rootfd, const char *host, const unsi
 
 	memset(d, 0, sizeof *d);
 	d->dirfd = d->fd = -1;
+	br_sha256_init(&d->sha);
+	d->durable_sha = d->sha;
 	memcpy(d->id, id, NET_DUMP_ID_LEN);
 	net_hex(idhex, id, NET_DUMP_ID_LEN);
 	snprintf(d->rel, sizeof d->rel, "%s/", host);
@@ -342,8 +411,12 @@ static void make_room(struct net_store *d)
 	if (ftruncate(d->fd, (off_t)keep) < 0 || fdatasync(d->fd) < 0)
 		return;
 	d->end = d->durable = keep;
-	crc_prefix(d->fd, keep, &d->crc);
+	sum_prefix(d->fd, keep, &d->crc, &d->sha);
 	d->durable_crc = d->crc;
+	d->durable_sha = d->sha;
+	/* the metadata says at once what the file holds now: it may be less
+	 * than the last ACK, and a later write of it may find no room */
+	write_meta(d);
 }
 
 int net_store_append(struct net_store *d, const void *p, size_t n)
@@ -360,6 +433,7 @@ int net_store_append(struct net_store *d, const void *p, size_t n)
 		return e;
 	}
 	d->crc = crc32c(d->crc, p, n);
+	br_sha256_update(&d->sha, p, n);
 	d->end += n;
 	return 0;
 }
@@ -372,14 +446,40 @@ int net_store_sync(struct net_store *d)
 		return -errno;
 	d->durable = d->end;
 	d->durable_crc = d->crc;
+	d->durable_sha = d->sha;
 	return write_meta(d);
 }
 
-int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
+void net_store_prefix_sha(const struct net_store *d, unsigned char out[NET_SHA256_LEN])
 {
 	if (d->complete)
-		return total == d->total && crc == d->total_crc ? 0 : -SALVAGE_E_PROTO_TOTALS;
-	if (total != d->end || crc != d->crc)
+		memcpy(out, d->total_sha, NET_SHA256_LEN);
+	else
+		br_sha256_out(&d->durable_sha, out);
+}
+
+/* A stream has at least a header and a trailer record, and its magic. */
+static int looks_like_stream(const struct net_store *d)
+{
+	unsigned char m[DUMP_STREAM_MAGIC_LEN];
+
+	return d->end >= DUMP_STREAM_HEADER_SIZE + DUMP_STREAM_RECORD_OVERHEAD + DUMP_STREAM_TRAILER_LEN &&
+	       io_preadall(d->fd, m, sizeof m, 0) == (long)sizeof m &&
+	       !memcmp(m, DUMP_STREAM_MAGIC, sizeof m);
+}
+
+int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
+                     const unsigned char sha256[NET_SHA256_LEN])
+{
+	unsigned char h[NET_SHA256_LEN];
+
+	if (d->complete)
+		return total == d->total && crc == d->total_crc && !memcmp(sha256, d->total_sha, sizeof h)
+		       ? 0 : -SALVAGE_E_PROTO_TOTALS;
+	br_sha256_out(&d->sha, h);
+	/* the hash is what says these are the client's bytes: the CRC of a
+	 * stream of CRC'd records depends only on their lengths */
+	if (total != d->end || crc != d->crc || memcmp(sha256, h, sizeof h) || !looks_like_stream(d))
 		return -SALVAGE_E_PROTO_TOTALS;
 	if (ftruncate(d->fd, (off_t)d->end) < 0 || fsync(d->fd) < 0)
 		return -errno;
@@ -388,7 +488,9 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
 	if (fsync(d->dirfd) < 0)
 		return -errno;
 	d->durable = d->total = total;
-	d->total_crc = crc;
+	d->durable_crc = d->total_crc = crc;
+	d->durable_sha = d->sha;
+	memcpy(d->total_sha, h, sizeof h);
 	d->complete = 1;
 	strcpy(d->state, "complete");
 	return write_meta(d);
@@ -397,7 +499,7 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc)
 void net_store_close(struct net_store *d, const char *state, const char *reason)
 {
 	if (d->fd >= 0 && !d->complete && !fdatasync(d->fd))
-		d->durable = d->end, d->durable_crc = d->crc;
+		d->durable = d->end, d->durable_crc = d->crc, d->durable_sha = d->sha;
 	if (state && d->dirfd >= 0) {
 		snprintf(d->state, sizeof d->state, "%s", state);
 		if (reason)
@@ -411,33 +513,85 @@ void net_store_close(struct net_store *d, const char *state, const char *reason)
 	d->fd = d->dirfd = -1;
 }
 
-static int write_dmesg(int dirfd)
+static int write_dmesg(int dirfd, const struct dump_stream_reader *r)
+{
+	int out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), e;
+
+	if (out < 0)
+		return -errno;
+	e = io_writeall(out, r->dmesg, r->dmesg_len);
+	if (!e && fsync(out) < 0)
+		e = -errno;
+	close(out);
+	return e;
+}
+
+/* Bytes the conversion may write: the free space above min_free, and at
+ * most max (0: no limit). */
+static uint64_t room(int dirfd, uint64_t min_free, uint64_t max)
+{
+	struct statvfs s;
+	uint64_t free;
+
+	if (fstatvfs(dirfd, &s) < 0)
+		return 0;
+	free = (uint64_t)s.f_bavail * s.f_frsize;
+	free = free > min_free ? free - min_free : 0;
+	return max && max < free ? max : free;
+}
+
+/* vmcore (kdump-compressed, zlib) from the stream, written as
+ * vmcore.partial, synced and renamed; refused before anything is
+ * allocated or written when the most it can take does not fit. */
+static int write_vmcore(int dirfd, const struct dump_convert_src *c, uint64_t min_free, uint64_t max,
+                        char *why, size_t whylen)
+{
+	uint64_t need, have = room(dirfd, min_free, max);
+	int fd, e;
+
+	if ((e = dump_kdump_size(c, &need)))
+		return e;
+	if (need > have) {
+		snprintf(why, whylen, ": needs up to %llu bytes, %llu allowed", (unsigned long long)need,
+		         (unsigned long long)have);
+		return -SALVAGE_E_CONVERT_TOO_BIG;
+	}
+	fd = openat(dirfd, VMCORE ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	e = dump_kdump_write(c, fd, DUMP_CODEC_ZLIB);
+	if (!e && fsync(fd) < 0)
+		e = -errno;
+	close(fd);
+	if (!e && renameat(dirfd, VMCORE ".partial", dirfd, VMCORE) < 0)
+		e = -errno;
+	if (e)
+		unlinkat(dirfd, VMCORE ".partial", 0);
+	return e;
+}
+
+/* dmesg.txt, then vmcore, from the complete stream in dirfd. */
+static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t whylen)
 {
 	struct dump_stream_reader r;
-	int fd = openat(dirfd, STREAM, O_RDONLY | O_CLOEXEC), out, e;
+	struct dump_convert_src c = { 0 };
+	int fd = openat(dirfd, STREAM, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e;
 
 	if (fd < 0)
 		return -errno;
-	if (!(e = dump_stream_open(&r, fd))) {
-		out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (out < 0)
-			e = -errno;
-		else {
-			e = io_writeall(out, r.dmesg, r.dmesg_len);
-			if (!e && fsync(out) < 0)
-				e = -errno;
-			close(out);
-		}
-	}
+	if (!(e = dump_stream_open(&r, fd)) && !(e = write_dmesg(dirfd, &r)) &&
+	    !(e = dump_convert_prepare(&c, &r)))
+		e = write_vmcore(dirfd, &c, min_free, max, why, whylen);
+	dump_convert_free(&c);
 	dump_stream_close(&r);
 	close(fd);
 	return e;
 }
 
-int net_store_convert(int rootfd, const char *rel)
+int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max)
 {
-	char *argv[] = { "convert", STREAM, "vmcore", NULL };
 	static char text[NET_STORE_META_MAX + 1024];
+	char why[96] = "";
 	struct net_store d;
 	int e;
 
@@ -445,22 +599,20 @@ int net_store_convert(int rootfd, const char *rel)
 	d.fd = -1;
 	if ((d.dirfd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -errno;
-	/* convert_main takes names: run it from the dump's directory (this is
-	 * the receiver's child; its working directory is its own) */
 	if (read_meta(d.dirfd, text, sizeof text) <= 0 || resume(&d, text) || !d.complete)
 		e = -SALVAGE_E_SHORT_FILE;
-	else if (fchdir(d.dirfd) < 0)
-		e = -errno;
-	else if ((e = write_dmesg(d.dirfd)))
-		log_err("receive: ", rel, ": dmesg.txt: ", err_name(e), ": ", err_text(e));
-	else if (convert_main(3, argv))
-		e = -SALVAGE_E_STREAM_BAD_RECORD;
+	else
+		e = convert(d.dirfd, min_free, max, why, sizeof why);
 	if (!e) {
 		/* vmcore is the standard file; the stream was only its source */
 		unlinkat(d.dirfd, STREAM, 0);
 		strcpy(d.state, "stored");
+		d.reason[0] = 0;
 	} else {
-		snprintf(d.reason, sizeof d.reason, "conversion failed (%s): %s kept", err_name(e), STREAM);
+		strcpy(d.state, "unconverted");
+		snprintf(d.reason, sizeof d.reason, "conversion failed (%s%s): %s kept", err_name(e), why, STREAM);
+		log_err("receive: ", rel, ": conversion failed: ", err_name(e), ": ", err_text(e), why,
+		        "; " STREAM " kept");
 	}
 	write_meta(&d);
 	close(d.dirfd);

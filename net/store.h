@@ -12,6 +12,7 @@
 #define SALVAGE_NET_STORE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <bearssl_hash.h>
 #include "authorized.h"
 #include "proto.h"
 
@@ -25,10 +26,13 @@ struct net_store {
 	uint64_t durable;                  /* of them, synced and acknowledged */
 	uint32_t crc;                      /* CRC-32C of the first end bytes */
 	uint32_t durable_crc;              /* of the first durable bytes */
-	int complete;                      /* verified: total and crc below hold */
+	br_sha256_context sha;             /* SHA-256 of the first end bytes */
+	br_sha256_context durable_sha;     /* of the first durable bytes: copied at each sync */
+	int complete;                      /* verified: total, crc and sha below hold */
 	uint64_t total;
 	uint32_t total_crc;
-	char state[16];                    /* receiving, complete, failed, interrupted */
+	unsigned char total_sha[NET_SHA256_LEN];
+	char state[16];                    /* receiving, interrupted, failed, complete, stored, unconverted */
 	char reason[256];
 	char info[NET_STORE_META_MAX];     /* fixed lines: id, host, key, started, client.* */
 	char peer[48];                     /* the client's address, last connection */
@@ -44,15 +48,24 @@ int net_store_open(struct net_store *d, int rootfd, const char *host, const unsi
 int net_store_append(struct net_store *d, const void *p, size_t n);
 /* fdatasync, then salvage.meta with the new durable offset. */
 int net_store_sync(struct net_store *d);
-/* FINISH: total and crc must match what arrived (-SALVAGE_E_PROTO_TOTALS),
- * then fsync, rename to vmcore.salvage, metadata `state=complete`. A dump
- * already complete answers by comparing with its recorded totals. */
-int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc);
+/* The SHA-256 of the durable prefix (of the whole stream once complete):
+ * what HELLO_ACK tells the client, which compares it with its own. */
+void net_store_prefix_sha(const struct net_store *d, unsigned char out[NET_SHA256_LEN]);
+/* FINISH: total, crc and sha256 must match what arrived, and the stream
+ * must at least have a header (-SALVAGE_E_PROTO_TOTALS); then fsync,
+ * rename to vmcore.salvage, metadata `state=complete`. A dump already
+ * complete answers by comparing with its recorded totals. */
+int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
+                     const unsigned char sha256[NET_SHA256_LEN]);
 /* Syncs, records state (and reason, if not NULL) and closes the files. */
 void net_store_close(struct net_store *d, const char *state, const char *reason);
-/* For a complete dump: dmesg.txt from the stream, then vmcore through the
- * convert code, then the stream is removed; salvage.meta says what
- * happened. Run in a child process: it takes about a second per 40 MB. */
-int net_store_convert(int rootfd, const char *rel);
+/* For a complete dump: dmesg.txt from the stream, then vmcore
+ * (kdump-compressed, zlib), then the stream is removed: `state=stored`.
+ * Refused with -SALVAGE_E_CONVERT_TOO_BIG, before anything is allocated
+ * for it, when the most the vmcore can take is over max (0: no limit) or
+ * the free space above min_free. On any error the stream stays and
+ * salvage.meta says `state=unconverted` and why. Run in a child process:
+ * it takes about a second per 40 MB. */
+int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max);
 
 #endif

@@ -45,6 +45,8 @@ int net_key_load(struct net_key *k, const char *path);
 int net_pub_load(unsigned char fp[NET_FP_LEN], const char *path);
 /* 2 * len lowercase hex digits of in, then a NUL, into out; returns out. */
 char *net_hex(char *out, const unsigned char *in, size_t len);
+/* len bytes from 2 * len hex digits: 0, or -1 at the first non-digit. */
+int net_unhex(unsigned char *out, const char *in, size_t len);
 /* 64 lowercase hex digits; parse accepts either case, followed by the
  * end of the string or white space (so "FINGERPRINT NAME" lines can be
  * parsed in place): 0 or -EINVAL. */

@@ -6,6 +6,12 @@
  *       zero pages, short and long excluded runs. DIR/mem.img gets every
  *       page's expected contents, DIR/map one letter per pfn:
  *       k kept, z zero, x excluded, h hole.
+ *   mkstream synth --claim [--crashtime T] OUT DIR
+ *       the same metadata, but a machine of 2^32 pages, all RAM and all
+ *       zero: a few KiB that claim 16 TiB (two ZERO entries), for the
+ *       receiver's conversion bounds (tests/cmd/receive-integrity.sh).
+ *   mkstream synth --claim-ram [--crashtime T] OUT DIR
+ *       the same machine with no page stored: 1 GiB of bitmaps to write.
  *   mkstream elf VMCORE OUT
  *       every page of an ELF vmcore, unfiltered, with its notes. */
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include "../../dump/elf.h"
 #include "../../dump/notes.h"
 #include "../../dump/stream.h"
+#include "../../lib/crc32c.h"
 #include "../../lib/err.h"
 #include "../../lib/io.h"
 #include "../../lib/le.h"
@@ -76,9 +83,51 @@ static size_t note(unsigned char *b, const char *name, uint32_t type, const void
 	return at + ((len + 3) & ~3u);
 }
 
-static int synth(int level, int with_notes, int with_ram, unsigned long crashtime,
-                 const char *out, const char *dir)
+/* One record written by hand (docs/stream-format.md#records). */
+static void put_record(struct dump_stream_writer *w, uint32_t type, const unsigned char *p, uint32_t len)
 {
+	unsigned char head[8], tail[4];
+	uint32_t crc;
+
+	le32_put(head, type);
+	le32_put(head + 4, len);
+	crc = crc32c(crc32c(0, head, 8), p, len);
+	le32_put(tail, crc);
+	w->write(w->ctx, head, 8);
+	w->write(w->ctx, p, len);
+	w->write(w->ctx, tail, 4);
+	w->records_crc = crc32c(w->records_crc, tail, 4);
+	w->bytes += 12 + len;
+}
+
+/* After the metadata: one PAGES record of two ZERO entries covering all
+ * 2^32 pages, and the trailer that counts them. */
+static int claim_all(struct dump_stream_writer *w, int pages_too)
+{
+	unsigned char pages[8 + 2 * 16] = { 0 }, tr[DUMP_STREAM_TRAILER_LEN] = { 0 };
+
+	le32_put(pages, 2);
+	le64_put(pages + 8, 0);
+	le32_put(pages + 16, DUMP_STREAM_ZERO);
+	le32_put(pages + 20, UINT32_MAX);
+	le64_put(pages + 24, UINT32_MAX);
+	le32_put(pages + 32, DUMP_STREAM_ZERO);
+	le32_put(pages + 36, 1);
+	if (pages_too)
+		put_record(w, DUMP_STREAM_PAGES, pages, sizeof pages);
+	le32_put(tr, DUMP_CLASS_COUNT);
+	le32_put(tr + 4, w->records_crc);
+	le64_put(tr + 8, w->bytes);
+	le64_put(tr + 16, (uint64_t)pages_too);
+	le64_put(tr + 24 + 8 * DUMP_CLASS_ZERO, pages_too ? 1ull << 32 : 0);
+	put_record(w, DUMP_STREAM_TRAILER, tr, sizeof tr);
+	return w->err;
+}
+
+static int synth(int level, int with_notes, int with_ram, unsigned long crashtime,
+                 const char *out, const char *dir, int claim)
+{
+	static const struct dump_range all = { 0, 1ull << 32 };
 	static char vmci[512];
 	static const char log[] = "[    0.000000] Linux version 6.1.0-salvage-test\n"
 	                          "[   42.000000] sysrq: Trigger a crash\n";
@@ -113,6 +162,17 @@ static int synth(int level, int with_notes, int with_ram, unsigned long crashtim
 		n += note(notes + n, "VMCOREINFO", 0, vmci, strlen(vmci));
 		in.notes = notes;
 		in.notes_len = n;
+	}
+	if (claim) {
+		in.max_pfn = all.end_pfn, in.ram = &all, in.nram = 1;
+		if (fd < 0)
+			return perror(out), 1;
+		dump_stream_init(&w, fd_write, &fd, work, sizeof work);
+		dump_stream_begin(&w, &in);
+		if ((e = claim_all(&w, claim == 1)) || close(fd))
+			return fprintf(stderr, "mkstream: %s\n", err_name(e)), 1;
+		printf("mkstream: wrote %s, %llu bytes\n", out, (unsigned long long)w.bytes);
+		return 0;
 	}
 	snprintf(path, sizeof path, "%s/mem.img", dir);
 	mfd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -184,7 +244,7 @@ static int from_elf(const char *vmcore, const char *out)
 
 int main(int argc, char **argv)
 {
-	int level = 31, with_notes = 1, with_ram = 1, i = 2;
+	int level = 31, with_notes = 1, with_ram = 1, claim = 0, i = 2;
 	unsigned long crashtime = 1700000000;
 
 	if (argc > 1 && !strcmp(argv[1], "elf") && argc == 4)
@@ -198,14 +258,18 @@ int main(int argc, char **argv)
 			with_notes = 0;
 		else if (!strcmp(argv[i], "--no-ram"))
 			with_ram = 0;
+		else if (!strcmp(argv[i], "--claim"))
+			claim = 1;
+		else if (!strcmp(argv[i], "--claim-ram"))
+			claim = 2;
 		else if (!strcmp(argv[i], "--crashtime") && i + 1 < argc)
 			crashtime = strtoul(argv[++i], NULL, 10);
 		else
 			goto usage;
 	}
 	if (argc - i == 2)
-		return synth(level, with_notes, with_ram, crashtime, argv[i], argv[i + 1]);
+		return synth(level, with_notes, with_ram, crashtime, argv[i], argv[i + 1], claim);
 usage:
-	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
+	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--claim|--claim-ram] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
 	return 100;
 }

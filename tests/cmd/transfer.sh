@@ -11,14 +11,13 @@ S=build/salvage
 W=build/cmdtests-transfer
 umount "$W/rfull" 2>/dev/null || true   # a tmpfs an interrupted run left
 . tests/cmd/lib.sh
+. tests/cmd/netlib.sh
 RAW=build/rawclient
 MK=build/mkstream
 base=$((23000 + $$ % 500 * 4))
 
 # Keys: the receiver's, two clients it knows, one it does not.
-for k in receiver web01 web02 stranger; do
-	$S keygen "$W/$k" > "$W/$k.fp" || { echo "FAIL keygen $k"; exit 1; }
-done
+netkeys receiver web01 web02 stranger
 cat "$W/web01.fp" "$W/web02.fp" > "$W/authorized"
 $S keygen "$W/impostor" > /dev/null
 
@@ -27,29 +26,6 @@ mkdir -p "$W/a.d" "$W/b.d"
 $MK synth --crashtime 1700000001 "$W/a.salvage" "$W/a.d" > /dev/null
 $MK synth --crashtime 1700000002 "$W/b.salvage" "$W/b.d" > /dev/null
 
-# receiver DIR PORT [OPTIONS]: starts one in the background ($rpid).
-receiver() {
-	d=$1 port=$2
-	shift 2
-	mkdir -p "$d"
-	$S receive --listen 127.0.0.1:$port --dir "$d" --key "$W/receiver.key" \
-		--authorized "$W/authorized" --min-free 0 "$@" > "$d.log" 2>&1 &
-	rpid=$!
-	i=0
-	while [ $i -lt 50 ] && ! grep -q "listening" "$d.log"; do sleep 0.1; i=$((i + 1)); done
-}
-send() { # PORT CLIENT STREAM [OPTIONS]
-	port=$1 client=$2 stream=$3
-	shift 3
-	$S send --server 127.0.0.1:$port --server-key "$W/receiver.pub" --client-key "$W/$client.key" \
-		--retry-for 30 "$@" "$stream"
-}
-# stored DIR HOST: the one dump directory of HOST once converted (waits).
-stored() {
-	i=0
-	while [ $i -lt 100 ] && ! grep -qs "^state=stored" "$1"/"$2"/*/salvage.meta; do sleep 0.1; i=$((i + 1)); done
-	grep -ls "^state=stored" "$1"/"$2"/*/salvage.meta | head -n 1 | xargs -r dirname
-}
 trap 'kill $(jobs -p) 2>/dev/null' EXIT INT TERM
 same() { cmp "$1" "$2" && echo same; }
 

@@ -26,7 +26,7 @@ TEST(proto_hello_round_trip)
 	CHECK_INT(n, need);
 	CHECK_INT(n, net_frame_parse(buf, (size_t)n + 5, &f, &need));
 	CHECK_INT(NET_HELLO, f.type);
-	CHECK_INT(1, f.u.hello.version);
+	CHECK_INT(NET_PROTO_VERSION, f.u.hello.version);
 	CHECK_MEM(id, f.u.hello.dump_id, sizeof id);
 	CHECK_INT(12345, f.u.hello.size_hint);
 	CHECK_INT(sizeof meta - 1, f.u.hello.meta_len);
@@ -57,6 +57,7 @@ TEST(proto_data_frame)
 
 TEST(proto_acks_and_text)
 {
+	static const unsigned char sha[NET_SHA256_LEN] = { 0xe3, 0xb0, 0xc4, 0x42, [31] = 0x55 };
 	struct net_frame f;
 	long n = net_frame_ack(buf, sizeof buf, NET_ERROR, 777, SALVAGE_E_PROTO_NO_SPACE, 5, "full", 4);
 
@@ -66,14 +67,23 @@ TEST(proto_acks_and_text)
 	CHECK_INT(SALVAGE_E_PROTO_NO_SPACE, f.u.ack.code);
 	CHECK_INT(5, f.u.ack.retry_s);
 	CHECK_INT(4, f.text_len);
-	n = net_frame_finish(buf, sizeof buf, 99, 0xdeadbeef);
+	n = net_frame_finish(buf, sizeof buf, 99, 0xdeadbeef, sha);
 	CHECK_INT(n, net_frame_parse(buf, (size_t)n, &f, NULL));
 	CHECK_INT(99, f.u.finish.total);
 	CHECK_INT(0xdeadbeef, f.u.finish.crc);
+	CHECK_MEM(sha, f.u.finish.sha256, sizeof sha);
+	n = net_frame_hello_ack(buf, sizeof buf, 4096, sha);
+	CHECK_INT(n, net_frame_parse(buf, (size_t)n, &f, NULL));
+	CHECK_INT(NET_HELLO_ACK, f.type);
+	CHECK_INT(4096, f.u.ack.offset);
+	CHECK_MEM(sha, f.u.ack.sha256, sizeof sha);
+	/* a version-1 HELLO_ACK (no hash) is not a frame of this version */
+	n = net_frame_ack(buf, sizeof buf, NET_HELLO_ACK, 0, 0, 0, NULL, 0);
+	CHECK_INT(-SALVAGE_E_PROTO_BAD_FRAME, net_frame_parse(buf, (size_t)n, &f, NULL));
 	n = net_frame_text(buf, sizeof buf, NET_PROGRESS, "50%", 3);
 	CHECK_INT(n, net_frame_parse(buf, (size_t)n, &f, NULL));
 	CHECK_MEM("50%", f.text, 3);
-	CHECK_INT(-EMSGSIZE, net_frame_finish(buf, 10, 1, 1));
+	CHECK_INT(-EMSGSIZE, net_frame_finish(buf, 10, 1, 1, sha));
 }
 
 /* A frame with this type and payload, CRC right. */
