@@ -6,16 +6,24 @@
 #                                   depends on, via the host's apt lists)
 #   sh scripts/kernel.sh 6.12       newest linux-image-6.12.*-amd64 in
 #                                   bookworm-backports (private apt config)
+#   sh scripts/kernel.sh 7          the newest 7.x in trixie-backports or sid
+#                                   (private apt config) that has its kernel,
+#                                   modules and -dbg packages all in the lists
 #   sh scripts/kernel.sh 6.1 dbg    also the -dbg package's vmlinux, as
 #                                   build/kernels/KVER/vmlinux
+#
+# From 7.x on, linux-image-KVER is an empty package that depends on
+# linux-binary-KVER (vmlinuz), linux-modules-KVER and linux-base-KVER: those
+# three are unpacked.
 #
 # Run from the project root. The last line of stdout is the KVER only, e.g.
 #   kver=$(sh scripts/kernel.sh 6.1 | tail -1)
 # Layout: build/kernels/$kver/boot/vmlinuz-$kver, .../boot/config-$kver,
 #         build/kernels/$kver/lib/modules/$kver/modules.dep, [.../vmlinux]
 # Progress goes to stderr. Downloads are kept in ${SALVAGE_CACHE:-/var/cache/salvage}
-# (outside the clone): debs/, vmlinux/, and apt-backports/ (the private apt
-# state for bookworm-backports, whose lists are refreshed at most once a day).
+# (outside the clone): debs/, vmlinux/, apt-backports/ and apt-7/ (the private
+# apt states for bookworm-backports and for trixie-backports + sid, whose
+# lists are refreshed at most once a day).
 set -eu
 
 prog=kernel.sh
@@ -23,7 +31,7 @@ say() { echo "$prog: $*" >&2; }
 die() { echo "$prog: error: $*" >&2; exit 1; }
 
 usage() {
-	echo "usage: sh scripts/kernel.sh 6.1|6.12 [dbg]" >&2
+	echo "usage: sh scripts/kernel.sh 6.1|6.12|7 [dbg]" >&2
 	exit 2
 }
 
@@ -35,8 +43,8 @@ if [ $# -eq 2 ]; then
 	dbg=1
 fi
 case $series in
-6.1 | 6.12) ;;
-*) die "unknown kernel series '$series' (known: 6.1, 6.12)" ;;
+6.1 | 6.12 | 7) ;;
+*) die "unknown kernel series '$series' (known: 6.1, 6.12, 7)" ;;
 esac
 
 [ -d scripts ] && [ -f scripts/kernel.sh ] ||
@@ -53,17 +61,20 @@ case $cache in /*) ;; *) cache=$(cd "$cache" && pwd); debs=$cache/debs ;; esac
 
 # --- apt configuration -------------------------------------------------------
 # APT holds the options every apt-get/apt-cache call gets: empty for the host
-# configuration, a private set of -o options for bookworm-backports.
+# configuration, a private set of -o options for other suites.
 APT=""
 
+# private_apt NAME SUITE...: APT for a private state in $cache/apt-NAME that
+# reads only the main component of these suites of Debian's archive
 private_apt() {
-	a=$cache/apt-backports
+	a=$cache/apt-$1
+	shift
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" \
 		"$a/sources.list.d" "$a/preferences.d"
 	[ -f "$a/status" ] || : >"$a/status"
-	cat >"$a/sources.list.new" <<EOT
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main
-EOT
+	for suite in "$@"; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main"
+	done >"$a/sources.list.new"
 	mv -f "$a/sources.list.new" "$a/sources.list"
 	# Only these files and directories: nothing of the host's sources,
 	# preferences, package status or caches is read or written.
@@ -78,14 +89,16 @@ EOT
  -o Dir::Cache::archives=$a/cache/archives"
 
 	stamp=$a/updated
-	have_lists=0
-	ls "$a/lists/"*bookworm-backports_main_binary-amd64_Packages* \
-		>/dev/null 2>&1 && have_lists=1
+	have_lists=1
+	for suite in "$@"; do
+		ls "$a/lists/"*"_${suite}_main_binary-amd64_Packages"* >/dev/null 2>&1 ||
+			have_lists=0
+	done
 	if [ "$have_lists" = 1 ] && [ -f "$stamp" ] &&
 		[ -n "$(find "$stamp" -mtime -1 2>/dev/null)" ]; then
 		return 0
 	fi
-	say "refreshing bookworm-backports package lists in $a"
+	say "refreshing $* package lists in $a"
 	# --error-on=any: a failed fetch is an error, not a warning
 	# shellcheck disable=SC2086
 	if apt-get $APT -qq --error-on=any update >&2; then
@@ -93,7 +106,7 @@ EOT
 	elif [ "$have_lists" = 1 ]; then
 		say "warning: apt-get update failed; using the older lists in $a/lists"
 	else
-		die "apt-get update for bookworm-backports failed (is deb.debian.org reachable?)"
+		die "apt-get update for $* failed (is deb.debian.org reachable?)"
 	fi
 }
 
@@ -125,7 +138,7 @@ case $series in
 	esac
 	;;
 6.12)
-	private_apt
+	private_apt backports bookworm-backports
 	# every (name, version) of linux-image-6.12.*-amd64 (not -cloud/-rt/
 	# -dbg/-unsigned), newest version wins
 	# shellcheck disable=SC2086
@@ -143,17 +156,54 @@ case $series in
 $list
 EOT
 	;;
+7)
+	private_apt 7 trixie-backports sid
+	# trixie-backports keeps only linux-binary for some builds: a
+	# candidate needs all four packages at one version
+	# shellcheck disable=SC2086
+	list=$(apt-cache $APT dumpavail 2>/dev/null | awk '
+		/^Package: / { p = $2 }
+		/^Version: / {
+			if (match(p, /^linux-(image|binary|modules)-7\.[^-]*-amd64(-dbg)?$/)) {
+				k = p; sub(/^linux-[a-z]*-/, "", k); sub(/-dbg$/, "", k)
+				kind = p ~ /-dbg$/ ? "dbg" : substr(p, 7, 3)
+				have[k " " $2] = have[k " " $2] " " kind
+			}
+		}
+		END { for (kv in have) if (have[kv] ~ /ima/ && have[kv] ~ /bin/ &&
+			have[kv] ~ /mod/ && have[kv] ~ /dbg/) print kv }')
+	[ -n "$list" ] ||
+		die "no 7.x kernel with linux-binary, linux-modules and -dbg in trixie-backports or sid"
+	while read -r k v; do
+		if [ -z "$ver" ] || dpkg --compare-versions "$v" gt "$ver"; then
+			pkg=linux-image-$k
+			ver=$v
+		fi
+	done <<EOT
+$list
+EOT
+	;;
 esac
 kver=${pkg#linux-image-}
 say "$series: $pkg $ver (KVER $kver)"
+# what holds vmlinuz and the modules
+case $series in
+7) debpkgs="linux-binary-$kver linux-modules-$kver linux-base-$kver" ;;
+*) debpkgs=$pkg ;;
+esac
 
 root=build/kernels/$kver
 stamp=$root/.unpacked
 dbgpkg=$pkg-dbg
 
+# debfile PKG VERSION: where the cache keeps that .deb
+debfile() {
+	echo "$debs/${1}_$(echo "$2" | sed 's/:/%3a/g')_amd64.deb"
+}
+
 # fetch PKG VERSION: make sure $debs/PKG_VERSION_amd64.deb exists; sets $deb
 fetch() {
-	deb=$debs/${1}_$(echo "$2" | sed 's/:/%3a/g')_amd64.deb
+	deb=$(debfile "$1" "$2")
 	if [ -s "$deb" ]; then
 		say "have $(basename "$deb")"
 		return 0
@@ -186,24 +236,34 @@ if [ -f "$stamp" ] && [ -f "$root/boot/vmlinuz-$kver" ] &&
 	[ -f "$root/lib/modules/$kver/modules.dep" ]; then
 	say "$root already unpacked"
 else
-	fetch "$pkg" "$ver"
+	for p in $debpkgs; do fetch "$p" "$ver"; done
 	mkdir -p build/kernels
 	tmproot=build/kernels/.tmp-$kver.$$
 	rm -rf "$tmproot"
 	trap 'rm -rf "$tmproot"' EXIT
 	trap 'exit 1' HUP INT TERM
 	t0=$(date +%s)
-	say "unpacking $(basename "$deb")"
-	dpkg -x "$deb" "$tmproot" || die "dpkg -x $deb failed (corrupt .deb? remove it)"
+	for p in $debpkgs; do
+		deb=$(debfile "$p" "$ver")
+		say "unpacking $(basename "$deb")"
+		dpkg -x "$deb" "$tmproot" || die "dpkg -x $deb failed (corrupt .deb? remove it)"
+	done
+	# 7.x ships vmlinuz (and config) in usr/lib/modules/KVER/ only
+	for f in vmlinuz config; do
+		[ -e "$tmproot/boot/$f-$kver" ] || [ ! -f "$tmproot/usr/lib/modules/$kver/$f" ] || {
+			mkdir -p "$tmproot/boot"
+			ln -s "../usr/lib/modules/$kver/$f" "$tmproot/boot/$f-$kver"
+		}
+	done
 	[ -f "$tmproot/boot/vmlinuz-$kver" ] ||
-		die "$pkg has no boot/vmlinuz-$kver"
+		die "$debpkgs: no boot/vmlinuz-$kver"
 	if [ ! -d "$tmproot/lib/modules/$kver" ]; then
 		if [ -d "$tmproot/usr/lib/modules/$kver" ]; then
 			# modules in /usr/lib: give depmod and callers lib/modules/KVER
 			mkdir -p "$tmproot/lib/modules"
 			ln -s "../../usr/lib/modules/$kver" "$tmproot/lib/modules/$kver"
 		else
-			die "$pkg has no lib/modules/$kver or usr/lib/modules/$kver"
+			die "$debpkgs: no lib/modules/$kver or usr/lib/modules/$kver"
 		fi
 	fi
 	depmod -b "$tmproot" "$kver" || die "depmod -b $tmproot $kver failed"
@@ -220,6 +280,37 @@ else
 fi
 
 # --- dbg: only the debug vmlinux ----------------------------------------------
+# extract_vmlinux DEB DIR: DIR/vmlinux is the -dbg package's
+# usr/lib/debug/boot/vmlinux-KVER. On 7.x that is a symbolic link (to
+# usr/lib/debug/lib/modules/KVER/vmlinux): one pass over the 1 GB package
+# takes every vmlinux* under usr/lib/debug, then the link is followed there;
+# a target of another name costs a second pass.
+extract_vmlinux() {
+	dpkg-deb --fsys-tarfile "$1" |
+		tar -x -C "$2" --wildcards "./usr/lib/debug/*vmlinux*" ||
+		die "cannot extract vmlinux-$kver from $1"
+	f=$2/usr/lib/debug/boot/vmlinux-$kver
+	n=0
+	while [ -L "$f" ] && [ $n -lt 8 ]; do
+		t=$(readlink "$f")
+		case $t in
+		/*) f=$2$t ;;
+		*) f=$(dirname "$f")/$t ;;
+		esac
+		f=$(realpath -m -s "$f")
+		n=$((n + 1))
+		if [ ! -e "$f" ] && [ ! -L "$f" ]; then
+			m=./$(realpath -m -s --relative-to="$2" "$f")
+			say "vmlinux-$kver is a link to $m: extracting that"
+			dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "$m" ||
+				die "cannot extract $m from $1"
+		fi
+	done
+	[ -f "$f" ] && [ ! -L "$f" ] && [ -s "$f" ] ||
+		die "vmlinux-$kver in $1 is missing, empty or a broken link"
+	mv -f "$f" "$2/vmlinux"
+}
+
 if [ "$dbg" = 1 ] && [ ! -s "$root/vmlinux" ]; then
 	cached=$cache/vmlinux/vmlinux-$kver
 	if [ -s "$cached" ]; then
@@ -229,13 +320,12 @@ if [ "$dbg" = 1 ] && [ ! -s "$root/vmlinux" ]; then
 		t0=$(date +%s)
 		say "extracting usr/lib/debug/boot/vmlinux-$kver from $(basename "$deb")"
 		tmpv=$cached.tmp.$$
-		trap 'rm -f "$tmpv"' EXIT
+		trap 'rm -rf "$tmpv"' EXIT
 		trap 'exit 1' HUP INT TERM
-		dpkg-deb --fsys-tarfile "$deb" |
-			tar -xO "./usr/lib/debug/boot/vmlinux-$kver" >"$tmpv" ||
-			die "cannot extract vmlinux-$kver from $deb"
-		[ -s "$tmpv" ] || die "vmlinux-$kver in $deb is missing or empty"
-		mv -f "$tmpv" "$cached"
+		mkdir -p "$tmpv"
+		extract_vmlinux "$deb" "$tmpv"
+		mv -f "$tmpv/vmlinux" "$cached"
+		rm -rf "$tmpv"
 		trap - EXIT HUP INT TERM
 		say "extracted in $(($(date +%s) - t0)) s"
 	fi

@@ -6,7 +6,7 @@ set -eu
 
 need_pkgs="musl-tools gcc make cpio lz4 zstd xz-utils kmod dpkg-dev
  qemu-system-x86 e2fsprogs linux-libc-dev makedumpfile crash python3 clang libclang-rt-14-dev binutils
- python3-drgn python3-libkdumpfile time dnsmasq-base iproute2 openssl"
+ python3-drgn python3-libkdumpfile time dnsmasq-base iproute2 openssl debootstrap"
 
 missing=""
 for p in $need_pkgs; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/qemu/crash.sh SERIES TARGET: crash a real Debian kernel under QEMU
 # and check the dump salvage's init wrote to a second virtio disk.
-#   SERIES  6.1 | 6.12
+#   SERIES  6.1 | 6.12 | 7 (the newest 7.x, see scripts/kernel.sh)
 #   TARGET  raw | fs       the filtered salvage stream (the default format)
 #           raw-elf        `format elf`: the whole /proc/vmcore, unfiltered
 #                          (left in build/qemu/crash-SERIES-raw-elf/out/vmcore

@@ -12,12 +12,23 @@ mkdir -p "$Q"
 
 say() { echo "qemu: $*"; }
 
-# qemu_kernel 6.1|6.12: sets KVER, KDIR, VMLINUZ, MODDIR.
+# qemu_kernel 6.1|6.12|7: sets KVER, KDIR, VMLINUZ, MODDIR.
 qemu_kernel() {
 	KVER=$(sh scripts/kernel.sh "$1" | tail -n 1) || return 1
 	KDIR=build/kernels/$KVER
 	VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 	MODDIR=$KDIR/lib/modules/$KVER
+}
+
+# qemu_reader SERIES: sets READER, the prefix of a command that runs crash
+# or drgn able to read that kernel's dumps: the host's for 6.1 and 6.12,
+# sid's (in a chroot, with the project root as the working directory) for 7.
+qemu_reader() {
+	READER=""
+	if [ "$1" = 7 ]; then
+		sh scripts/sid-chroot.sh > /dev/null || return 1
+		READER="sh scripts/sid-chroot.sh run"
+	fi
 }
 
 # qemu_crash_initramfs CONF OUT [mkinitramfs options]: the crash initramfs.

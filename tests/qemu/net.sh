@@ -6,7 +6,8 @@
 # `salvage receive` on the host's loopback (10.0.2.2 inside the guest).
 # Checks on the host: the receiver stored and converted the dump; dmesg.txt
 # holds the panic; the vmcore opens with the debug vmlinux (crash on 6.1,
-# drgn on 6.12, which Debian's crash 8.0.2 cannot read); the receiver's log
+# drgn on 6.12, which Debian's crash 8.0.2 cannot read, sid's drgn on the
+# newest 7.x, SERIES 7, which Debian 12's drgn cannot read); the receiver's log
 # shows the client's progress and the suite the client chose: ChaCha20 on
 # QEMU's default CPU, which lacks AES-NI; with "aes" the guest gets QEMU's
 # "max" CPU model (AES-NI and PCLMULQDQ emulated) and both ends seal with
@@ -55,7 +56,8 @@ if [ "$series" = 6.1 ]; then
 	CHECK_CRASH_OUT=$w/crash.out sh tests/qemu/check-crash.sh "$vmlinux" "$d/vmcore" > "$w/check-crash.out" ||
 		{ cat "$w/check-crash.out"; qemu_fail "$w/console.log" "crash cannot use the received vmcore"; }
 else
-	/usr/bin/python3 tests/qemu/drgn_open.py "$vmlinux" "$d/vmcore" "$KVER" > "$w/drgn.out" ||
+	qemu_reader "$series" || qemu_fail "$w/console.log" "no reader for $series dumps"
+	$READER /usr/bin/python3 tests/qemu/drgn_open.py "$vmlinux" "$d/vmcore" "$KVER" > "$w/drgn.out" ||
 		{ cat "$w/drgn.out"; qemu_fail "$w/console.log" "drgn cannot use the received vmcore"; }
 fi
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# All QEMU crash-injection tests: both Debian kernels, both disk target
-# kinds (filtered stream), the unfiltered format and the network dump, the page filter checked
+# All QEMU crash-injection tests: the Debian kernels (6.1, 6.12, the newest
+# 7.x), both disk target kinds (filtered stream), the unfiltered format and the network dump, the page filter checked
 # against makedumpfile, crash and drgn, and salvage load's error paths. Last line: N passed, N failed.
 set -u
 pass=0 fail=0
@@ -24,6 +24,11 @@ run tests/qemu/net.sh 6.12 aes
 run tests/qemu/entropy.sh 6.1
 run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12
+# the newest Debian 7.x: its dumps read by sid's crash and drgn (a sid chroot)
+run tests/qemu/crash.sh 7 raw
+run tests/qemu/crash.sh 7 fs
+run tests/qemu/net.sh 7
+run tests/qemu/filter.sh 7
 run tests/qemu/five-level.sh
 run tests/qemu/full-disk.sh
 run tests/qemu/net-fallback.sh 6.1
