@@ -1,9 +1,9 @@
 /* Test helper, not part of salvage: a client that misbehaves on purpose,
- * for tests/cmd/transfer.sh. It handshakes with real keys (or not at all)
+ * for tests/cmd/transfer.sh and tests/cmd/receive-attack.sh. It handshakes with real keys (or not at all)
  * and then sends what MODE says, and prints what the receiver answers:
  * "frame ERROR PROTO_TOO_BIG", "closed", "error NAME".
  *
- *   rawclient HOST:PORT SERVER.pub CLIENT.key MODE
+ *   rawclient HOST:PORT SERVER.pub CLIENT.key MODE [DUMP-ID]
  *     garbage      64 bytes of noise after the handshake
  *     oversize     a frame head announcing 2 MiB
  *     data-first   a valid DATA frame before any HELLO
@@ -11,7 +11,14 @@
  *     hello-stall  a HELLO, then nothing
  *     trickle      a HELLO, then 16 bytes of DATA every 0.2 s
  *     fat-hello    a HELLO with 1024 bytes of a=b lines, then closes
- *     plain        no TLS: an HTTP request in clear text */
+ *     plain        no TLS: an HTTP request in clear text
+ *     hello        a HELLO; prints the answer and the milliseconds it took
+ *     progress     a HELLO, then a PROGRESS line every 0.2 s, for 20 s at most
+ *     progress-flood  a HELLO, then 1000-byte PROGRESS lines as fast as it
+ *                  can for 3 s; prints how many went
+ *     upload MIB   a HELLO, then MIB MiB of DATA as fast as it can
+ * DUMP-ID (hex, up to 32 digits) replaces the id of the modes that send a
+ * HELLO; for upload it is the size in MiB. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "../../lib/clock.h"
 #include "../../lib/err.h"
 #include "../../lib/le.h"
 #include "../../net/proto.h"
@@ -29,6 +37,56 @@ static struct net_tls tls;
 static struct net_key key;
 static unsigned char buf[1 << 16];
 static size_t have;   /* bytes of buf already read from the receiver */
+static int cut;       /* repeat() stopped because the receiver spoke or went */
+
+static int send_frame(int fd, const void *f, size_t n)
+{
+	int e = net_tls_write(&tls, fd, f, n, 10000);
+
+	return e ? e : net_tls_flush(&tls, fd, 10000);
+}
+
+/* Sends f every gap_ms for at most ms (as fast as it can when gap_ms is
+ * 0), and stops when the receiver says something: its word stays in buf.
+ * The number of frames sent. */
+static long repeat(int fd, const unsigned char *f, size_t n, int gap_ms, uint64_t ms)
+{
+	uint64_t t0 = clock_now_ms();
+	long sent = 0, r;
+
+	while (clock_now_ms() - t0 < ms) {
+		if (send_frame(fd, f, n))
+			break;
+		sent++;
+		r = net_tls_read(&tls, fd, buf, sizeof buf, gap_ms);
+		if (r > 0)
+			have = (size_t)r;
+		if (r != -SALVAGE_E_TIMEOUT) {
+			cut = 1;
+			break;
+		}
+	}
+	return sent;
+}
+
+/* A HELLO: 0, or what it printed as an error. */
+static int hello(int fd, const unsigned char *id)
+{
+	long n = net_frame_hello(buf, sizeof buf, id, 0, "source=rawclient\n", 17);
+	int e = send_frame(fd, buf, (size_t)n);
+
+	if (e)
+		printf("error %s\n", err_name(e));
+	return e;
+}
+
+/* After a HELLO: the receiver's first frame into buf (have). */
+static void first_answer(int fd)
+{
+	long r = net_tls_read(&tls, fd, buf, sizeof buf, 10000);
+
+	have = r > 0 ? (size_t)r : 0;
+}
 
 static int dial(const char *spec)
 {
@@ -82,9 +140,15 @@ int main(int argc, char **argv)
 	long n = 0;
 	int fd, e;
 
-	if (argc != 5)
-		return fprintf(stderr, "usage: rawclient HOST:PORT SERVER.pub CLIENT.key MODE\n"), 2;
+	if (argc != 5 && argc != 6)
+		return fprintf(stderr, "usage: rawclient HOST:PORT SERVER.pub CLIENT.key MODE [DUMP-ID]\n"), 2;
 	mode = argv[4];
+	for (size_t i = 0; argc == 6 && argv[5][i] && i < 2 * NET_DUMP_ID_LEN; i++) {
+		unsigned v;
+		if (sscanf((char[]){ argv[5][i], 0 }, "%x", &v) != 1)
+			return fprintf(stderr, "rawclient: bad id %s\n", argv[5]), 2;
+		id[i / 2] = (unsigned char)(i % 2 ? id[i / 2] | v : v << 4);
+	}
 	if (net_pub_load(pin[0], argv[2]) || net_key_load(&key, argv[3]) || (fd = dial(argv[1])) < 0)
 		return 2;
 	if (!strcmp(mode, "plain")) {
@@ -147,6 +211,46 @@ int main(int argc, char **argv)
 			if (r != -SALVAGE_E_TIMEOUT)
 				break;
 		}
+		return answers(fd);
+	} else if (!strcmp(mode, "hello")) {
+		uint64_t t0 = clock_now_ms();
+		if (hello(fd, id))
+			return 0;
+		first_answer(fd);
+		printf("answered in %llu ms\n", (unsigned long long)(clock_now_ms() - t0));
+		net_tls_close(&tls, fd, 2000);
+		return answers(fd);
+	} else if (!strcmp(mode, "progress") || !strcmp(mode, "progress-flood")) {
+		int flood = !strcmp(mode, "progress-flood");
+		static char line[1000];
+		unsigned char f[NET_TEXT_MAX + 64];
+		long sent;
+		if (hello(fd, id))
+			return 0;
+		first_answer(fd);
+		have = 0;   /* the HELLO_ACK */
+		memset(line, 'p', sizeof line);
+		n = net_frame_text(f, sizeof f, NET_PROGRESS, line, flood ? sizeof line : 40);
+		sent = repeat(fd, f, (size_t)n, flood ? 0 : 200, flood ? 3000 : 20000);
+		printf("sent %ld PROGRESS lines%s\n", sent, cut || flood ? "" : ", not cut");
+		if (flood)
+			return 0;
+		return answers(fd);
+	} else if (!strcmp(mode, "upload")) {
+		static unsigned char f[NET_DATA_HEAD + (64 << 10) + 4];
+		uint64_t size = (argc == 6 ? strtoull(argv[5], NULL, 10) : 1) << 20;
+		memset(id, 0x5a, sizeof id);
+		if (hello(fd, id))
+			return 0;
+		first_answer(fd);
+		memset(f + NET_DATA_HEAD, 'u', 64 << 10);
+		for (uint64_t off = 0; off < size; off += 64 << 10) {
+			net_frame_data_head(f, off, 64 << 10);
+			le32_put(f + NET_DATA_HEAD + (64 << 10), net_frame_data_crc(f, f + NET_DATA_HEAD, 64 << 10));
+			if (net_tls_write(&tls, fd, f, sizeof f, 10000))
+				break;
+		}
+		net_tls_flush(&tls, fd, 10000);
 		return answers(fd);
 	} else if (strcmp(mode, "stall")) {
 		return fprintf(stderr, "rawclient: unknown mode %s\n", mode), 2;

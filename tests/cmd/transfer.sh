@@ -27,17 +27,7 @@ mkdir -p "$W/a.d" "$W/b.d"
 $MK synth --crashtime 1700000001 "$W/a.salvage" "$W/a.d" > /dev/null
 $MK synth --crashtime 1700000002 "$W/b.salvage" "$W/b.d" > /dev/null
 
-# receiver DIR PORT [OPTIONS]: starts one in the background ($rpid).
-receiver() {
-	d=$1 port=$2
-	shift 2
-	mkdir -p "$d"
-	$S receive --listen 127.0.0.1:$port --dir "$d" --key "$W/receiver.key" \
-		--authorized "$W/authorized" --min-free 0 "$@" > "$d.log" 2>&1 &
-	rpid=$!
-	i=0
-	while [ $i -lt 50 ] && ! grep -q "listening" "$d.log"; do sleep 0.1; i=$((i + 1)); done
-}
+. tests/cmd/receiver.sh
 send() { # PORT CLIENT STREAM [OPTIONS]
 	port=$1 client=$2 stream=$3
 	shift 3
