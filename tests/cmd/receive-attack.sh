@@ -3,7 +3,8 @@
 # hold the handshake slots and come back when closed must not keep a real
 # client out; floods of connections and of PROGRESS lines must not grow the
 # log without bound; a client that only sends PROGRESS is cut off; a fast
-# upload stops at --min-free. Outcomes only, never timings.
+# upload stops at --min-free; HELLO finds a dump through the index, not by
+# reading every dump of the host. Outcomes only, never timings.
 # Last line: N passed, N failed, N skipped.
 set -u
 S=build/salvage
@@ -90,4 +91,30 @@ else
 	skip min-free-upload "cannot mount a tmpfs (not root?)"
 fi
 
+# --- the dump lookup at HELLO: through DIR/<host>/.by-id, not a scan ---
+R=$W/rindex
+# dumps a receiver without the index left: 50 of them
+i=1
+while [ $i -le 50 ]; do
+	d=$R/web01/20250101T0000$(printf %02d $i)Z
+	mkdir -p "$d"
+	printf 'dump_id=%032x\nhost=web01\nstate=interrupted\nbytes=0\n' $i > "$d/salvage.meta"
+	: > "$d/vmcore.salvage.partial"
+	i=$((i + 1))
+done
+receiver "$R" $((base + 4))
+t index-old-dump-found 0 "HELLO_ACK" raw $((base + 4)) web01 hello 00000000000000000000000000000011
+t index-old-dump-resumed 0 "^50$" sh -c "ls $R/web01 | wc -l"
+t index-built 0 "20250101T000017Z" readlink "$R/web01/.by-id/00000000000000000000000000000011"
+# every other dump's metadata becomes a FIFO: a scan would block on it
+for m in "$R"/web01/*/salvage.meta; do
+	case $m in *T000017Z/*) continue;; esac
+	rm "$m" && mkfifo "$m"
+done
+t index-new-dump 0 "HELLO_ACK" raw $((base + 4)) web01 hello 0000000000000000000000000000abcd
+t index-new-dump-dir 0 "^51$" sh -c "ls $R/web01 | wc -l"
+t index-new-dump-linked 0 "^2026|^20[0-9]{6}T" readlink "$R/web01/.by-id/0000000000000000000000000000abcd"
+t index-old-dump-again 0 "HELLO_ACK" raw $((base + 4)) web01 hello 00000000000000000000000000000011
+t index-same-dirs 0 "^51$" sh -c "ls $R/web01 | wc -l"
+kill -9 $rpid 2>/dev/null; wait $rpid 2>/dev/null
 summary
