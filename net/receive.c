@@ -37,6 +37,7 @@ struct conn {
 	uint64_t heard_ms;               /* last frame in */
 	uint64_t moved_ms;               /* HELLO, or the last DATA */
 	uint64_t said_ms;                /* the last PROGRESS logged */
+	int got;                         /* enum progress, in the handshake */
 	uint64_t win_ms, win_bytes;      /* rate window */
 	uint64_t synced_ms;
 	uint64_t last_end;               /* what was stored at HELLO */
@@ -71,24 +72,25 @@ static struct quiet *const quiets[] = { &q_turned, &q_stranger, &q_client, &q_pr
 
 /* docs/protocol.md#limits: a connection whose whole ClientHello has not
  * come within FIRST_FLIGHT_MS is closed, and when the slots for
- * unauthenticated connections are full, one that has got less far
- * (enum progress), or else one whose handshake has lasted more than
- * HANDSHAKE_GRACE_MS, makes room for a new one. At most ACCEPT_BATCH
+ * unauthenticated connections are full, one that sent nothing or got less
+ * far (enum progress), or else the oldest, once its handshake has lasted
+ * more than HANDSHAKE_GRACE_MS, makes room for a new one. At most ACCEPT_BATCH
  * connections are taken per round of the loop, so a connection flood
  * cannot keep it from serving the others. */
 #define FIRST_FLIGHT_MS 2000
 #define HANDSHAKE_GRACE_MS 1000
-#define ACCEPT_BATCH 64
+#define ACCEPT_BATCH 16
 /* a client's reproduction of what the receiver holds, before its first
  * DATA, is judged at this rate when --min-rate is 0 */
 #define REPRODUCE_RATE (16u << 10)
 /* the free space is measured again after at most this much was written */
 #define ROOM_STEP (16u << 20)
 
-/* Ends the period when it is over, saying what it held back. */
-static void quiet_end(struct quiet *q, uint64_t t)
+/* Ends the period when it is over (or now, when the receiver stops),
+ * saying what it held back. */
+static void quiet_end(struct quiet *q, uint64_t t, int now)
 {
-	if (t - q->since < QUIET_MS)
+	if (t - q->since < QUIET_MS && !now)
 		return;
 	if (q->held)
 		log_warn("receive: ", U64(q->held), " more ", q->what, " in the last ",
@@ -100,7 +102,7 @@ static void quiet_end(struct quiet *q, uint64_t t)
 /* 1 when a line of this kind may be logged now; else it is counted. */
 static int loud(struct quiet *q)
 {
-	quiet_end(q, clock_now_ms());
+	quiet_end(q, clock_now_ms(), 0);
 	if (q->said < QUIET_LINES)
 		return ++q->said;
 	q->held++;
@@ -476,28 +478,46 @@ static enum progress progress(int fd)
 	return SPOKE;
 }
 
+/* A connection's progress, asked of the kernel until it got all the way. */
+static enum progress got(struct conn *c)
+{
+	if (c->got != HELLOED)
+		c->got = progress(c->fd);
+	return c->got;
+}
+
+/* Whether all[a] came before all[b] (by time, then by slot). */
+static int older(struct conn **all, long a, long b)
+{
+	return all[a]->since_ms < all[b]->since_ms || (all[a]->since_ms == all[b]->since_ms && a < b);
+}
+
 /* docs/protocol.md#limits: the unauthenticated connection that makes room
- * for a new one that got as far as p: the oldest of those that got less
- * far or sent nothing, the least far first; else the oldest whose
- * handshake has lasted more than HANDSHAKE_GRACE_MS; -1 when none may go. */
+ * for a new one that got as far as p: the oldest of those that sent
+ * nothing or got less far; else the oldest of all, if its handshake has
+ * lasted more than HANDSHAKE_GRACE_MS; -1 when none may go. They are
+ * looked at oldest first, so under a flood of connections that send
+ * nothing the first one asked about is usually the one. */
 static long victim(struct conn **all, size_t n, enum progress p)
 {
-	uint64_t t = clock_now_ms();
-	long best = -1, slow = -1;
-	enum progress bp = HELLOED;
+	long prev = -1, first = -1;
 
-	for (size_t i = 0; i < n; i++) {
-		struct conn *c = all[i];
+	for (;;) {
+		long o = -1;
 		enum progress cp;
-		if (!c || c->phase != HANDSHAKE)
-			continue;
-		if (t - c->since_ms > HANDSHAKE_GRACE_MS && (slow < 0 || c->since_ms < all[slow]->since_ms))
-			slow = (long)i;
-		cp = progress(c->fd);
-		if ((cp < p || cp == MUTE) && (best < 0 || cp < bp || (cp == bp && c->since_ms < all[best]->since_ms)))
-			best = (long)i, bp = cp;
+		for (size_t i = 0; i < n; i++)
+			if (all[i] && all[i]->phase == HANDSHAKE && (prev < 0 || older(all, prev, (long)i)) &&
+			    (o < 0 || older(all, (long)i, o)))
+				o = (long)i;
+		if (o < 0)
+			break;
+		if (first < 0)
+			first = o;
+		if ((cp = got(all[o])) == MUTE || cp < p)
+			return o;
+		prev = o;
 	}
-	return best >= 0 ? best : slow;
+	return first >= 0 && clock_now_ms() - all[first]->since_ms > HANDSHAKE_GRACE_MS ? first : -1;
 }
 
 /* A free slot for a new connection, making room if it must: -1 when the
@@ -583,7 +603,7 @@ static int check_time(const struct net_receive_conf *rc, struct conn *c)
 
 	switch (c->phase) {
 	case HANDSHAKE:
-		if (t - c->since_ms > FIRST_FLIGHT_MS && progress(c->fd) != HELLOED) {
+		if (t - c->since_ms > FIRST_FLIGHT_MS && got(c) != HELLOED) {
 			if (loud(&q_stranger))
 				log_warn("receive: ", c->peer, ": closed: no ClientHello in ",
 				         U64(FIRST_FLIGHT_MS / 1000), " s");
@@ -731,8 +751,10 @@ int net_receive_run(const struct net_receive_conf *rc)
 			on_accept(rc, lfd, all, rc->max_clients);
 		reap();
 		for (size_t i = 0; i < sizeof quiets / sizeof quiets[0]; i++)
-			quiet_end(quiets[i], clock_now_ms());
+			quiet_end(quiets[i], clock_now_ms(), 0);
 	}
+	for (size_t i = 0; i < sizeof quiets / sizeof quiets[0]; i++)
+		quiet_end(quiets[i], clock_now_ms(), 1);
 	log_info("receive: stopping: syncing dumps under way");
 	for (size_t i = 0; i < rc->max_clients; i++)
 		if (all[i])
