@@ -74,7 +74,8 @@ static struct quiet *const quiets[] = { &q_turned, &q_stranger, &q_client, &q_pr
  * come within FIRST_FLIGHT_MS is closed, and when the slots for
  * unauthenticated connections are full, one that sent nothing or got less
  * far (enum progress), or else the oldest, once its handshake has lasted
- * more than HANDSHAKE_GRACE_MS, makes room for a new one. At most ACCEPT_BATCH
+ * more than HANDSHAKE_GRACE_MS (for a newcomer with a whole ClientHello),
+ * makes room for a new one. At most ACCEPT_BATCH
  * connections are taken per round of the loop, so a connection flood
  * cannot keep it from serving the others. */
 #define FIRST_FLIGHT_MS 2000
@@ -494,8 +495,9 @@ static int older(struct conn **all, long a, long b)
 
 /* docs/protocol.md#limits: the unauthenticated connection that makes room
  * for a new one that got as far as p: the oldest of those that sent
- * nothing or got less far; else the oldest of all, if its handshake has
- * lasted more than HANDSHAKE_GRACE_MS; -1 when none may go. They are
+ * nothing or got less far; else, for a whole ClientHello, the oldest of
+ * all if its handshake has lasted more than HANDSHAKE_GRACE_MS; -1 when
+ * none may go. They are
  * looked at oldest first, so under a flood of connections that send
  * nothing the first one asked about is usually the one. */
 static long victim(struct conn **all, size_t n, enum progress p)
@@ -517,7 +519,9 @@ static long victim(struct conn **all, size_t n, enum progress p)
 			return o;
 		prev = o;
 	}
-	return first >= 0 && clock_now_ms() - all[first]->since_ms > HANDSHAKE_GRACE_MS ? first : -1;
+	/* a slow handshake goes only for a newcomer with a whole ClientHello:
+	 * a flood of connections that send nothing never takes its slot */
+	return p == HELLOED && first >= 0 && clock_now_ms() - all[first]->since_ms > HANDSHAKE_GRACE_MS ? first : -1;
 }
 
 /* A free slot for a new connection, making room if it must: -1 when the
