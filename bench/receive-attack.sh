@@ -2,7 +2,7 @@
 # bench/receive-attack.sh [SALVAGE]: the receiver under the loopback
 # attacks of issue 9, measured (tests/cmd/receive-attack.sh checks the
 # outcomes). A measurement, not a test: it prints and asserts nothing.
-#  - lockout: how long a real salvage send takes to be stored while 32 or
+#  - lockout: how long a real salvage send takes to be stored while 0, 32 or
 #    40 holders (tests/cmd/holders.py: connections that never send a byte
 #    and come back when closed) attack for at most 40 s;
 #  - the log's growth in bytes per second under those floods and under a
@@ -37,7 +37,7 @@ stop() { kill -TERM $rpid; wait $rpid; port=$((port + 1)); }
 now() { date +%s.%N; }
 since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 
-for n in 32 40; do
+for n in 0 32 40; do
 	receiver "$w/lock$n" --timeout 30
 	python3 tests/cmd/holders.py $port $n 40 > "$w/holders$n.log" &
 	hpid=$!
