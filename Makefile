@@ -89,7 +89,8 @@ $(B)/mkstream: $(B)/obj/tests/cmd/mkstream.o $(OBJS)
 $(B)/tlspeer: $(B)/obj/tests/cmd/tlspeer.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Test helper: a client that misbehaves on purpose, for tests/cmd/transfer.sh.
+# Test helper: a client that misbehaves on purpose, for tests/cmd/transfer.sh
+# and tests/cmd/receive-attack.sh.
 $(B)/rawclient: $(B)/obj/tests/cmd/rawclient.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -103,6 +104,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/tls.sh
 	sh tests/cmd/transfer.sh
 	sh tests/cmd/receive-integrity.sh
+	sh tests/cmd/receive-attack.sh
 	sh tests/cmd/net.sh
 
 # After the guests crashed, convert.sh checks salvage convert on their vmcores.

@@ -8,9 +8,11 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
@@ -33,9 +35,12 @@ struct conn {
 	int host;                        /* index in the authorized list, -1 before */
 	uint64_t since_ms;               /* start of the phase */
 	uint64_t heard_ms;               /* last frame in */
+	uint64_t moved_ms;               /* HELLO, or the last DATA */
+	uint64_t said_ms;                /* the last PROGRESS logged */
+	int got;                         /* enum progress, in the handshake */
 	uint64_t win_ms, win_bytes;      /* rate window */
 	uint64_t synced_ms;
-	uint64_t last_end;               /* for progress logs */
+	uint64_t last_end;               /* what was stored at HELLO */
 	int has_dump;
 	struct net_store d;
 	unsigned char *in;               /* frame being read */
@@ -47,6 +52,63 @@ struct conn {
 
 static volatile sig_atomic_t stopping, children;
 static uint64_t accept_paused_until;   /* out of file descriptors: wait */
+static uint64_t room;                  /* may be written before statvfs again */
+
+/* docs/protocol.md#log: lines that strangers or a flood can cause come at
+ * most QUIET_LINES per kind every QUIET_MS; the rest are counted, and the
+ * count is logged when the period ends. */
+#define QUIET_LINES 20
+#define QUIET_MS 10000
+struct quiet {
+	const char *what;
+	uint64_t since;
+	unsigned said, held;
+};
+static struct quiet q_turned = { .what = "connections turned away or closed to make room" },
+                    q_stranger = { .what = "lines about connections before authentication" },
+                    q_client = { .what = "lines about clients' sessions and errors" },
+                    q_progress = { .what = "PROGRESS lines" };
+static struct quiet *const quiets[] = { &q_turned, &q_stranger, &q_client, &q_progress };
+
+/* docs/protocol.md#limits: a connection whose whole ClientHello has not
+ * come within FIRST_FLIGHT_MS is closed, and when the slots for
+ * unauthenticated connections are full, one that sent nothing or got less
+ * far (enum progress), or else the oldest, once its handshake has lasted
+ * more than HANDSHAKE_GRACE_MS (for a newcomer with a whole ClientHello),
+ * makes room for a new one. At most ACCEPT_BATCH
+ * connections are taken per round of the loop, so a connection flood
+ * cannot keep it from serving the others. */
+#define FIRST_FLIGHT_MS 2000
+#define HANDSHAKE_GRACE_MS 1000
+#define ACCEPT_BATCH 16
+/* a client's reproduction of what the receiver holds, before its first
+ * DATA, is judged at this rate when --min-rate is 0 */
+#define REPRODUCE_RATE (16u << 10)
+/* the free space is measured again after at most this much was written */
+#define ROOM_STEP (16u << 20)
+
+/* Ends the period when it is over (or now, when the receiver stops),
+ * saying what it held back. */
+static void quiet_end(struct quiet *q, uint64_t t, int now)
+{
+	if (t - q->since < QUIET_MS && !now)
+		return;
+	if (q->held)
+		log_warn("receive: ", U64(q->held), " more ", q->what, " in the last ",
+		         U64((t - q->since) / 1000), " s, not logged one by one");
+	q->since = t;
+	q->said = q->held = 0;
+}
+
+/* 1 when a line of this kind may be logged now; else it is counted. */
+static int loud(struct quiet *q)
+{
+	quiet_end(q, clock_now_ms(), 0);
+	if (q->said < QUIET_LINES)
+		return ++q->said;
+	q->held++;
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -122,9 +184,10 @@ static void fail(const struct net_receive_conf *rc, struct conn *c, int e, const
 
 	if (e == -ENOSPC || e == -EDQUOT)
 		e = -SALVAGE_E_PROTO_NO_SPACE;
-	log_warn("receive: ", who(rc, c), " (", c->peer, "): ", err_name(e), ": ", err_text(e),
-	         c->has_dump ? "; kept " : "", c->has_dump ? c->d.rel : "",
-	         c->has_dump ? " at " : "", c->has_dump ? U64(c->d.end) : "");
+	if (loud(c->phase == HANDSHAKE ? &q_stranger : &q_client))
+		log_warn("receive: ", who(rc, c), " (", c->peer, "): ", err_name(e), ": ", err_text(e),
+		         c->has_dump ? "; kept " : "", c->has_dump ? c->d.rel : "",
+		         c->has_dump ? " at " : "", c->has_dump ? U64(c->d.end) : "");
 	if (c->phase != HANDSHAKE)
 		queue_ack(c, NET_ERROR, c->has_dump ? c->d.end : 0, e, err_text(e));
 	snprintf(why, sizeof why, "%s: %s", err_name(e), err_text(e));
@@ -140,6 +203,31 @@ static int free_space_ok(const struct net_receive_conf *rc)
 	if (!rc->min_free || statvfs(rc->dir, &s) < 0)
 		return 1;
 	return (uint64_t)s.f_bavail * s.f_frsize >= rc->min_free;
+}
+
+/* docs/protocol.md#limits: --min-free holds between the checks at HELLO
+ * and ACK too: before n more bytes are written, the space above it is
+ * measured again once what may be written (half of that space, at most
+ * ROOM_STEP) is used up. 1 when the bytes may be written. */
+static int room_for(const struct net_receive_conf *rc, uint64_t n)
+{
+	struct statvfs s;
+	uint64_t avail;
+
+	if (!rc->min_free)
+		return 1;
+	if (n > room) {
+		if (statvfs(rc->dir, &s) < 0)
+			return 1;
+		avail = (uint64_t)s.f_bavail * s.f_frsize;
+		room = avail > rc->min_free ? (avail - rc->min_free) / 2 : 0;
+		if (room > ROOM_STEP)
+			room = ROOM_STEP;
+		if (n > room)
+			return 0;
+	}
+	room -= n;
+	return 1;
 }
 
 static void sync_and_ack(const struct net_receive_conf *rc, struct conn *c)
@@ -198,13 +286,14 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 		return fail(rc, c, e, NULL);
 	c->has_dump = 1;
 	c->phase = DATA;
-	c->synced_ms = c->heard_ms = clock_now_ms();
+	c->synced_ms = c->heard_ms = c->moved_ms = clock_now_ms();
 	c->win_ms = c->win_bytes = 0;
 	c->last_end = c->d.end;
-	log_info("receive: ", who(rc, c), " (", c->peer, ", ", net_tls_suite(&c->tls), "): ",
-	         c->d.complete ? "already complete: " : c->d.end ? "resuming " : "new dump ",
-	         c->d.rel, c->d.end && !c->d.complete ? " at " : "",
-	         c->d.end && !c->d.complete ? U64(c->d.end) : "");
+	if (loud(&q_client))
+		log_info("receive: ", who(rc, c), " (", c->peer, ", ", net_tls_suite(&c->tls), "): ",
+		         c->d.complete ? "already complete: " : c->d.end ? "resuming " : "new dump ",
+		         c->d.rel, c->d.end && !c->d.complete ? " at " : "",
+		         c->d.end && !c->d.complete ? U64(c->d.end) : "");
 	net_store_prefix_sha(&c->d, sha);
 	queue(c, ack, net_frame_hello_ack(ack, sizeof ack, c->d.end, sha));
 }
@@ -256,8 +345,11 @@ static void on_finish(const struct net_receive_conf *rc, int rootfd, struct conn
 
 	if ((e = net_store_finish(&c->d, f->u.finish.total, f->u.finish.crc, f->u.finish.sha256)))
 		return fail(rc, c, e, "failed");
-	log_info("receive: ", who(rc, c), ": ", c->d.rel, ": complete, ", U64(c->d.total),
-	         " bytes, checksum ok", was_complete ? " (again)" : "");
+	/* a first completion is always logged; one again, like HELLO, is a
+	 * session line an authorized client could repeat in a loop */
+	if (!was_complete || loud(&q_client))
+		log_info("receive: ", who(rc, c), ": ", c->d.rel, ": complete, ", U64(c->d.total),
+		         " bytes, checksum ok", was_complete ? " (again)" : "");
 	queue_ack(c, NET_FIN_ACK, c->d.total, 0, NULL);
 	strcpy(rel, c->d.rel);
 	drop_dump(c, NULL, NULL);
@@ -273,6 +365,9 @@ static void on_data(const struct net_receive_conf *rc, struct conn *c, const str
 
 	if (c->d.complete || f->u.data.offset != c->d.end)
 		return fail(rc, c, -SALVAGE_E_PROTO_OFFSET, NULL);
+	if (!room_for(rc, f->u.data.n))
+		return fail(rc, c, -SALVAGE_E_PROTO_NO_SPACE, "failed");
+	c->moved_ms = clock_now_ms();
 	if ((e = net_store_append(&c->d, f->u.data.bytes, f->u.data.n)))
 		return fail(rc, c, e, "failed");
 	/* the rate is judged from the first DATA on: before it, a resuming
@@ -305,10 +400,15 @@ static void on_frame(const struct net_receive_conf *rc, int rootfd, struct conn 
 			text[i] = f->text[i] >= 0x20 && f->text[i] < 0x7f ? f->text[i] : '?';
 		text[f->text_len] = 0;
 		if (f->type == NET_PROGRESS) {
+			/* docs/protocol.md#session: one line every 2 s is logged */
+			if (c->heard_ms - c->said_ms < 2000 || !loud(&q_progress))
+				return;
+			c->said_ms = c->heard_ms;
 			log_info("receive: ", who(rc, c), ": ", text);
 			return;
 		}
-		log_warn("receive: ", who(rc, c), ": the client gave up: ", text);
+		if (loud(&q_client))
+			log_warn("receive: ", who(rc, c), ": the client gave up: ", text);
 		drop_dump(c, "failed", text);
 		c->phase = CLOSING;
 		c->since_ms = clock_now_ms();
@@ -386,26 +486,119 @@ static void close_conn(const struct net_receive_conf *rc, struct conn **slot)
 	(void)rc;
 }
 
+/* How far an unauthenticated connection got, from what the kernel counted
+ * on its socket: nothing; some bytes; a whole first record (ClientHello)
+ * waiting to be read, or an answer from us. */
+enum progress { MUTE, SPOKE, HELLOED };
+
+static enum progress progress(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	unsigned char h[5];
+	int waiting;
+
+	/* a kernel that cannot tell: as far as it matters */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
+		return HELLOED;
+	if (!ti.tcpi_bytes_received)
+		return MUTE;
+	if (len >= offsetof(struct tcp_info, tcpi_bytes_sent) + sizeof ti.tcpi_bytes_sent ? ti.tcpi_bytes_sent
+	                                                                                   : ti.tcpi_bytes_acked)
+		return HELLOED;
+	/* not read yet: a TLS record head (type, version, length) and as
+	 * many bytes as it announces */
+	if (recv(fd, h, sizeof h, MSG_PEEK | MSG_DONTWAIT) == sizeof h && !ioctl(fd, FIONREAD, &waiting) &&
+	    waiting >= (int)sizeof h + (h[3] << 8 | h[4]))
+		return HELLOED;
+	return SPOKE;
+}
+
+/* A connection's progress, asked of the kernel until it got all the way. */
+static enum progress got(struct conn *c)
+{
+	if (c->got != HELLOED)
+		c->got = progress(c->fd);
+	return c->got;
+}
+
+/* Whether all[a] came before all[b] (by time, then by slot). */
+static int older(struct conn **all, long a, long b)
+{
+	return all[a]->since_ms < all[b]->since_ms || (all[a]->since_ms == all[b]->since_ms && a < b);
+}
+
+/* docs/protocol.md#limits: the unauthenticated connection that makes room
+ * for a new one that got as far as p: the oldest of those that sent
+ * nothing or got less far; else, for a whole ClientHello, the oldest of
+ * all if its handshake has lasted more than HANDSHAKE_GRACE_MS; -1 when
+ * none may go. They are
+ * looked at oldest first, so under a flood of connections that send
+ * nothing the first one asked about is usually the one. */
+static long victim(struct conn **all, size_t n, enum progress p)
+{
+	long prev = -1, first = -1;
+
+	for (;;) {
+		long o = -1;
+		enum progress cp;
+		for (size_t i = 0; i < n; i++)
+			if (all[i] && all[i]->phase == HANDSHAKE && (prev < 0 || older(all, prev, (long)i)) &&
+			    (o < 0 || older(all, (long)i, o)))
+				o = (long)i;
+		if (o < 0)
+			break;
+		if (first < 0)
+			first = o;
+		if ((cp = got(all[o])) == MUTE || cp < p)
+			return o;
+		prev = o;
+	}
+	/* a slow handshake goes only for a newcomer with a whole ClientHello:
+	 * a flood of connections that send nothing never takes its slot */
+	return p == HELLOED && first >= 0 && clock_now_ms() - all[first]->since_ms > HANDSHAKE_GRACE_MS ? first : -1;
+}
+
+/* A free slot for a new connection, making room if it must: -1 when the
+ * connection is to be turned away. */
+static long slot_for(const struct net_receive_conf *rc, struct conn **all, size_t n, int fd)
+{
+	size_t unauth = 0, i, free_at = n;
+	long v;
+
+	for (i = 0; i < n; i++) {
+		unauth += all[i] && all[i]->phase == HANDSHAKE;
+		if (!all[i] && free_at == n)
+			free_at = i;
+	}
+	/* docs/protocol.md#limits: connections not yet authenticated get at
+	 * most half the slots, so scanners and stalled handshakes cannot
+	 * lock out the machines that crashed */
+	if (free_at < n && unauth < (n + 1) / 2)
+		return (long)free_at;
+	if (!unauth || (v = victim(all, n, progress(fd))) < 0)
+		return -1;
+	if (loud(&q_turned))
+		log_warn("receive: ", all[v]->peer, ": closed to make room: ", U64(unauth),
+		         " connections not authenticated yet");
+	close_conn(rc, &all[v]);
+	return v;
+}
+
 static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **all, size_t n)
 {
 	struct sockaddr_in a;
 	socklen_t al = sizeof a;
-	int fd, one = 1;
-	size_t i;
+	int fd = -1, one = 1;
+	long i;
 	struct conn *c = NULL;
 	char ip[INET_ADDRSTRLEN];
 
-	while ((fd = accept4(lfd, (struct sockaddr *)&a, &al, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		size_t unauth = 0;
+	for (int k = 0; k < ACCEPT_BATCH && (fd = accept4(lfd, (struct sockaddr *)&a, &al,
+	                                                  SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0; k++) {
 		inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-		for (i = 0; i < n; i++)
-			unauth += all[i] && all[i]->phase == HANDSHAKE;
-		for (i = 0; i < n && all[i]; i++)
-			;
-		/* docs/protocol.md#limits: connections not yet authenticated
-		 * get at most half the slots, so scanners and stalled
-		 * handshakes cannot lock out the machines that crashed */
-		c = i < n && unauth < (n + 1) / 2 ? calloc(1, sizeof *c) : NULL;
+		c = (i = slot_for(rc, all, n, fd)) >= 0 ? calloc(1, sizeof *c) : NULL;
 		if (c && !(c->in = malloc(NET_FRAME_MAX + NET_FRAME_OVERHEAD))) {
 			free(c);
 			c = NULL;
@@ -413,7 +606,9 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 		if (!c) {
 			/* docs/protocol.md#limits: over max-clients the connection
 			 * is closed at once; the client backs off and retries */
-			log_warn("receive: ", ip, ": turned away: ", U64(n), " clients already");
+			if (loud(&q_turned))
+				log_warn("receive: ", ip, ": turned away: no slot free (", U64(n),
+				         " at most, half of them for handshakes) and none to make room");
 			close(fd);
 			continue;
 		}
@@ -432,7 +627,7 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 		}
 		all[i] = c;
 	}
-	if (errno == EMFILE || errno == ENFILE) {
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
 		/* the pending connection stays in the backlog; polling for it
 		 * again at once would spin */
 		log_warn("receive: out of file descriptors: not accepting for a second");
@@ -440,31 +635,49 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 	}
 }
 
-/* Deadlines per phase, and the minimum rate. */
-static void check_time(const struct net_receive_conf *rc, struct conn *c)
+/* Deadlines per phase, and the minimum rate. -1 when the connection is
+ * to be closed at once. */
+static int check_time(const struct net_receive_conf *rc, struct conn *c)
 {
-	uint64_t t = clock_now_ms();
+	uint64_t t = clock_now_ms(), allowed;
 
 	switch (c->phase) {
 	case HANDSHAKE:
+		if (t - c->since_ms > FIRST_FLIGHT_MS && got(c) != HELLOED) {
+			if (loud(&q_stranger))
+				log_warn("receive: ", c->peer, ": closed: no ClientHello in ",
+				         U64(FIRST_FLIGHT_MS / 1000), " s");
+			return -1;
+		}
+		/* fall through */
 	case HELLO:
 		if (t - c->since_ms > rc->handshake_s * 1000ull)
 			fail(rc, c, -SALVAGE_E_TIMEOUT, NULL);
-		return;
+		return 0;
 	case DATA:
 		if (t - c->heard_ms > rc->idle_s * 1000ull)
-			return fail(rc, c, -SALVAGE_E_TIMEOUT, "interrupted");
+			return fail(rc, c, -SALVAGE_E_TIMEOUT, "interrupted"), 0;
+		/* docs/protocol.md#limits: PROGRESS alone does not hold a slot:
+		 * DATA must come within the silence limit, and before the first
+		 * DATA the client may reproduce what is stored at the minimum
+		 * rate */
+		allowed = rc->idle_s * 1000ull;
+		if (!c->win_ms)
+			allowed += c->last_end * 1000 / (rc->min_rate ? rc->min_rate : REPRODUCE_RATE);
+		if (t - c->moved_ms > allowed)
+			return fail(rc, c, -SALVAGE_E_TIMEOUT, "interrupted"), 0;
 		if (c->win_ms && t - c->win_ms >= rc->rate_window_s * 1000ull) {
 			if (rc->min_rate && c->win_bytes * 1000 / (t - c->win_ms) < rc->min_rate)
-				return fail(rc, c, -SALVAGE_E_PROTO_TOO_SLOW, "interrupted");
+				return fail(rc, c, -SALVAGE_E_PROTO_TOO_SLOW, "interrupted"), 0;
 			c->win_ms = t, c->win_bytes = 0;
 		}
 		if (c->d.end > c->d.durable && t - c->synced_ms >= 2000)
 			sync_and_ack(rc, c);
-		return;
+		return 0;
 	case CLOSING:
-		return;
+		return 0;
 	}
+	return 0;
 }
 
 /* Moves TLS records, then frames, until the engine has no more
@@ -483,9 +696,10 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 		if ((ev = net_tls_pump(&c->tls, c->fd)) < 0) {
 			if (c->phase == HANDSHAKE) {
 				e = net_tls_error(&c->tls);
-				log_warn("receive: ", c->peer, ": handshake failed: ", err_name(e ? e : ev), ": ",
-				         err_text(e ? e : ev));
-			} else if (c->phase != CLOSING) {
+				if (loud(&q_stranger))
+					log_warn("receive: ", c->peer, ": handshake failed: ", err_name(e ? e : ev),
+					         ": ", err_text(e ? e : ev));
+			} else if (c->phase != CLOSING && loud(&q_client)) {
 				log_warn("receive: ", who(rc, c), " (", c->peer, "): connection lost: ", err_name(ev));
 			}
 			return -1;
@@ -570,8 +784,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 			int ev;
 			if (!c)
 				continue;
-			check_time(rc, c);
-			if ((ev = step(rc, rootfd, all, rc->max_clients, c, &more)) < 0) {
+			if (check_time(rc, c) < 0 || (ev = step(rc, rootfd, all, rc->max_clients, c, &more)) < 0) {
 				close_conn(rc, &all[i]);
 				continue;
 			}
@@ -582,7 +795,11 @@ int net_receive_run(const struct net_receive_conf *rc)
 		if (p[0].revents & POLLIN)
 			on_accept(rc, lfd, all, rc->max_clients);
 		reap(rc, rootfd);
+		for (size_t i = 0; i < sizeof quiets / sizeof quiets[0]; i++)
+			quiet_end(quiets[i], clock_now_ms(), 0);
 	}
+	for (size_t i = 0; i < sizeof quiets / sizeof quiets[0]; i++)
+		quiet_end(quiets[i], clock_now_ms(), 1);
 	log_info("receive: stopping: syncing dumps under way");
 	for (size_t i = 0; i < rc->max_clients; i++)
 		if (all[i])

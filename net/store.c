@@ -16,6 +16,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "dumpindex.h"
 #include "store.h"
 #include "tls.h"
 
@@ -303,37 +304,91 @@ static int resume(struct net_store *d, const char *text)
 	return 0;
 }
 
-/* An earlier dump of this id under hostfd: its directory name in name. */
-static int find(int hostfd, const char *idhex, struct net_store *d, char *text, size_t size)
+/* The index of a host directory an older receiver left without one: the
+ * id of every dump there from its metadata, read once, then the index
+ * renamed into place whole (docs/protocol.md#storage). */
+static int index_build(int hostfd, char *text, size_t size)
 {
 	DIR *dir;
 	struct dirent *de;
 	char v[2 * NET_DUMP_ID_LEN + 1];
-	int dup = fcntl(hostfd, F_DUPFD_CLOEXEC, 0), found = 0;
+	int dup, ixfd, e = 0;
 
-	if (dup < 0 || !(dir = fdopendir(dup))) {
+	if (mkdirat(hostfd, NET_DUMPINDEX ".new", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if ((ixfd = openat(hostfd, NET_DUMPINDEX ".new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	if ((dup = fcntl(hostfd, F_DUPFD_CLOEXEC, 0)) < 0 || !(dir = fdopendir(dup))) {
+		e = -errno;
 		if (dup >= 0)
 			close(dup);
-		return -errno;
+		close(ixfd);
+		return e;
 	}
-	while (!found && (de = readdir(dir))) {
+	while (!e && (de = readdir(dir))) {
 		int fd;
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= NET_DUMPINDEX_NAME)
 			continue;
 		fd = openat(hostfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (read_meta(fd, text, size) > 0 && !meta_get(text, "dump_id", v, sizeof v) &&
-		    !strcmp(v, idhex)) {
-			d->dirfd = fd;
-			found = 1;
-			snprintf(d->rel + strlen(d->rel), sizeof d->rel - strlen(d->rel), "%s", de->d_name);
-		} else {
-			close(fd);
-		}
+		    strlen(v) == 2 * NET_DUMP_ID_LEN && !strchr(v, '/'))
+			e = net_dumpindex_put(ixfd, v, de->d_name);
+		close(fd);
 	}
 	closedir(dir);
-	return found;
+	if (!e && fsync(ixfd) < 0)
+		e = -errno;
+	close(ixfd);
+	if (!e && renameat(hostfd, NET_DUMPINDEX ".new", hostfd, NET_DUMPINDEX) < 0)
+		e = -errno;
+	if (!e && fsync(hostfd) < 0)
+		e = -errno;
+	return e;
+}
+
+/* An earlier dump of this id under hostfd, found through the index: 1 and
+ * its directory in d (name in d->rel), or 0. A directory removed by hand,
+ * or one whose metadata names another id, is no earlier dump. */
+static int find(int hostfd, const char *idhex, struct net_store *d, char *text, size_t size)
+{
+	char name[NET_DUMPINDEX_NAME], v[2 * NET_DUMP_ID_LEN + 1];
+	int ixfd = net_dumpindex_open(hostfd), fd, e;
+
+	if (ixfd == -ENOENT && !(e = index_build(hostfd, text, size)))
+		ixfd = net_dumpindex_open(hostfd);
+	else if (ixfd == -ENOENT)
+		return e;
+	if (ixfd < 0)
+		return ixfd;
+	e = net_dumpindex_get(ixfd, idhex, name, sizeof name);
+	close(ixfd);
+	if (e)
+		return e == -ENOENT || e == -EINVAL ? 0 : e;
+	if ((fd = openat(hostfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (read_meta(fd, text, size) <= 0 || meta_get(text, "dump_id", v, sizeof v) || strcmp(v, idhex)) {
+		close(fd);
+		return 0;
+	}
+	d->dirfd = fd;
+	snprintf(d->rel + strlen(d->rel), sizeof d->rel - strlen(d->rel), "%s", name);
+	return 1;
+}
+
+/* Records a new dump's directory in the index, durably, before any of
+ * its bytes are acknowledged. */
+static int index_add(int hostfd, const char *idhex, const char *name)
+{
+	int ixfd = net_dumpindex_open(hostfd), e;
+
+	if (ixfd < 0)
+		return ixfd;
+	if (!(e = net_dumpindex_put(ixfd, idhex, name)) && fsync(ixfd) < 0)
+		e = -errno;
+	close(ixfd);
+	return e;
 }
 
 /* A new directory named after the receiver's UTC clock. */
@@ -387,7 +442,8 @@ int net_store_open(struct net_store *d, int rootfd, const char *host, const unsi
 		meta_str(d->info, sizeof d->info, "host", host);
 		meta_str(d->info, sizeof d->info, "key", fp);
 		meta_client(d->info, meta, meta_len);
-		e = create(hostfd, d);
+		if (!(e = create(hostfd, d)))
+			e = index_add(hostfd, idhex, d->rel + strlen(host) + 1);
 	}
 	close(hostfd);
 	if (!e) {

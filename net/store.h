@@ -4,6 +4,7 @@
  *   ROOT/<host>/<UTC time>/vmcore.salvage           complete and verified
  *   ROOT/<host>/<UTC time>/vmcore, dmesg.txt        after conversion
  *   ROOT/<host>/<UTC time>/salvage.meta             always: `key=value` lines
+ *   ROOT/<host>/.by-id/<dump id>                    -> <UTC time> (dumpindex.h)
  *
  * Every name is the receiver's own: <host> from the authorized file, the
  * time from its clock. What the client says about itself is only written,

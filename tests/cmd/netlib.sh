@@ -1,5 +1,6 @@
-# The dump channel's shell helpers, sourced by tests/cmd/transfer.sh and
-# tests/cmd/receive-integrity.sh after tests/cmd/lib.sh (which sets up $W)
+# The dump channel's shell helpers, sourced by tests/cmd/transfer.sh,
+# tests/cmd/receive-integrity.sh and tests/cmd/receive-attack.sh after
+# tests/cmd/lib.sh (which sets up $W)
 # and after they set S (the salvage binary):
 #   netkeys NAME...                 a key pair per name in $W
 #   receiver DIR PORT [OPTIONS]     salvage receive in the background ($rpid),

@@ -1,9 +1,9 @@
 /* Test helper, not part of salvage: a client that misbehaves on purpose,
- * for tests/cmd/transfer.sh. It handshakes with real keys (or not at all)
- * and then sends what MODE says, and prints what the receiver answers:
+ * for tests/cmd/transfer.sh, receive-integrity.sh and receive-attack.sh. It
+ * handshakes with real keys (or not at all) and then sends what MODE says, and prints what the receiver answers:
  * "frame ERROR PROTO_TOO_BIG", "closed", "error NAME".
  *
- *   rawclient HOST:PORT SERVER.pub CLIENT.key MODE
+ *   rawclient HOST:PORT SERVER.pub CLIENT.key MODE [DUMP-ID]
  *     garbage      64 bytes of noise after the handshake
  *     oversize     a frame head announcing 2 MiB
  *     data-first   a valid DATA frame before any HELLO
@@ -12,6 +12,11 @@
  *     trickle      a HELLO, then 16 bytes of DATA every 0.2 s
  *     fat-hello    a HELLO with 1024 bytes of a=b lines, then closes
  *     plain        no TLS: an HTTP request in clear text
+ *     hello-time   a HELLO; prints the answer and the milliseconds it took
+ *     progress     a HELLO, then a PROGRESS line every 0.2 s, for 20 s at most
+ *     progress-flood  a HELLO, then 1000-byte PROGRESS lines as fast as it
+ *                  can for 3 s; prints how many went
+ *     data-flood MIB  a HELLO, then MIB MiB of DATA as fast as it can
  *     hello-v1     a HELLO of protocol version 1
  *     hello+MODE   a HELLO (its own dump id), then MODE: oversize,
  *                  garbage, hello (a second HELLO), offset (DATA at 5),
@@ -22,7 +27,9 @@
  *       clean close (the receiver keeps N bytes)
  *   rawclient HOST:PORT SERVER.pub CLIENT.key splice STREAM
  *       STREAM's bytes from the receiver's offset, whatever it holds
- *       before (HELLO_ACK's hash ignored), and FINISH with STREAM's sums */
+ *       before (HELLO_ACK's hash ignored), and FINISH with STREAM's sums
+ * DUMP-ID (hex, up to 32 digits) replaces the id of the modes that send a
+ * HELLO; for data-flood the argument is the size in MiB. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -33,6 +40,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "../../dump/stream_read.h"
+#include "../../lib/clock.h"
 #include "../../lib/crc32c.h"
 #include "../../lib/io.h"
 #include "../../lib/err.h"
@@ -45,6 +53,63 @@ static struct net_tls tls;
 static struct net_key key;
 static unsigned char buf[1 << 16];
 static size_t have;   /* bytes of buf already read from the receiver */
+static int cut;       /* repeat() stopped because the receiver spoke or went */
+
+static int send_frame(int fd, const void *f, size_t n)
+{
+	int e = net_tls_write(&tls, fd, f, n, 10000);
+
+	return e ? e : net_tls_flush(&tls, fd, 10000);
+}
+
+/* send_frame, printing its error */
+static int put(int fd, const void *p, size_t n)
+{
+	int e = send_frame(fd, p, n);
+
+	if (e)
+		printf("error %s\n", err_name(e));
+	return e;
+}
+
+/* Sends f every gap_ms for at most ms (as fast as it can when gap_ms is
+ * 0), and stops when the receiver says something: its word stays in buf.
+ * The number of frames sent. */
+static long repeat(int fd, const unsigned char *f, size_t n, int gap_ms, uint64_t ms)
+{
+	uint64_t t0 = clock_now_ms();
+	long sent = 0, r;
+
+	while (clock_now_ms() - t0 < ms) {
+		if (send_frame(fd, f, n))
+			break;
+		sent++;
+		r = net_tls_read(&tls, fd, buf, sizeof buf, gap_ms);
+		if (r > 0)
+			have = (size_t)r;
+		if (r != -SALVAGE_E_TIMEOUT) {
+			cut = 1;
+			break;
+		}
+	}
+	return sent;
+}
+
+/* A HELLO, its answer left unread: 0, or what it printed as an error. */
+static int hello_only(int fd, const unsigned char *id)
+{
+	long n = net_frame_hello(buf, sizeof buf, id, 0, "source=rawclient\n", 17);
+
+	return put(fd, buf, (size_t)n);
+}
+
+/* After a HELLO: the receiver's first frame into buf (have). */
+static void first_answer(int fd)
+{
+	long r = net_tls_read(&tls, fd, buf, sizeof buf, 10000);
+
+	have = r > 0 ? (size_t)r : 0;
+}
 
 static int dial(const char *spec)
 {
@@ -90,15 +155,6 @@ static int answers(int fd)
 		}
 		n += (size_t)r;
 	}
-}
-
-static int put(int fd, const void *p, size_t n)
-{
-	int e;
-
-	if ((e = net_tls_write(&tls, fd, p, n, 10000)) || (e = net_tls_flush(&tls, fd, 10000)))
-		printf("error %s\n", err_name(e));
-	return e;
 }
 
 /* A HELLO, and the offset in the receiver's HELLO_ACK. */
@@ -252,8 +308,15 @@ int main(int argc, char **argv)
 	int fd, e;
 
 	if (argc < 5 || argc > 7)
-		return fprintf(stderr, "usage: rawclient HOST:PORT SERVER.pub CLIENT.key MODE [STREAM [N]]\n"), 2;
+		return fprintf(stderr, "usage: rawclient HOST:PORT SERVER.pub CLIENT.key MODE [DUMP-ID | MIB | STREAM [N]]\n"), 2;
 	mode = argv[4];
+	int id_arg = argc == 6 && strcmp(mode, "upload") && strcmp(mode, "splice") && strcmp(mode, "data-flood");
+	for (size_t i = 0; id_arg && argv[5][i] && i < 2 * NET_DUMP_ID_LEN; i++) {
+		unsigned v;
+		if (sscanf((char[]){ argv[5][i], 0 }, "%x", &v) != 1)
+			return fprintf(stderr, "rawclient: bad id %s\n", argv[5]), 2;
+		id[i / 2] = (unsigned char)(i % 2 ? id[i / 2] | v : v << 4);
+	}
 	if (net_pub_load(pin[0], argv[2]) || net_key_load(&key, argv[3]) || (fd = dial(argv[1])) < 0)
 		return 2;
 	if (!strcmp(mode, "plain")) {
@@ -338,6 +401,46 @@ int main(int argc, char **argv)
 			if (r != -SALVAGE_E_TIMEOUT)
 				break;
 		}
+		return answers(fd);
+	} else if (!strcmp(mode, "hello-time")) {
+		uint64_t t0 = clock_now_ms();
+		if (hello_only(fd, id))
+			return 0;
+		first_answer(fd);
+		printf("answered in %llu ms\n", (unsigned long long)(clock_now_ms() - t0));
+		net_tls_close(&tls, fd, 2000);
+		return answers(fd);
+	} else if (!strcmp(mode, "progress") || !strcmp(mode, "progress-flood")) {
+		int flood = !strcmp(mode, "progress-flood");
+		static char line[1000];
+		unsigned char f[NET_TEXT_MAX + 64];
+		long sent;
+		if (hello_only(fd, id))
+			return 0;
+		first_answer(fd);
+		have = 0;   /* the HELLO_ACK */
+		memset(line, 'p', sizeof line);
+		n = net_frame_text(f, sizeof f, NET_PROGRESS, line, flood ? sizeof line : 40);
+		sent = repeat(fd, f, (size_t)n, flood ? 0 : 200, flood ? 3000 : 20000);
+		printf("sent %ld PROGRESS lines%s\n", sent, cut || flood ? "" : ", not cut");
+		if (flood)
+			return 0;
+		return answers(fd);
+	} else if (!strcmp(mode, "data-flood")) {
+		static unsigned char f[NET_DATA_HEAD + (64 << 10) + 4];
+		uint64_t size = (argc == 6 ? strtoull(argv[5], NULL, 10) : 1) << 20;
+		memset(id, 0x5a, sizeof id);
+		if (hello_only(fd, id))
+			return 0;
+		first_answer(fd);
+		memset(f + NET_DATA_HEAD, 'u', 64 << 10);
+		for (uint64_t off = 0; off < size; off += 64 << 10) {
+			net_frame_data_head(f, off, 64 << 10);
+			le32_put(f + NET_DATA_HEAD + (64 << 10), net_frame_data_crc(f, f + NET_DATA_HEAD, 64 << 10));
+			if (net_tls_write(&tls, fd, f, sizeof f, 10000))
+				break;
+		}
+		net_tls_flush(&tls, fd, 10000);
 		return answers(fd);
 	} else if (strcmp(mode, "stall")) {
 		return fprintf(stderr, "rawclient: unknown mode %s\n", mode), 2;
