@@ -69,7 +69,8 @@
 	X(DHCP_BAD_REPLY,    "DHCP reply malformed") \
 	X(DHCP_NAK,          "DHCP server refused the address (NAK)") \
 	X(DHCP_NO_LEASE,     "no DHCP lease before the timeout") \
-	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)")
+	X(TLS_KEY_REJECTED,  "the client rejected this receiver's key (it pins another one)") \
+	X(ELF_BEYOND_PHYS,   "ELF PT_LOAD reaches past x86_64's 52-bit physical address space")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

@@ -111,7 +111,7 @@ for k in 6.1-raw-elf 6.12-raw-elf 6.1-raw 6.12-raw 6.1-fs 6.12-fs; do
 done
 
 # --- salvage dump on vmcores that are not right: one line naming what is wrong
-for k in good truncated notes novmcoreinfo loadpast notelf; do
+for k in good truncated notes novmcoreinfo loadpast hugetail beyondphys notelf; do
 	python3 tests/cmd/badcore.py $k "$W/core.$k"
 done
 t "dump: usage"             100 "usage: salvage dump"   $S dump
@@ -123,6 +123,11 @@ t "dump: truncated"         111 "ELF program header out of bounds" $S dump -o "$
 t "dump: garbage notes"     111 "ELF note runs past the PT_NOTE segment" $S dump -o "$W/x" "$W/core.notes"
 t "dump: no VMCOREINFO"     111 "vmcore has no VMCOREINFO note" $S dump -o "$W/x" "$W/core.novmcoreinfo"
 t "dump: PT_LOAD past end"  111 "ELF program header out of bounds" $S dump -o "$W/x" "$W/core.loadpast"
+# p_memsz past p_filesz holds no bytes: not walked page by page (2^28
+# pages here took 85 s), not dumped, and said so
+t "dump: 1 TiB p_memsz tail" 0  "1073741816 KiB of memory past PT_LOADs' file data .* not dumped" $S dump -o "$W/tail.salvage" "$W/core.hugetail"
+t "dump: the tail left out" 0   "pages: kept 2, zero 0" cat "$W/last"
+t "dump: past 2^52 bytes"   111 "ELF PT_LOAD reaches past x86_64's 52-bit physical address space" $S dump -o "$W/x" "$W/core.beyondphys"
 t "dump: not ELF"           111 "not an ELF64 little-endian file" $S dump -o "$W/x" "$W/core.notelf"
 t "dump: to stdout"         0   "^ok$"                  sh -c "$S dump $W/core.good 2>/dev/null | cmp -s - $W/good.salvage && echo ok"
 
