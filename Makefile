@@ -110,9 +110,11 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/transfer.sh
 	sh tests/cmd/net.sh
 
-# After the guests crashed, convert.sh checks salvage convert on their vmcores.
+# After the guests crashed, run.sh and convert.sh check salvage dmesg and
+# salvage convert on their vmcores.
 qemutests: $(B)/salvage $(B)/mkstream
 	sh tests/qemu/run.sh
+	sh tests/cmd/run.sh real
 	sh tests/cmd/convert.sh real
 
 check: setup
