@@ -63,7 +63,13 @@ ZLIB_INFLATE = $(addprefix $(B)/deps/src/zlib/,adler32.c crc32.c inffast.c infla
 $(B)/fuzz/stream: tests/fuzz/stream.c dump/stream_read.c lib/grow.c lib/crc32c.c lib/err.c lib/io.c \
 	$(B)/deps/src/lz4/lib/lz4.c | $(B)/deps/.done
 $(B)/fuzz/kdump: tests/fuzz/kdump.c dump/kdump_read.c lib/err.c lib/io.c $(ZLIB_INFLATE) | $(B)/deps/.done
-$(B)/fuzz/stream $(B)/fuzz/kdump: FUZZ_CFLAGS += -I$(B)/deps/include
+# convert: the stream reader, both writers, and the kdump reader that
+# reads their output back.
+$(B)/fuzz/convert: tests/fuzz/convert.c dump/convert.c dump/kdump_write.c dump/elfcore_write.c \
+	dump/kdump_read.c dump/stream_read.c dump/notes.c dump/vmcoreinfo.c lib/grow.c lib/crc32c.c \
+	lib/err.c lib/io.c $(B)/deps/src/lz4/lib/lz4.c $(ZLIB_INFLATE) \
+	$(addprefix $(B)/deps/src/zlib/,deflate.c trees.c) | $(B)/deps/.done
+$(B)/fuzz/stream $(B)/fuzz/kdump $(B)/fuzz/convert: FUZZ_CFLAGS += -I$(B)/deps/include
 # The pin engine with the BearSSL sources under it (libbearssl.a is musl's).
 $(B)/fuzz/x509pin: tests/fuzz/x509pin.c net/pins.c $(addprefix $(B)/deps/src/bearssl/src/,x509/x509_decoder.c hash/sha2small.c codec/dec32be.c codec/enc32be.c) | $(B)/deps/.done
 $(B)/fuzz/x509pin: FUZZ_CFLAGS += -I$(B)/deps/include -I$(B)/deps/src/bearssl/src
@@ -107,9 +113,11 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/receive-attack.sh
 	sh tests/cmd/net.sh
 
-# After the guests crashed, convert.sh checks salvage convert on their vmcores.
+# After the guests crashed, run.sh and convert.sh check salvage dmesg and
+# salvage convert on their vmcores.
 qemutests: $(B)/salvage $(B)/mkstream
 	sh tests/qemu/run.sh
+	sh tests/cmd/run.sh real
 	sh tests/cmd/convert.sh real
 
 check: setup

@@ -58,6 +58,9 @@ int dump_capture_open(struct dump_capture *c, int fd, int level)
 	c->present = 0;
 	for (unsigned i = 0; i < c->nram; i++)
 		c->present += c->ram[i].end_pfn - c->ram[i].start_pfn;
+	if (c->elf.tail_bytes)
+		log_warn("vmcore: ", U64(c->elf.tail_bytes >> 10), " KiB of memory past PT_LOADs' "
+		         "file data (p_memsz > p_filesz) not dumped: the file holds no bytes for it");
 	if ((r = dump_mem_setup(&c->mem)))
 		log_warn("no kernel page tables (", err_text(r), "): no utsname or log");
 	else if ((r = read_utsname(c)))
@@ -161,6 +164,15 @@ static void distrust(struct dump_capture *c, uint64_t start, uint64_t end, const
 	c->filter.level &= 1;
 }
 
+/* The first RAM pfn at or after pfn (c->ram is sorted), or UINT64_MAX. */
+static uint64_t next_ram(const struct dump_capture *c, uint64_t pfn)
+{
+	for (unsigned i = 0; i < c->nram; i++)
+		if (c->ram[i].end_pfn > pfn)
+			return c->ram[i].start_pfn > pfn ? c->ram[i].start_pfn : pfn;
+	return UINT64_MAX;
+}
+
 int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, size_t), void *ctx)
 {
 	struct dump_stream_info info = {
@@ -185,8 +197,14 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	dump_stream_begin(&c->stream, &info);
 	dump_progress_start(&p, "dump", c->present << DUMP_PAGE_SHIFT);
 	for (uint64_t start = 0; start < c->elf.max_pfn; start += DUMP_CAPTURE_CYCLE_PFNS) {
-		uint64_t end = start + DUMP_CAPTURE_CYCLE_PFNS;
+		uint64_t end;
 
+		/* a cycle without RAM has nothing to decide: RAM high in the
+		 * physical address space costs no walk through the space below */
+		start = next_ram(c, start) & ~(uint64_t)(DUMP_CAPTURE_CYCLE_PFNS - 1);
+		if (start >= c->elf.max_pfn)
+			break;
+		end = start + DUMP_CAPTURE_CYCLE_PFNS;
 		if (end > c->elf.max_pfn)
 			end = c->elf.max_pfn;
 		mark_ram(c, start, end);

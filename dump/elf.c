@@ -50,6 +50,12 @@ static int phnum(struct dump_elf *e, const unsigned char *h, uint64_t *n)
 	return 0;
 }
 
+/* The pfn after the last page holding some of load l's file data. */
+static uint64_t data_end_pfn(const struct dump_elf_load *l)
+{
+	return (l->paddr + l->filesz + DUMP_PAGE_SIZE - 1) >> DUMP_PAGE_SHIFT;
+}
+
 static int add_segment(struct dump_elf *e, const unsigned char *ph)
 {
 	uint32_t type = le32_get(ph + PH_TYPE);
@@ -71,17 +77,24 @@ static int add_segment(struct dump_elf *e, const unsigned char *ph)
 	}
 	if (type != PT_LOAD || memsz == 0)
 		return 0;
-	if (filesz > memsz || paddr + memsz < paddr || paddr + memsz > (1ull << 52))
+	if (filesz > memsz)
 		return -SALVAGE_E_ELF_BAD_PHDR;
+	if (paddr + memsz < paddr || paddr + memsz > DUMP_ELF_PHYS_LIMIT)
+		return -SALVAGE_E_ELF_BEYOND_PHYS;
 	if (e->nloads == DUMP_ELF_MAX_LOADS)
 		return -SALVAGE_E_ELF_BAD_PHDR;
 	e->loads[e->nloads++] = (struct dump_elf_load){
 		.paddr = paddr, .vaddr = le64_get(ph + PH_VADDR),
 		.filesz = filesz, .memsz = memsz, .offset = off,
 	};
-	uint64_t end_pfn = (paddr + memsz + DUMP_PAGE_SIZE - 1) >> DUMP_PAGE_SHIFT;
-	if (end_pfn > e->max_pfn)
-		e->max_pfn = end_pfn;
+	/* docs/formats.md#elf: the dump is the memory the file holds bytes
+	 * for; a p_memsz tail past p_filesz only reads as zeros */
+	if (filesz) {
+		uint64_t end_pfn = data_end_pfn(&e->loads[e->nloads - 1]);
+		if (end_pfn > e->max_pfn)
+			e->max_pfn = end_pfn;
+	}
+	e->tail_bytes += memsz - filesz;
 	return 0;
 }
 
@@ -110,7 +123,7 @@ int dump_elf_open(struct dump_elf *e, int fd)
 		if ((r = add_segment(e, ph)))
 			return r;
 	}
-	if (!e->nloads)
+	if (!e->max_pfn) /* no PT_LOAD holds any file data */
 		return -SALVAGE_E_ELF_BAD_PHDR;
 	return 0;
 }
@@ -280,8 +293,10 @@ unsigned dump_elf_ram(const struct dump_elf *e, struct dump_range *out, unsigned
 
 	for (unsigned i = 0; i < e->nloads; i++) {
 		const struct dump_elf_load *l = &e->loads[i];
+		if (!l->filesz)
+			continue;
 		r[n].start_pfn = l->paddr >> DUMP_PAGE_SHIFT;
-		r[n].end_pfn = (l->paddr + l->memsz + DUMP_PAGE_SIZE - 1) >> DUMP_PAGE_SHIFT;
+		r[n].end_pfn = data_end_pfn(l);
 		n++;
 	}
 	/* insertion sort by start: a few dozen ranges at most */

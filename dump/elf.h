@@ -7,6 +7,9 @@
 #include <sys/types.h>
 
 #define DUMP_ELF_MAX_LOADS 256
+/* x86_64's physical address space: MAX_PHYSMEM_BITS is 52 with 5-level
+ * paging (46 with 4-level); no PT_LOAD reaches past it. */
+#define DUMP_ELF_PHYS_LIMIT (1ull << 52)
 
 struct dump_elf_load {
 	uint64_t paddr;   /* physical start, as in p_paddr (may be unaligned) */
@@ -22,7 +25,8 @@ struct dump_elf {
 	struct dump_elf_load loads[DUMP_ELF_MAX_LOADS];
 	unsigned nloads;
 	uint64_t note_offset, note_size; /* the PT_NOTE segments, merged */
-	uint64_t max_pfn;                /* highest physical end / page size, rounded up */
+	uint64_t max_pfn;                /* highest physical end of file data / page size, rounded up */
+	uint64_t tail_bytes;             /* memory described by p_memsz past p_filesz */
 	/* mmap window over the file (4 MiB, page aligned); NULL when mmap
 	 * failed once and read() is used for good. */
 	const unsigned char *win;
@@ -33,7 +37,9 @@ struct dump_elf {
 
 /* Parses the ELF header and program headers of fd. Errors:
  * -SALVAGE_E_ELF_NOT_ELF, _ELF_NOT_CORE, _ELF_NOT_X86_64, _ELF_BAD_PHDR
- * (a segment beyond the file, too many, overflow), -errno. */
+ * (a segment beyond the file, too many, p_filesz > p_memsz),
+ * _ELF_BEYOND_PHYS (p_paddr + p_memsz past DUMP_ELF_PHYS_LIMIT or
+ * overflowing), -errno. */
 int dump_elf_open(struct dump_elf *e, int fd);
 void dump_elf_close(struct dump_elf *e);
 
@@ -52,9 +58,11 @@ int dump_elf_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len);
  * read. NULL otherwise (read it with dump_elf_read_phys). */
 const void *dump_elf_page(struct dump_elf *e, uint64_t pfn);
 
-/* The dump's RAM as sorted, merged pfn ranges (a page any PT_LOAD
- * touches counts; overlapping PT_LOADs such as kernel text are merged).
- * Returns the number of ranges, at most max. */
+/* The dump's RAM as sorted, merged pfn ranges: a page some PT_LOAD's file
+ * data touches counts (overlapping PT_LOADs such as kernel text are
+ * merged); a page only a p_memsz tail covers does not, so the work of a
+ * dump is bounded by the file's size. Returns the number of ranges, at
+ * most max. */
 struct dump_range;
 unsigned dump_elf_ram(const struct dump_elf *e, struct dump_range *out, unsigned max);
 

@@ -190,13 +190,18 @@ static unsigned char *new_entry(struct dump_stream_writer *w, uint64_t pfn, uint
 
 static int is_zero(const void *page)
 {
-	const uint64_t *p = page;
+	const unsigned char *p = page;
 	uint64_t acc = 0;
 
 	/* Whole-page OR, no early exit: branch-free, and kernel pages that
-	 * are not zero usually differ in their first bytes anyway. */
-	for (size_t i = 0; i < DUMP_STREAM_PAGE_SIZE / 8; i++)
-		acc |= p[i];
+	 * are not zero usually differ in their first bytes anyway. The page
+	 * may sit at any address (an ELF p_offset need not be aligned): the
+	 * words are loaded with memcpy, one unaligned load on x86_64. */
+	for (size_t i = 0; i < DUMP_STREAM_PAGE_SIZE; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
 	return !acc;
 }
 

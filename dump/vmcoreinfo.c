@@ -5,8 +5,11 @@
 const char *dump_vmcoreinfo_get(const struct dump_vmcoreinfo *vi, const char *key, size_t *len)
 {
 	size_t klen = strlen(key);
-	const char *p = vi->text, *end = vi->text + vi->len;
+	const char *p = vi->text, *end;
 
+	if (!p) /* a stream without VMCOREINFO: NULL + 0 is undefined too */
+		return NULL;
+	end = p + vi->len;
 	while (p && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;

@@ -69,14 +69,23 @@ uint32_t crc32c_portable(uint32_t crc, const void *buf, size_t len)
 	return ~sw(~crc, buf, len);
 }
 
-uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+int crc32c_sse42(void)
 {
 #if defined(__x86_64__)
 	static int cpu = -1;
 
 	if (cpu < 0)
 		cpu = has_sse42();
-	if (cpu)
+	return cpu;
+#else
+	return 0;
+#endif
+}
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+{
+#if defined(__x86_64__)
+	if (crc32c_sse42())
 		return ~hw(~crc, buf, len);
 #endif
 	return ~sw(~crc, buf, len);

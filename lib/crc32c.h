@@ -8,7 +8,10 @@
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 /* The table-driven version crc32c() uses on CPUs without SSE4.2 (QEMU's
- * default CPU among them); the tests compare the two. */
+ * default CPU among them). */
 uint32_t crc32c_portable(uint32_t crc, const void *buf, size_t len);
+/* 1 when crc32c() uses SSE4.2's crc32 instruction, else 0 (crc32c() is
+ * then crc32c_portable()): the tests say which one they checked. */
+int crc32c_sse42(void);
 
 #endif

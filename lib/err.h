@@ -73,7 +73,8 @@
 	X(RANDOM_NOT_READY,  "the kernel's random number generator was not ready in time: no TLS without it") \
 	X(PROTO_VERSION,     "the peer speaks another version of the dump protocol") \
 	X(PROTO_PREFIX,      "the receiver's stored part of this dump is not this stream (SHA-256 differs)") \
-	X(CONVERT_TOO_BIG,   "the converted dump would not fit the receiver's space or limit")
+	X(CONVERT_TOO_BIG,   "the converted dump would not fit the receiver's space or limit") \
+	X(ELF_BEYOND_PHYS,   "ELF PT_LOAD reaches past x86_64's 52-bit physical address space")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

@@ -7,6 +7,8 @@ VMCOREINFO and one PT_LOAD of two pages). KIND:
   notes       the VMCOREINFO note's size runs past its segment
   novmcoreinfo  no VMCOREINFO note at all
   loadpast    a PT_LOAD whose data lies beyond the end of the file
+  hugetail    a PT_LOAD whose p_memsz claims 1 TiB (p_filesz two pages)
+  beyondphys  a PT_LOAD ending past x86_64's 2^52 bytes of physical memory
   notelf      not an ELF file"""
 import struct
 import sys
@@ -32,7 +34,9 @@ def core(kind):
     eh = b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\0" * 8 + struct.pack(
         "<HHIQQQIHHHHHH", 4, 62, 1, 0, phoff, 0, 0, 64, 56, phnum, 0, 0, 0)
     ph = struct.pack("<IIQQQQQQ", 4, 0, note_off, 0, 0, len(notes), len(notes), 0)
-    ph += struct.pack("<IIQQQQQQ", 1, 7, load_off, 0xffff888000100000, 0x100000, filesz, filesz, 4096)
+    memsz = 1 << 40 if kind == "hugetail" else filesz
+    paddr = (1 << 52) - 4096 if kind == "beyondphys" else 0x100000
+    ph += struct.pack("<IIQQQQQQ", 1, 7, load_off, (0xffff888000000000 + paddr) % (1 << 64), paddr, filesz, memsz, 4096)
     out = eh + ph + notes
     out += b"\0" * (load_off - len(out)) + bytes(range(256)) * 32
     return out[:100] if kind == "truncated" else out

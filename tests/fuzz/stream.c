@@ -1,38 +1,14 @@
 /* libFuzzer target: the salvage stream reader (dump/stream_read.c), which
  * reads whatever a client sent or a disk holds. Opens the input as a file,
  * then reads pages in order and by physical address.
- *
- * A mutated record almost never keeps a valid CRC, so unless the input's
- * first byte is odd the harness first rewrites every record's CRC and the
- * trailer's records_crc and trailer_offset (docs/stream-format.md#trailer):
- * the parsers behind the checksums get fuzzed too. */
+ * Record CRCs are fixed first (stream_crcs.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../../dump/stream_read.h"
-#include "../../lib/crc32c.h"
-#include "../../lib/le.h"
-
-static void fix_crcs(unsigned char *b, size_t size)
-{
-	size_t off = DUMP_STREAM_HEADER_SIZE;
-	uint32_t chain = 0;
-
-	while (size - off >= DUMP_STREAM_RECORD_OVERHEAD && off < size) {
-		uint32_t type = le32_get(b + off), len = le32_get(b + off + 4);
-		if (len > size - off - DUMP_STREAM_RECORD_OVERHEAD)
-			return;
-		if (type == DUMP_STREAM_TRAILER && len == DUMP_STREAM_TRAILER_LEN) {
-			le32_put(b + off + 12, chain);
-			le64_put(b + off + 16, off);
-		}
-		le32_put(b + off + 8 + len, crc32c(0, b + off, 8 + (size_t)len));
-		chain = crc32c(chain, b + off + 8 + len, 4);
-		off += DUMP_STREAM_RECORD_OVERHEAD + (size_t)len;
-	}
-}
+#include "stream_crcs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 && (fd = memfd_create("stream", 0)) < 0)
 		return free(copy), 0;
 	memcpy(copy, data, size);
-	if (size > DUMP_STREAM_HEADER_SIZE && !(copy[0] & 1))
-		fix_crcs(copy, size);
+	fix_crcs(copy, size);
 	if (ftruncate(fd, 0) || pwrite(fd, copy, size, 0) != (ssize_t)size)
 		return free(copy), 0;
 	free(copy);

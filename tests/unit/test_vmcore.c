@@ -127,10 +127,14 @@ TEST(elf_fractional_and_shared_pages)
 	fd = make_core(path, loads, 4, 0);
 	CHECK_INT(0, dump_elf_open(&e, fd));
 	CHECK_INT(4, e.nloads);
-	CHECK_INT(0x23, e.max_pfn);
+	/* the dump ends with the file data: the p_memsz tail is not RAM */
+	CHECK_INT(0x21, e.max_pfn);
 	CHECK_INT(2, dump_elf_ram(&e, r, 8));
 	CHECK_INT(0x10, r[0].start_pfn);
 	CHECK_INT(0x13, r[0].end_pfn);
+	CHECK_INT(0x20, r[1].start_pfn);
+	CHECK_INT(0x21, r[1].end_pfn);
+	CHECK_INT(0x2000, e.tail_bytes);
 	/* page 0x10: zeros, then the segment's bytes from 0x800 */
 	CHECK_INT(0, dump_elf_read_phys(&e, 0x10000, page, 4096));
 	memset(want, 0, 2048);
@@ -151,6 +155,58 @@ TEST(elf_fractional_and_shared_pages)
 	/* whole pages go through the mmap window: same bytes */
 	CHECK_INT(0, dump_elf_read_phys(&e, 0x11000, page, 4096));
 	CHECK_INT((unsigned char)(0x11000 + 1), page[0]);
+	dump_elf_close(&e);
+	close(fd);
+}
+
+/* A small file whose p_memsz claims 1 TiB (issue: 85 s of CPU in the
+ * writer): the dump's extent is what the file holds. */
+TEST(elf_memsz_tail_is_not_ram)
+{
+	static const uint64_t loads[][3] = { { 0x100000, 0x2000, 1ull << 40 } };
+	char path[256];
+	struct dump_elf e;
+	struct dump_range r[4];
+	unsigned char page[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/core", check_tmpdir());
+	fd = make_core(path, loads, 1, 0);
+	CHECK_INT(0, dump_elf_open(&e, fd));
+	CHECK_INT(0x102, e.max_pfn);
+	CHECK_INT(1, dump_elf_ram(&e, r, 4));
+	CHECK_INT(0x100, r[0].start_pfn);
+	CHECK_INT(0x102, r[0].end_pfn);
+	CHECK_INT((1ull << 40) - 0x2000, e.tail_bytes);
+	/* the tail still reads as zeros, as ELF says */
+	memset(page, 0xff, sizeof page);
+	CHECK_INT(0, dump_elf_read_phys(&e, 1ull << 39, page, sizeof page));
+	CHECK_INT(0, page[0] | page[4095]);
+	dump_elf_close(&e);
+	close(fd);
+}
+
+/* x86_64 addresses 2^52 bytes at most (MAX_PHYSMEM_BITS, 5-level paging);
+ * a segment past it, or one whose end overflows, is no vmcore. */
+TEST(elf_rejects_memory_beyond_52_bits)
+{
+	static const uint64_t past[][3] = { { (1ull << 52) - 0x1000, 0x1000, 0x2000 } };
+	static const uint64_t wraps[][3] = { { 0xfffffffffffff000ull, 0x1000, 0x2000 } };
+	static const uint64_t top[][3] = { { (1ull << 52) - 0x1000, 0x1000, 0x1000 } };
+	char path[256];
+	struct dump_elf e;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/core", check_tmpdir());
+	fd = make_core(path, past, 1, 0);
+	CHECK_INT(-SALVAGE_E_ELF_BEYOND_PHYS, dump_elf_open(&e, fd));
+	close(fd);
+	fd = make_core(path, wraps, 1, 0);
+	CHECK_INT(-SALVAGE_E_ELF_BEYOND_PHYS, dump_elf_open(&e, fd));
+	close(fd);
+	fd = make_core(path, top, 1, 0);
+	CHECK_INT(0, dump_elf_open(&e, fd));
+	CHECK_INT(1ull << 40, e.max_pfn);
 	dump_elf_close(&e);
 	close(fd);
 }
