@@ -22,6 +22,7 @@ run tests/qemu/net.sh 6.1
 run tests/qemu/net.sh 6.12 aes
 # an unseeded crash kernel (no RDRAND, no virtio-rng, armed by kexec-tools)
 run tests/qemu/entropy.sh 6.1
+run tests/qemu/entropy.sh 7
 run tests/qemu/filter.sh 6.1
 run tests/qemu/filter.sh 6.12
 # the newest Debian 7.x: its dumps read by sid's crash and drgn (a sid chroot)
