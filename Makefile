@@ -111,6 +111,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/transfer.sh
 	sh tests/cmd/receive-integrity.sh
 	sh tests/cmd/receive-attack.sh
+	sh tests/cmd/receive-damaged.sh
 	sh tests/cmd/net.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and

@@ -111,7 +111,7 @@ static int write_meta(struct net_store *d)
 	if (d->reason[0])
 		meta_str(buf, cap, "reason", d->reason);
 	/* a new file renamed over the old: a reader never sees half of one */
-	fd = openat(d->dirfd, META ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(d->dirfd, META ".new", O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	if ((e = io_writeall(fd, buf, strlen(buf))) == 0 && fdatasync(fd) < 0)
@@ -204,13 +204,36 @@ static int is_dynamic(const char *line)
 	return 0;
 }
 
-static long read_meta(int dirfd, char *buf, size_t size)
+/* A file of a dump directory, opened only if it is a regular file: a FIFO
+ * or a device planted there must not block the receiver's loop (O_NONBLOCK
+ * keeps open() of a FIFO from waiting for a writer). */
+static int open_regular(int dirfd, const char *name, int flags)
 {
-	int fd = openat(dirfd, META, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	long n;
+	struct stat st;
+	int fd = openat(dirfd, name, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), e;
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		e = -EINVAL;
+	} else {
+		/* back to blocking I/O (a regular file's never waits anyway) */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		return fd;
+	}
+	close(fd);
+	return e;
+}
+
+static long read_meta(int dirfd, char *buf, size_t size)
+{
+	int fd = open_regular(dirfd, META, O_RDONLY);
+	long n;
+
+	if (fd < 0)
+		return fd;
 	n = io_readall(fd, buf, size - 1);
 	close(fd);
 	if (n >= 0)
@@ -223,10 +246,10 @@ static long read_meta(int dirfd, char *buf, size_t size)
 static int complete_from_file(struct net_store *d)
 {
 	struct stat st;
-	int fd = openat(d->dirfd, STREAM, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), e;
+	int fd = open_regular(d->dirfd, STREAM, O_RDONLY), e;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0)
 		e = -errno;
 	else
@@ -282,9 +305,9 @@ static int resume(struct net_store *d, const char *text)
 		return 0;
 	}
 	d->durable = meta_get(text, "bytes", v, sizeof v) ? 0 : strtoull(v, NULL, 10);
-	d->fd = openat(d->dirfd, PARTIAL, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	d->fd = open_regular(d->dirfd, PARTIAL, O_RDWR);
 	if (d->fd < 0)
-		return errno == ENOENT ? complete_from_file(d) : -errno;
+		return d->fd == -ENOENT ? complete_from_file(d) : d->fd;
 	if (fstat(d->fd, &st) < 0)
 		return -errno;
 	/* never extend: a file shorter than the metadata says is resumed
@@ -302,6 +325,42 @@ static int resume(struct net_store *d, const char *text)
 	d->durable_sha = d->sha;
 	d->end = d->durable;
 	return 0;
+}
+
+/* key's value in a salvage.meta text as a decimal number: 0, or -1 when
+ * it is missing or anything but digits. */
+static int meta_u64(const char *text, const char *key, uint64_t *out)
+{
+	char v[24], *end;
+
+	if (meta_get(text, key, v, sizeof v) || v[0] < '0' || v[0] > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return *end || errno ? -1 : 0;
+}
+
+static int is_regular(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode);
+}
+
+/* Whether an earlier dump can be taken up again: its lengths are numbers,
+ * and a dump not complete still has its file. One whose metadata was
+ * damaged, or whose file was removed by hand (to make room), is left as it
+ * is and the dump starts anew: resuming it would cut its file back to a
+ * length misread (to nothing), or fail every HELLO of this dump id. */
+static int resumable(int dirfd, const char *text)
+{
+	char state[16] = "", crc[16];
+	uint64_t n;
+
+	meta_get(text, "state", state, sizeof state);
+	if (!strcmp(state, "complete") || !strcmp(state, "stored") || !strcmp(state, "unconverted"))
+		return !meta_u64(text, "total", &n) && !meta_get(text, "crc32c", crc, sizeof crc);
+	return !meta_u64(text, "bytes", &n) && (is_regular(dirfd, PARTIAL) || is_regular(dirfd, STREAM));
 }
 
 /* The index of a host directory an older receiver left without one: the
@@ -369,6 +428,12 @@ static int find(int hostfd, const char *idhex, struct net_store *d, char *text, 
 	if ((fd = openat(hostfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (read_meta(fd, text, size) <= 0 || meta_get(text, "dump_id", v, sizeof v) || strcmp(v, idhex)) {
+		close(fd);
+		return 0;
+	}
+	if (!resumable(fd, text)) {
+		log_warn("receive: ", d->rel, name, ": its metadata is damaged or its file is gone; "
+		         "left as it is, the dump starts anew");
 		close(fd);
 		return 0;
 	}
@@ -571,7 +636,7 @@ void net_store_close(struct net_store *d, const char *state, const char *reason)
 
 static int write_dmesg(int dirfd, const struct dump_stream_reader *r)
 {
-	int out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), e;
+	int out = openat(dirfd, "dmesg.txt", O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600), e;
 
 	if (out < 0)
 		return -errno;
@@ -612,7 +677,7 @@ static int write_vmcore(int dirfd, const struct dump_convert_src *c, uint64_t mi
 		         (unsigned long long)have);
 		return -SALVAGE_E_CONVERT_TOO_BIG;
 	}
-	fd = openat(dirfd, VMCORE ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(dirfd, VMCORE ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	e = dump_kdump_write(c, fd, DUMP_CODEC_ZLIB);
@@ -631,10 +696,10 @@ static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t
 {
 	struct dump_stream_reader r;
 	struct dump_convert_src c = { 0 };
-	int fd = openat(dirfd, STREAM, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e;
+	int fd = open_regular(dirfd, STREAM, O_RDONLY), e;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (!(e = dump_stream_open(&r, fd)) && !(e = write_dmesg(dirfd, &r)) &&
 	    !(e = dump_convert_prepare(&c, &r)))
 		e = write_vmcore(dirfd, &c, min_free, max, why, whylen);

@@ -10,6 +10,9 @@
  *       the same metadata, but a machine of 2^32 pages, all RAM and all
  *       zero: a few KiB that claim 16 TiB (two ZERO entries), for the
  *       receiver's conversion bounds (tests/cmd/receive-integrity.sh).
+ *   mkstream synth --claim-pages N [--crashtime T] OUT DIR
+ *       as --claim, for N pages: a few KiB whose conversion writes 24
+ *       bytes of descriptor per page (N = 4000000: 97 MB)
  *   mkstream synth --claim-ram [--crashtime T] OUT DIR
  *       the same machine with no page stored: 1 GiB of bitmaps to write.
  *   mkstream elf VMCORE OUT
@@ -102,6 +105,8 @@ static void put_record(struct dump_stream_writer *w, uint32_t type, const unsign
 
 /* After the metadata: one PAGES record of two ZERO entries covering all
  * 2^32 pages, and the trailer that counts them. */
+static uint64_t claim_n = 1ull << 32;   /* --claim-pages N */
+
 static int claim_all(struct dump_stream_writer *w, int pages_too)
 {
 	unsigned char pages[8 + 2 * 16] = { 0 }, tr[DUMP_STREAM_TRAILER_LEN] = { 0 };
@@ -109,8 +114,8 @@ static int claim_all(struct dump_stream_writer *w, int pages_too)
 	le32_put(pages, 2);
 	le64_put(pages + 8, 0);
 	le32_put(pages + 16, DUMP_STREAM_ZERO);
-	le32_put(pages + 20, UINT32_MAX);
-	le64_put(pages + 24, UINT32_MAX);
+	le32_put(pages + 20, (uint32_t)(claim_n - 1));
+	le64_put(pages + 24, claim_n - 1);
 	le32_put(pages + 32, DUMP_STREAM_ZERO);
 	le32_put(pages + 36, 1);
 	if (pages_too)
@@ -119,7 +124,7 @@ static int claim_all(struct dump_stream_writer *w, int pages_too)
 	le32_put(tr + 4, w->records_crc);
 	le64_put(tr + 8, w->bytes);
 	le64_put(tr + 16, (uint64_t)pages_too);
-	le64_put(tr + 24 + 8 * DUMP_CLASS_ZERO, pages_too ? 1ull << 32 : 0);
+	le64_put(tr + 24 + 8 * DUMP_CLASS_ZERO, pages_too ? claim_n : 0);
 	put_record(w, DUMP_STREAM_TRAILER, tr, sizeof tr);
 	return w->err;
 }
@@ -127,7 +132,7 @@ static int claim_all(struct dump_stream_writer *w, int pages_too)
 static int synth(int level, int with_notes, int with_ram, unsigned long crashtime,
                  const char *out, const char *dir, int claim)
 {
-	static const struct dump_range all = { 0, 1ull << 32 };
+	struct dump_range all = { 0, claim_n };
 	static char vmci[512];
 	static const char log[] = "[    0.000000] Linux version 6.1.0-salvage-test\n"
 	                          "[   42.000000] sysrq: Trigger a crash\n";
@@ -260,6 +265,8 @@ int main(int argc, char **argv)
 			with_ram = 0;
 		else if (!strcmp(argv[i], "--claim"))
 			claim = 1;
+		else if (!strcmp(argv[i], "--claim-pages") && i + 1 < argc)
+			claim = 1, claim_n = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--claim-ram"))
 			claim = 2;
 		else if (!strcmp(argv[i], "--crashtime") && i + 1 < argc)
@@ -270,6 +277,6 @@ int main(int argc, char **argv)
 	if (argc - i == 2)
 		return synth(level, with_notes, with_ram, crashtime, argv[i], argv[i + 1], claim);
 usage:
-	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--claim|--claim-ram] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
+	fprintf(stderr, "usage: mkstream synth [--level N] [--no-notes] [--no-ram] [--claim|--claim-pages N|--claim-ram] [--crashtime T] OUT DIR | elf VMCORE OUT\n");
 	return 100;
 }

@@ -18,6 +18,8 @@
  *                  can for 3 s; prints how many went
  *     data-flood MIB  a HELLO, then MIB MiB of DATA as fast as it can
  *     hello-v1     a HELLO of protocol version 1
+ *     hog          a HELLO, then 4 KiB of DATA every 0.1 s (above the
+ *                  minimum rate) for 20 s: holds a slot; prints "held"
  *     hello+MODE   a HELLO (its own dump id), then MODE: oversize,
  *                  garbage, hello (a second HELLO), offset (DATA at 5),
  *                  finish-empty (FINISH of 0 bytes with their sums),
@@ -402,6 +404,29 @@ int main(int argc, char **argv)
 				break;
 		}
 		return answers(fd);
+	} else if (!strcmp(mode, "hog")) {
+		static unsigned char f[NET_DATA_HEAD + 4096 + 4];
+		uint64_t t0 = clock_now_ms(), off;
+		if (hello_only(fd, id))
+			return 0;
+		first_answer(fd);
+		have = 0;   /* the HELLO_ACK */
+		memset(f + NET_DATA_HEAD, 'h', 4096);
+		for (off = 0; clock_now_ms() - t0 < 20000; off += 4096) {
+			net_frame_data_head(f, off, 4096);
+			le32_put(f + NET_DATA_HEAD + 4096, net_frame_data_crc(f, f + NET_DATA_HEAD, 4096));
+			if (net_tls_write(&tls, fd, f, sizeof f, 10000) || net_tls_flush(&tls, fd, 10000))
+				break;
+			long r = net_tls_read(&tls, fd, buf, sizeof buf, 100);
+			if (r > 0 && le32_get(buf) != NET_ACK) {
+				have = (size_t)r;
+				break;
+			}
+			if (r < 0 && r != -SALVAGE_E_TIMEOUT)
+				break;
+		}
+		printf(clock_now_ms() - t0 >= 20000 ? "held\n" : "cut\n");
+		return 0;
 	} else if (!strcmp(mode, "hello-time")) {
 		uint64_t t0 = clock_now_ms();
 		if (hello_only(fd, id))
