@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../dump/convert.h"
+#include "../dump/mem.h"
 #include "../dump/stream.h"
 #include "../dump/stream_read.h"
 #include "../lib/crc32c.h"
@@ -661,17 +662,34 @@ static uint64_t room(int dirfd, uint64_t min_free, uint64_t max)
 	return max && max < free ? max : free;
 }
 
-/* vmcore (kdump-compressed, zlib) from the stream, written as
- * vmcore.partial, synced and renamed; refused before anything is
- * allocated or written when the most it can take does not fit. */
-static int write_vmcore(int dirfd, const struct dump_convert_src *c, uint64_t min_free, uint64_t max,
-                        char *why, size_t whylen)
+/* docs/protocol.md#conversion: what a vmcore holds besides the kept
+ * pages' bytes (headers, bitmaps, descriptors) may be at most this many
+ * times the stream plus this much. A real stream carries its pages, so
+ * its vmcore is about as large; claims of pages that no byte backs
+ * (zero-page runs, a huge max_pfn) are what exceed it. */
+#define CONVERT_AMPLIFY 64
+#define CONVERT_SLACK (64ull << 20)
+
+/* vmcore (kdump-compressed, zlib) from the stream of stream_len bytes,
+ * written as vmcore.partial, synced and renamed; refused before anything
+ * is allocated or written when the most it can take does not fit or its
+ * structure is out of proportion to the stream. */
+static int write_vmcore(int dirfd, const struct dump_convert_src *c, uint64_t stream_len, uint64_t min_free,
+                        uint64_t max, char *why, size_t whylen)
 {
-	uint64_t need, have = room(dirfd, min_free, max);
+	uint64_t need, pages, have = room(dirfd, min_free, max);
+	uint64_t allowed = stream_len > (UINT64_MAX - CONVERT_SLACK) / CONVERT_AMPLIFY
+	                   ? UINT64_MAX : stream_len * CONVERT_AMPLIFY + CONVERT_SLACK;
 	int fd, e;
 
 	if ((e = dump_kdump_size(c, &need)))
 		return e;
+	pages = c->r->count[DUMP_CLASS_KEPT] * DUMP_PAGE_SIZE; /* below need: no overflow */
+	if (need - pages > allowed) {
+		snprintf(why, whylen, ": %llu bytes of headers, bitmaps and descriptors for a %llu-byte stream",
+		         (unsigned long long)(need - pages), (unsigned long long)stream_len);
+		return -SALVAGE_E_CONVERT_TOO_BIG;
+	}
 	if (need > have) {
 		snprintf(why, whylen, ": needs up to %llu bytes, %llu allowed", (unsigned long long)need,
 		         (unsigned long long)have);
@@ -697,12 +715,18 @@ static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t
 	struct dump_stream_reader r;
 	struct dump_convert_src c = { 0 };
 	int fd = open_regular(dirfd, STREAM, O_RDONLY), e;
+	struct stat st;
 
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
 	if (!(e = dump_stream_open(&r, fd)) && !(e = write_dmesg(dirfd, &r)) &&
 	    !(e = dump_convert_prepare(&c, &r)))
-		e = write_vmcore(dirfd, &c, min_free, max, why, whylen);
+		e = write_vmcore(dirfd, &c, (uint64_t)st.st_size, min_free, max, why, whylen);
 	dump_convert_free(&c);
 	dump_stream_close(&r);
 	close(fd);
@@ -712,7 +736,7 @@ static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t
 int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max)
 {
 	static char text[NET_STORE_META_MAX + 1024];
-	char why[96] = "";
+	char why[160] = "";
 	struct net_store d;
 	int e;
 

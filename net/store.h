@@ -64,7 +64,8 @@ void net_store_close(struct net_store *d, const char *state, const char *reason)
  * (kdump-compressed, zlib), then the stream is removed: `state=stored`.
  * Refused with -SALVAGE_E_CONVERT_TOO_BIG, before anything is allocated
  * for it, when the most the vmcore can take is over max (0: no limit) or
- * the free space above min_free. On any error the stream stays and
+ * the free space above min_free, or when its structure is out of
+ * proportion to the stream (docs/protocol.md#conversion). On any error the stream stays and
  * salvage.meta says `state=unconverted` and why. Run in a child process:
  * it takes about a second per 40 MB. */
 int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max);

@@ -29,6 +29,7 @@ $MK synth --crashtime 1700000304 "$W/d.salvage" "$W/d.d" > /dev/null
 $MK synth --crashtime 1700000305 "$W/e.salvage" "$W/e.d" > /dev/null
 $MK synth --claim --crashtime 1700000306 "$W/claim.salvage" "$W/e.d" > /dev/null
 $MK synth --claim-ram --crashtime 1700000307 "$W/ramclaim.salvage" "$W/e.d" > /dev/null
+$MK synth --claim-pages 4000000 --crashtime 1700000308 "$W/claim4m.salvage" "$W/e.d" > /dev/null
 # d2: d with one letter of its log changed, a valid stream of the same crash
 $SUMS respell "$W/d.salvage" "$W/d2.salvage"
 
@@ -135,7 +136,7 @@ bounds() {
 	# 2^32 pages claimed in a few KiB: 96 GiB of page descriptors
 	t claim-stored 0 "stored by" send $port web01 "$W/claim.salvage"
 	d=$(ls -d "$R"/web01/*)
-	t claim-refused 0 "^reason=conversion failed \(CONVERT_TOO_BIG: needs up to [0-9]+ bytes" \
+	t claim-refused 0 "^reason=conversion failed \(CONVERT_TOO_BIG: [0-9]+ bytes of headers" \
 		waitstate "$d" unconverted
 	t claim-stream-kept 0 "^dmesg.txt salvage.meta vmcore.salvage $" sh -c "ls $d | tr '\n' ' '"
 	t claim-logged 0 "CONVERT_TOO_BIG" cat "$R.log"
@@ -149,16 +150,25 @@ bounds() {
 }
 on_tmpfs "$W/rsmall" 64m bounds
 
-# 2^32 pages of RAM, none stored: 1 GiB of bitmaps fit the disk, and are
-# written without being held (a child of 128 MiB converts it)
+# Claims that fit the disk but that no byte of the stream backs: 2^32
+# pages of RAM, none stored (1 GiB of bitmaps), and 4 million zero pages
+# (96 MB of descriptors), each from under 2 KiB, are not converted by the
+# receiver (a few uploads would fill its disk). Offline, salvage convert
+# writes the bitmaps without holding them: 128 MiB of address space do.
 mem_cap() {
 	port=$((base + 4))
 	receiver "$R" $port --convert-mem 128M
 	t ram-claim-stored 0 "stored by" send $port web01 "$W/ramclaim.salvage"
 	d=$(ls -d "$R"/web01/*)
-	t ram-claim-converted-in-128M 0 "^state=stored" waitstate "$d" stored
-	t ram-claim-bitmaps-written 0 "^1[0-9]{9}$" stat -c %s "$d/vmcore"
+	t ram-claim-refused 0 "^reason=conversion failed \(CONVERT_TOO_BIG: [0-9]+ bytes of headers, bitmaps" \
+		waitstate "$d" unconverted
+	t zero-claim-stored 0 "stored by" send $port web02 "$W/claim4m.salvage"
+	d2=$(ls -d "$R"/web02/*)
+	t zero-claim-refused 0 "^reason=conversion failed \(CONVERT_TOO_BIG: [0-9]+ bytes of headers, bitmaps" \
+		waitstate "$d2" unconverted
 	kill -TERM $rpid; wait $rpid
+	t ram-claim-converted-in-128M 0 "converted" prlimit --as=134217728 $S convert "$d/vmcore.salvage" "$R/ram.vmcore"
+	t ram-claim-bitmaps-written 0 "^1[0-9]{9}$" stat -c %s "$R/ram.vmcore"
 }
 on_tmpfs "$W/rbig" 2g mem_cap
 
