@@ -82,7 +82,7 @@ static int add_segment(struct dump_elf *e, const unsigned char *ph)
 	if (paddr + memsz < paddr || paddr + memsz > DUMP_ELF_PHYS_LIMIT)
 		return -SALVAGE_E_ELF_BEYOND_PHYS;
 	if (e->nloads == DUMP_ELF_MAX_LOADS)
-		return -SALVAGE_E_ELF_BAD_PHDR;
+		return -SALVAGE_E_ELF_TOO_MANY_LOADS;
 	e->loads[e->nloads++] = (struct dump_elf_load){
 		.paddr = paddr, .vaddr = le64_get(ph + PH_VADDR),
 		.filesz = filesz, .memsz = memsz, .offset = off,
@@ -140,7 +140,7 @@ long dump_elf_read_notes(struct dump_elf *e, void *buf, size_t buflen)
 	long n;
 
 	if (e->note_size > buflen)
-		return -EFBIG;
+		return -SALVAGE_E_NOTES_TOO_BIG;
 	n = io_preadall(e->fd, buf, e->note_size, (off_t)e->note_offset);
 	if (n >= 0 && (uint64_t)n != e->note_size)
 		return -SALVAGE_E_SHORT_FILE;

@@ -44,7 +44,7 @@ int dump_elf_open(struct dump_elf *e, int fd);
 void dump_elf_close(struct dump_elf *e);
 
 /* Reads the whole PT_NOTE data into buf (size buflen); returns its length
- * or -EFBIG / -errno. */
+ * or -SALVAGE_E_NOTES_TOO_BIG / -errno. */
 long dump_elf_read_notes(struct dump_elf *e, void *buf, size_t buflen);
 
 /* struct dump_mem's read_phys for an ELF vmcore (ctx = struct dump_elf *).

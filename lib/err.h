@@ -74,7 +74,9 @@
 	X(PROTO_VERSION,     "the peer speaks another version of the dump protocol") \
 	X(PROTO_PREFIX,      "the receiver's stored part of this dump is not this stream (SHA-256 differs)") \
 	X(CONVERT_TOO_BIG,   "the converted dump would not fit the receiver's space or limit") \
-	X(ELF_BEYOND_PHYS,   "ELF PT_LOAD reaches past x86_64's 52-bit physical address space")
+	X(ELF_BEYOND_PHYS,   "ELF PT_LOAD reaches past x86_64's 52-bit physical address space") \
+	X(ELF_TOO_MANY_LOADS, "vmcore has more PT_LOAD segments than salvage reads (DUMP_ELF_MAX_LOADS)") \
+	X(NOTES_TOO_BIG,     "vmcore's ELF notes are larger than salvage reads (DUMP_CAPTURE_NOTES_MAX)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

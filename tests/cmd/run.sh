@@ -130,7 +130,7 @@ fi
 # (the real kernels' dumps: `run.sh real`, after the QEMU tests)
 
 # --- salvage dump on vmcores that are not right: one line naming what is wrong
-for k in good truncated notes novmcoreinfo loadpast hugetail beyondphys notelf; do
+for k in good truncated notes novmcoreinfo loadpast hugetail beyondphys manyloads bignotes notelf; do
 	python3 tests/cmd/badcore.py $k "$W/core.$k"
 done
 t "dump: usage"             100 "usage: salvage dump"   $S dump
@@ -147,6 +147,9 @@ t "dump: PT_LOAD past end"  111 "ELF program header out of bounds" $S dump -o "$
 t "dump: 1 TiB p_memsz tail" 0  "1073741816 KiB of memory past PT_LOADs' file data .* not dumped" $S dump -o "$W/tail.salvage" "$W/core.hugetail"
 t "dump: the tail left out" 0   "pages: kept 2, zero 0" cat "$W/last"
 t "dump: past 2^52 bytes"   111 "ELF PT_LOAD reaches past x86_64's 52-bit physical address space" $S dump -o "$W/x" "$W/core.beyondphys"
+# limits of the fixed budget are named, not "out of bounds"
+t "dump: 258 PT_LOADs"      111 "more PT_LOAD segments than salvage reads" $S dump -o "$W/x" "$W/core.manyloads"
+t "dump: 1,600 CPUs' notes" 111 "ELF notes are larger than salvage reads" $S dump -o "$W/x" "$W/core.bignotes"
 t "dump: not ELF"           111 "not an ELF64 little-endian file" $S dump -o "$W/x" "$W/core.notelf"
 t "dump: to stdout"         0   "^ok$"                  sh -c "$S dump $W/core.good 2>/dev/null | cmp -s - $W/good.salvage && echo ok"
 
