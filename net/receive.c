@@ -314,7 +314,11 @@ static void fork_conversion(const struct net_receive_conf *rc, int rootfd, const
 		for (int fd = 3; fd < 65536; fd++)
 			if (fd != rootfd)
 				close(fd);
-		signal(SIGTERM, SIG_DFL);
+		/* a stop signal to the whole process group (systemd's, a
+		 * terminal's ^C) is the receiver's to act on: it waits for its
+		 * conversions, so a conversion is never cut off half-written */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
 		if (rc->convert_mem && setrlimit(RLIMIT_AS, &mem) < 0)
 			_exit(1);
 		_exit(net_store_convert(rootfd, rel, rc->min_free, rc->convert_max) ? 1 : 0);
