@@ -86,6 +86,9 @@ static struct quiet *const quiets[] = { &q_turned, &q_stranger, &q_client, &q_pr
 #define HANDSHAKE_GRACE_MS 1000
 #define ACCEPT_BATCH 16
 #define ADDR_SHARE 8   /* a peer address's share: 1/ADDR_SHARE */
+/* docs/protocol.md#limits: authenticated connections one host name
+ * holds; its newest one closes its oldest */
+#define HOST_CONNS 2
 /* a client's reproduction of what the receiver holds, before its first
  * DATA, is judged at this rate when --min-rate is 0 */
 #define REPRODUCE_RATE (16u << 10)
@@ -247,22 +250,50 @@ static void sync_and_ack(const struct net_receive_conf *rc, struct conn *c)
 	queue_ack(c, NET_ACK, c->d.durable, 0, NULL);
 }
 
-/* A connection that takes over a dump another one still holds. */
+/* Whether all[a] came before all[b] (by time, then by slot). */
+static int older(struct conn **all, long a, long b)
+{
+	return all[a]->since_ms < all[b]->since_ms || (all[a]->since_ms == all[b]->since_ms && a < b);
+}
+
+/* o gives way to c, a newer connection of its host; capped: because the
+ * host holds HOST_CONNS connections. */
+static void replace(const struct net_receive_conf *rc, struct conn *o, const struct conn *c, int capped)
+{
+	if (loud(&q_client))
+		log_info("receive: ", who(rc, o), ": a new connection (", c->peer, ") takes over from ", o->peer,
+		         capped ? ": one host holds at most " : "", capped ? U64(HOST_CONNS) : "",
+		         capped ? " connections" : "");
+	drop_dump(o, "interrupted", "connection replaced");
+	o->phase = CLOSING;
+	o->since_ms = clock_now_ms();
+}
+
+/* A connection that takes over from others of its host: those that hold
+ * the dump id (NULL: none), and, when the host has more than
+ * HOST_CONNS authenticated connections with it, the oldest one. */
 static void take_over(const struct net_receive_conf *rc, struct conn **all, size_t n, struct conn *c,
                       const unsigned char *id)
 {
+	long oldest = -1;
+	size_t held = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		struct conn *o = all[i];
 		/* by name: two keys may map to one host (a key being rotated) */
-		if (o && o != c && o->has_dump && !strcmp(rc->auth->host[o->host], rc->auth->host[c->host]) &&
-		    !memcmp(o->d.id, id, NET_DUMP_ID_LEN)) {
-			log_info("receive: ", who(rc, o), ": a new connection (", c->peer,
-			         ") takes over from ", o->peer);
-			drop_dump(o, "interrupted", "connection replaced");
-			o->phase = CLOSING;
-			o->since_ms = clock_now_ms();
-		}
+		if (!o || o == c || o->host < 0 || o->phase == CLOSING ||
+		    strcmp(rc->auth->host[o->host], rc->auth->host[c->host]))
+			continue;
+		if (id && o->has_dump && !memcmp(o->d.id, id, NET_DUMP_ID_LEN))
+			replace(rc, o, c, 0);
+		else if (held++, oldest < 0 || older(all, (long)i, oldest))
+			oldest = (long)i;
 	}
+	/* docs/protocol.md#limits: one host cannot hold every slot; the
+	 * newest wins, as a crash kernel's new connection must win over its
+	 * half-open one */
+	if (!id && held >= HOST_CONNS)
+		replace(rc, all[oldest], c, 1);
 }
 
 static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn **all, size_t n,
@@ -528,12 +559,6 @@ static enum progress got(struct conn *c)
 	return c->got;
 }
 
-/* Whether all[a] came before all[b] (by time, then by slot). */
-static int older(struct conn **all, long a, long b)
-{
-	return all[a]->since_ms < all[b]->since_ms || (all[a]->since_ms == all[b]->since_ms && a < b);
-}
-
 /* docs/protocol.md#limits: the unauthenticated connection that makes room
  * for a new one that got as far as p, among those from *from (NULL: all):
  * the oldest of those that sent nothing or got less far; else, for a
@@ -727,6 +752,7 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 				return -1;
 			c->phase = HELLO;
 			c->since_ms = clock_now_ms();
+			take_over(rc, all, n, c, NULL);
 		}
 		if (c->phase == HANDSHAKE || !(st & BR_SSL_RECVAPP) || ev == 0) {
 			if (c->phase != HANDSHAKE && c->nout) {

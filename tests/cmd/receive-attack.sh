@@ -75,6 +75,24 @@ t chflood-attack-went-on 0 "^alive$" sh -c "kill -0 $fpid && echo alive"
 kill -TERM $fpid; wait $fpid
 stop_receiver
 
+# --- one authorized host holds at most 2 connections: 4 of its clients
+# that keep their slots above the minimum rate leave room for another
+# host ---
+port=$((base + 6))
+R=$W/hog
+receiver "$R" $port --max-clients 4
+hogs=
+for h in 1 2 3 4; do
+	$RAW 127.0.0.1:$port "$W/receiver.pub" "$W/web01.key" hog 0000000000000000000000000000ab0$h \
+		> "$W/hog$h.log" 2>&1 &
+	hogs="$hogs $!"
+	sleep 0.5   # one at a time: two handshakes at once fill the handshake slots
+done
+t hog-other-host-stored 0 "stored by" send $port web02 "$W/a.salvage" --retry-for 8
+t hog-attack-went-on 0 "^alive$" sh -c "for p in $hogs; do kill -0 \$p 2>/dev/null && { echo alive; exit; }; done; echo dead"
+kill -TERM $hogs 2>/dev/null; wait $hogs 2>/dev/null
+stop_receiver
+
 # --- PROGRESS: a flood is logged at most once per 2 s per client, and a
 # client that sends nothing but PROGRESS is cut off ---
 R=$W/rprog
