@@ -32,6 +32,7 @@ struct conn {
 	int fd;
 	enum phase phase;
 	char peer[48];                   /* address:port */
+	uint32_t addr;                   /* the peer's IPv4 address */
 	int host;                        /* index in the authorized list, -1 before */
 	uint64_t since_ms;               /* start of the phase */
 	uint64_t heard_ms;               /* last frame in */
@@ -75,12 +76,19 @@ static struct quiet *const quiets[] = { &q_turned, &q_stranger, &q_client, &q_pr
  * unauthenticated connections are full, one that sent nothing or got less
  * far (enum progress), or else the oldest, once its handshake has lasted
  * more than HANDSHAKE_GRACE_MS (for a newcomer with a whole ClientHello),
- * makes room for a new one. At most ACCEPT_BATCH
+ * makes room for a new one. One peer address holds at most 1/ADDR_SHARE
+ * of those slots (at least 2): a new connection from an address that
+ * holds its share makes room among that address's alone, with no grace.
+ * At most ACCEPT_BATCH
  * connections are taken per round of the loop, so a connection flood
  * cannot keep it from serving the others. */
 #define FIRST_FLIGHT_MS 2000
 #define HANDSHAKE_GRACE_MS 1000
 #define ACCEPT_BATCH 16
+#define ADDR_SHARE 8   /* a peer address's share: 1/ADDR_SHARE */
+/* docs/protocol.md#limits: authenticated connections one host name
+ * holds; its newest one closes its oldest */
+#define HOST_CONNS 2
 /* a client's reproduction of what the receiver holds, before its first
  * DATA, is judged at this rate when --min-rate is 0 */
 #define REPRODUCE_RATE (16u << 10)
@@ -242,22 +250,50 @@ static void sync_and_ack(const struct net_receive_conf *rc, struct conn *c)
 	queue_ack(c, NET_ACK, c->d.durable, 0, NULL);
 }
 
-/* A connection that takes over a dump another one still holds. */
+/* Whether all[a] came before all[b] (by time, then by slot). */
+static int older(struct conn **all, long a, long b)
+{
+	return all[a]->since_ms < all[b]->since_ms || (all[a]->since_ms == all[b]->since_ms && a < b);
+}
+
+/* o gives way to c, a newer connection of its host; capped: because the
+ * host holds HOST_CONNS connections. */
+static void replace(const struct net_receive_conf *rc, struct conn *o, const struct conn *c, int capped)
+{
+	if (loud(&q_client))
+		log_info("receive: ", who(rc, o), ": a new connection (", c->peer, ") takes over from ", o->peer,
+		         capped ? ": one host holds at most " : "", capped ? U64(HOST_CONNS) : "",
+		         capped ? " connections" : "");
+	drop_dump(o, "interrupted", "connection replaced");
+	o->phase = CLOSING;
+	o->since_ms = clock_now_ms();
+}
+
+/* A connection that takes over from others of its host: those that hold
+ * the dump id (NULL: none), and, when the host has more than
+ * HOST_CONNS authenticated connections with it, the oldest one. */
 static void take_over(const struct net_receive_conf *rc, struct conn **all, size_t n, struct conn *c,
                       const unsigned char *id)
 {
+	long oldest = -1;
+	size_t held = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		struct conn *o = all[i];
 		/* by name: two keys may map to one host (a key being rotated) */
-		if (o && o != c && o->has_dump && !strcmp(rc->auth->host[o->host], rc->auth->host[c->host]) &&
-		    !memcmp(o->d.id, id, NET_DUMP_ID_LEN)) {
-			log_info("receive: ", who(rc, o), ": a new connection (", c->peer,
-			         ") takes over from ", o->peer);
-			drop_dump(o, "interrupted", "connection replaced");
-			o->phase = CLOSING;
-			o->since_ms = clock_now_ms();
-		}
+		if (!o || o == c || o->host < 0 || o->phase == CLOSING ||
+		    strcmp(rc->auth->host[o->host], rc->auth->host[c->host]))
+			continue;
+		if (id && o->has_dump && !memcmp(o->d.id, id, NET_DUMP_ID_LEN))
+			replace(rc, o, c, 0);
+		else if (held++, oldest < 0 || older(all, (long)i, oldest))
+			oldest = (long)i;
 	}
+	/* docs/protocol.md#limits: one host cannot hold every slot; the
+	 * newest wins, as a crash kernel's new connection must win over its
+	 * half-open one */
+	if (!id && held >= HOST_CONNS)
+		replace(rc, all[oldest], c, 1);
 }
 
 static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn **all, size_t n,
@@ -527,20 +563,15 @@ static enum progress got(struct conn *c)
 	return c->got;
 }
 
-/* Whether all[a] came before all[b] (by time, then by slot). */
-static int older(struct conn **all, long a, long b)
-{
-	return all[a]->since_ms < all[b]->since_ms || (all[a]->since_ms == all[b]->since_ms && a < b);
-}
-
 /* docs/protocol.md#limits: the unauthenticated connection that makes room
- * for a new one that got as far as p: the oldest of those that sent
- * nothing or got less far; else, for a whole ClientHello, the oldest of
- * all if its handshake has lasted more than HANDSHAKE_GRACE_MS; -1 when
- * none may go. They are
+ * for a new one that got as far as p, among those from *from (NULL: all):
+ * the oldest of those that sent nothing or got less far; else, for a
+ * whole ClientHello, the oldest of them if its handshake has lasted more
+ * than HANDSHAKE_GRACE_MS (among one address's: at once); -1 when none
+ * may go. They are
  * looked at oldest first, so under a flood of connections that send
  * nothing the first one asked about is usually the one. */
-static long victim(struct conn **all, size_t n, enum progress p)
+static long victim(struct conn **all, size_t n, enum progress p, const uint32_t *from)
 {
 	long prev = -1, first = -1;
 
@@ -548,8 +579,8 @@ static long victim(struct conn **all, size_t n, enum progress p)
 		long o = -1;
 		enum progress cp;
 		for (size_t i = 0; i < n; i++)
-			if (all[i] && all[i]->phase == HANDSHAKE && (prev < 0 || older(all, prev, (long)i)) &&
-			    (o < 0 || older(all, (long)i, o)))
+			if (all[i] && all[i]->phase == HANDSHAKE && (!from || all[i]->addr == *from) &&
+			    (prev < 0 || older(all, prev, (long)i)) && (o < 0 || older(all, (long)i, o)))
 				o = (long)i;
 		if (o < 0)
 			break;
@@ -561,31 +592,40 @@ static long victim(struct conn **all, size_t n, enum progress p)
 	}
 	/* a slow handshake goes only for a newcomer with a whole ClientHello:
 	 * a flood of connections that send nothing never takes its slot */
-	return p == HELLOED && first >= 0 && clock_now_ms() - all[first]->since_ms > HANDSHAKE_GRACE_MS ? first : -1;
+	return p == HELLOED && first >= 0 &&
+	       (from || clock_now_ms() - all[first]->since_ms > HANDSHAKE_GRACE_MS) ? first : -1;
 }
 
 /* A free slot for a new connection, making room if it must: -1 when the
  * connection is to be turned away. */
-static long slot_for(const struct net_receive_conf *rc, struct conn **all, size_t n, int fd)
+static long slot_for(const struct net_receive_conf *rc, struct conn **all, size_t n, int fd, uint32_t addr)
 {
-	size_t unauth = 0, i, free_at = n;
+	size_t unauth = 0, mine = 0, share = (n + 1) / 2 / ADDR_SHARE, i, free_at = n;
 	long v;
 
 	for (i = 0; i < n; i++) {
 		unauth += all[i] && all[i]->phase == HANDSHAKE;
+		mine += all[i] && all[i]->phase == HANDSHAKE && all[i]->addr == addr;
 		if (!all[i] && free_at == n)
 			free_at = i;
 	}
-	/* docs/protocol.md#limits: connections not yet authenticated get at
-	 * most half the slots, so scanners and stalled handshakes cannot
-	 * lock out the machines that crashed */
-	if (free_at < n && unauth < (n + 1) / 2)
+	/* docs/protocol.md#limits: one address's flood of ClientHellos that
+	 * are never answered churns its own share of the handshake slots
+	 * only */
+	if (mine >= (share > 2 ? share : 2))
+		v = victim(all, n, progress(fd), &addr);
+	/* connections not yet authenticated get at most half the slots, so
+	 * scanners and stalled handshakes cannot lock out the machines that
+	 * crashed */
+	else if (free_at < n && unauth < (n + 1) / 2)
 		return (long)free_at;
-	if (!unauth || (v = victim(all, n, progress(fd))) < 0)
+	else
+		v = unauth ? victim(all, n, progress(fd), NULL) : -1;
+	if (v < 0)
 		return -1;
 	if (loud(&q_turned))
 		log_warn("receive: ", all[v]->peer, ": closed to make room: ", U64(unauth),
-		         " connections not authenticated yet");
+		         " connections not authenticated yet, ", U64(mine), " from the new one's address");
 	close_conn(rc, &all[v]);
 	return v;
 }
@@ -602,7 +642,7 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 	for (int k = 0; k < ACCEPT_BATCH && (fd = accept4(lfd, (struct sockaddr *)&a, &al,
 	                                                  SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0; k++) {
 		inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-		c = (i = slot_for(rc, all, n, fd)) >= 0 ? calloc(1, sizeof *c) : NULL;
+		c = (i = slot_for(rc, all, n, fd, a.sin_addr.s_addr)) >= 0 ? calloc(1, sizeof *c) : NULL;
 		if (c && !(c->in = malloc(NET_FRAME_MAX + NET_FRAME_OVERHEAD))) {
 			free(c);
 			c = NULL;
@@ -612,13 +652,15 @@ static void on_accept(const struct net_receive_conf *rc, int lfd, struct conn **
 			 * is closed at once; the client backs off and retries */
 			if (loud(&q_turned))
 				log_warn("receive: ", ip, ": turned away: no slot free (", U64(n),
-				         " at most, half of them for handshakes) and none to make room");
+				         " at most, half of them for handshakes, an eighth of those for one address)",
+				         " and none to make room");
 			close(fd);
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		c->fd = fd;
 		c->host = -1;
+		c->addr = a.sin_addr.s_addr;
 		c->since_ms = c->heard_ms = clock_now_ms();
 		snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(a.sin_port));
 		if (net_tls_server_init(&c->tls, rc->key, (const unsigned char (*)[NET_FP_LEN])rc->auth->fp,
@@ -714,6 +756,7 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 				return -1;
 			c->phase = HELLO;
 			c->since_ms = clock_now_ms();
+			take_over(rc, all, n, c, NULL);
 		}
 		if (c->phase == HANDSHAKE || !(st & BR_SSL_RECVAPP) || ev == 0) {
 			if (c->phase != HANDSHAKE && c->nout) {

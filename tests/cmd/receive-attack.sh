@@ -13,7 +13,7 @@ umount "$W/rfull" 2>/dev/null || true   # a tmpfs an interrupted run left
 . tests/cmd/lib.sh
 RAW=build/rawclient
 MK=build/mkstream
-base=$((25000 + $$ % 500 * 5))
+base=$((25000 + $$ % 500 * 7))
 
 for k in receiver web01 web02; do
 	$S keygen "$W/$k" > "$W/$k.fp" || { echo "FAIL keygen $k"; exit 1; }
@@ -58,6 +58,40 @@ lockout() {
 lockout 32 $base
 lockout 40 $((base + 1))
 lockout 40 $((base + 2)) partial
+
+# --- a flood of whole ClientHellos from one address (never read, so
+# each one counts as far along) churns only that address's handshake
+# slots: a client from another address gets in while it goes on ---
+port=$((base + 5))
+R=$W/chflood
+receiver "$R" $port
+python3 tests/cmd/chflood.py $port 120 127.0.0.2 > "$W/flood.log" 2>&1 &
+fpid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -qs "flooding" "$W/flood.log"; do sleep 0.1; i=$((i + 1)); done
+sleep 1   # the flood fills the slots
+t chflood-send-stored 0 "stored by" send $port web01 "$W/a.salvage" --retry-for 20
+t chflood-attack-went-on 0 "^alive$" sh -c "kill -0 $fpid && echo alive"
+kill -TERM $fpid; wait $fpid
+stop_receiver
+
+# --- one authorized host holds at most 2 connections: 4 of its clients
+# that keep their slots above the minimum rate leave room for another
+# host ---
+port=$((base + 6))
+R=$W/hog
+receiver "$R" $port --max-clients 4
+hogs=
+for h in 1 2 3 4; do
+	$RAW 127.0.0.1:$port "$W/receiver.pub" "$W/web01.key" hog 0000000000000000000000000000ab0$h \
+		> "$W/hog$h.log" 2>&1 &
+	hogs="$hogs $!"
+	sleep 0.5   # one at a time: two handshakes at once fill the handshake slots
+done
+t hog-other-host-stored 0 "stored by" send $port web02 "$W/a.salvage" --retry-for 8
+t hog-attack-went-on 0 "^alive$" sh -c "for p in $hogs; do kill -0 \$p 2>/dev/null && { echo alive; exit; }; done; echo dead"
+kill -TERM $hogs 2>/dev/null; wait $hogs 2>/dev/null
+stop_receiver
 
 # --- PROGRESS: a flood is logged at most once per 2 s per client, and a
 # client that sends nothing but PROGRESS is cut off ---
