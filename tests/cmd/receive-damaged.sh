@@ -54,29 +54,22 @@ t partial-gone-send 0 "stored by" send $port web01 "$W/a.salvage" --retry-for 5
 t partial-gone-old-left 0 "^state=interrupted" grep "^state=" "$D/salvage.meta"
 kill -TERM $rpid; wait $rpid
 
-# --- bytes= damaged: the partial file is not cut back ---
-R=$W/rbytes
-port=$((base + 3))
-receiver "$R" $port
-raw $port upload "$W/a.salvage" 3000000 > /dev/null
-kill -TERM $rpid; wait $rpid
-D=$(ls -d "$R"/web01/2* | head -n 1)
-sed -i 's/^bytes=.*/bytes=3O00000/' "$D/salvage.meta"
-receiver "$R" $port
-t bad-bytes-send 0 "stored by" send $port web01 "$W/a.salvage" --retry-for 5
-t bad-bytes-file-kept 0 "^3000000$" stat -c %s "$D/vmcore.salvage.partial"
-kill -TERM $rpid; wait $rpid
-
-# --- bytes= missing ---
-R=$W/rnobytes
-port=$((base + 4))
-receiver "$R" $port
-raw $port upload "$W/a.salvage" 3000000 > /dev/null
-kill -TERM $rpid; wait $rpid
-D=$(ls -d "$R"/web01/2* | head -n 1)
-sed -i '/^bytes=/d' "$D/salvage.meta"
-receiver "$R" $port
-t no-bytes-send 0 "stored by" send $port web01 "$W/a.salvage" --retry-for 5
-t no-bytes-file-kept 0 "^3000000$" stat -c %s "$D/vmcore.salvage.partial"
-kill -TERM $rpid; wait $rpid
+# damaged_meta NAME PORT SED: an upload cut at 3,000,000 bytes, the
+# receiver stopped, its salvage.meta edited with SED, the receiver started
+# again: the dump is stored and the partial file was not cut back.
+damaged_meta() {
+	R=$W/r$1
+	port=$((base + $2))
+	receiver "$R" $port
+	raw $port upload "$W/a.salvage" 3000000 > /dev/null
+	kill -TERM $rpid; wait $rpid
+	D=$(ls -d "$R"/web01/2* | head -n 1)
+	sed -i "$3" "$D/salvage.meta"
+	receiver "$R" $port
+	t $1-send 0 "stored by" send $port web01 "$W/a.salvage" --retry-for 5
+	t $1-file-kept 0 "^3000000$" stat -c %s "$D/vmcore.salvage.partial"
+	kill -TERM $rpid; wait $rpid
+}
+damaged_meta bad-bytes 3 's/^bytes=.*/bytes=3O00000/'   # misread: 3
+damaged_meta no-bytes 4 '/^bytes=/d'
 summary
