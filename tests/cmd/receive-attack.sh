@@ -15,14 +15,12 @@ RAW=build/rawclient
 MK=build/mkstream
 base=$((25000 + $$ % 500 * 7))
 
-for k in receiver web01 web02; do
-	$S keygen "$W/$k" > "$W/$k.fp" || { echo "FAIL keygen $k"; exit 1; }
-done
+. tests/cmd/netlib.sh
+netkeys receiver web01 web02
 cat "$W/web01.fp" "$W/web02.fp" > "$W/authorized"
 mkdir -p "$W/a.d"
 $MK synth --crashtime 1700000001 "$W/a.salvage" "$W/a.d" > /dev/null
 
-. tests/cmd/netlib.sh
 stop_receiver() { kill -TERM $rpid; wait $rpid; }
 raw() { # PORT CLIENT MODE [ARG]
 	port=$1 client=$2

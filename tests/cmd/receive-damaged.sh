@@ -13,14 +13,12 @@ RAW=build/rawclient
 MK=build/mkstream
 base=$((27000 + $$ % 500 * 5))
 
-for k in receiver web01; do
-	$S keygen "$W/$k" > "$W/$k.fp" || { echo "FAIL keygen $k"; exit 1; }
-done
+. tests/cmd/netlib.sh
+netkeys receiver web01
 cat "$W/web01.fp" > "$W/authorized"
 mkdir -p "$W/a.d"
 $MK synth --crashtime 1700000001 "$W/a.salvage" "$W/a.d" > /dev/null
 
-. tests/cmd/netlib.sh
 raw() { # PORT MODE [ARG...]
 	port=$1
 	shift
