@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../lib/err.h"
+#include "../lib/io.h"
 #include "../lib/log.h"
 #include "convert.h"
 #include "stream_read.h"
@@ -73,13 +74,7 @@ static int write_out(const struct opts *o, const struct dump_convert_src *c, con
 	if (fd < 0)
 		return -errno;
 	e = o->elf ? dump_elfcore_write(c, fd) : dump_kdump_write(c, fd, o->codec);
-	if (!e && fsync(fd) < 0)
-		e = -errno;
-	if (close(fd) < 0 && !e)
-		e = -errno;
-	if (!e && rename(partial, o->out) < 0)
-		e = -errno;
-	return e;
+	return io_commit(AT_FDCWD, fd, e, partial, o->out);
 }
 
 static void report(const struct opts *o, const struct dump_stream_reader *r)

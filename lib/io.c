@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 #include "io.h"
 
@@ -98,4 +99,19 @@ int io_writefile(const char *path, const void *buf, size_t len)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+int io_commit(int dirfd, int fd, int e, const char *tmp, const char *final)
+{
+	if (!e && fsync(fd) < 0)
+		e = -errno;
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && renameat(dirfd, tmp, dirfd, final) < 0)
+		e = -errno;
+	if (!e && dirfd != AT_FDCWD && fsync(dirfd) < 0)
+		e = -errno;
+	if (e)
+		unlinkat(dirfd, tmp, 0);
+	return e;
 }

@@ -14,5 +14,10 @@ int io_pwriteall(int fd, const void *buf, size_t len, off_t off);
 long io_readfile(const char *path, char *buf, size_t size);
 /* Write a whole small file (created 0644, truncated). */
 int io_writefile(const char *path, const void *buf, size_t len);
+/* Ends the writing of a file as tmp (in dirfd, or AT_FDCWD for paths)
+ * and publishes it as final: fd is open on tmp and e is the writing's
+ * result. Syncs and closes fd, renames, then syncs dirfd (not AT_FDCWD);
+ * on any error tmp is removed and final untouched. 0 or -errno. */
+int io_commit(int dirfd, int fd, int e, const char *tmp, const char *final);
 
 #endif

@@ -698,15 +698,7 @@ static int write_vmcore(int dirfd, const struct dump_convert_src *c, uint64_t st
 	fd = openat(dirfd, VMCORE ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	e = dump_kdump_write(c, fd, DUMP_CODEC_ZLIB);
-	if (!e && fsync(fd) < 0)
-		e = -errno;
-	close(fd);
-	if (!e && renameat(dirfd, VMCORE ".partial", dirfd, VMCORE) < 0)
-		e = -errno;
-	if (e)
-		unlinkat(dirfd, VMCORE ".partial", 0);
-	return e;
+	return io_commit(dirfd, fd, dump_kdump_write(c, fd, DUMP_CODEC_ZLIB), VMCORE ".partial", VMCORE);
 }
 
 /* dmesg.txt, then vmcore, from the complete stream in dirfd. */
