@@ -33,11 +33,7 @@ static int save(int src, off_t src_off, uint64_t len, const char *outdir,
 	fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	r = dump_copy(src, fd, 0, len, buf, bufsize, "collect");
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(partial, final) < 0)
-		r = -errno;
+	r = io_commit(AT_FDCWD, fd, dump_copy(src, fd, 0, len, buf, bufsize, "collect"), partial, final);
 	if (!r)
 		log_info("saved ", final, " (", U64(len), " bytes)");
 	return r;
