@@ -2,9 +2,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include "../lib/log.h"
 #include "blockdev.h"
 #include "init.h"
+#include "swap.h"
 
 #define CONF_FILE "/etc/salvage.conf"
 #define MODULE_LIST "/lib/modules/salvage.order"
@@ -58,6 +59,7 @@ struct dest {
 	char dir[320];           /* fs: the directory the dump goes in, mounted */
 	/* results */
 	char made[512];          /* fs: the dump's own directory, once made */
+	int lean;                /* a retry: no optional memory-hungry step */
 	int target_failed;       /* the target itself failed (full, read-only,
 	                          * I/O error): an unfiltered copy, bigger,
 	                          * would fail as well */
@@ -217,10 +219,43 @@ static int dump_target(struct dest *d, const struct target *t)
 	d->t = t;
 	r = attempt(d);
 	if (r == -SALVAGE_E_CAPTURE_KILLED) {
-		log_warn("trying again");
+		/* a swap-in that failed both copies' checks kills the child with
+		 * SIGBUS; whatever killed it, the retry takes no chances */
+		if (init_swap_on()) {
+			log_warn("trying again without the old-memory swap");
+			init_swap_stop();
+		} else {
+			log_warn("trying again");
+		}
+		d->lean = 1;
 		r = attempt(d);
 	}
 	return r;
+}
+
+/* Test only (swap-test-elf): the whole vmcore as old memory is now, after
+ * the dump and the swap, to a raw device, for a test to hold the dump
+ * against. */
+static void copy_after(struct dest *d, const char *spec)
+{
+	char dev[256];
+	int r;
+
+	log_info("swap-test-elf: copying the whole vmcore to ", spec);
+	if ((r = init_blockdev_wait(spec, d->conf->device_timeout, dev, sizeof dev)) ||
+	    (r = lseek(d->src, 0, SEEK_SET) < 0 ? -errno : 0) ||
+	    (r = dump_raw_write(dev, d->src, d->len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf)))
+		log_err("swap-test-elf: ", spec, ": ", err_name(r));
+	else
+		log_info("swap-test-elf: done");
+}
+
+/* What the capture asks for beyond its fixed budget: the network
+ * target's resume window. */
+static uint64_t capture_ask(const struct salvage_conf *c)
+{
+	(void)c;
+	return 0;
 }
 
 static int capture(const struct salvage_conf *c, struct dest *d)
@@ -253,6 +288,11 @@ static int capture(const struct salvage_conf *c, struct dest *d)
 		else
 			dump_capture_report(&cap, c->dump_level);
 	}
+	if (!d->cap_err && c->format == DUMP_FORMAT_STREAM)
+		init_swap_start(c, &cap, capture_ask(c));
+	else if (c->swap == SWAP_ON)
+		log_info("swap: ", d->cap_err ? "the vmcore cannot be filtered" : "format elf keeps every page",
+		         ": nothing to lend");
 	if ((r = dump_target(d, &c->target)))
 		log_err("dump failed: ", err_name(r), " (", err_text(r), ")");
 	if (r && c->fallback.kind != TARGET_NONE) {
@@ -261,6 +301,11 @@ static int capture(const struct salvage_conf *c, struct dest *d)
 		if ((r = dump_target(d, &c->fallback)))
 			log_err("fallback dump failed: ", err_name(r), " (", err_text(r), ")");
 	}
+	init_swap_stop();
+	if (init_swap_counters())
+		log_info(init_swap_note());
+	if (c->swap_test_elf[0])
+		copy_after(d, c->swap_test_elf);
 	close(d->src);
 	return r;
 }

@@ -166,6 +166,40 @@ static int set_format(struct salvage_conf *c, const char *v)
 	return 0;
 }
 
+static int set_swap(struct salvage_conf *c, const char *v)
+{
+	static const char *const names[] = { [SWAP_AUTO] = "auto", [SWAP_ON] = "on", [SWAP_OFF] = "off" };
+
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+		if (!strcmp(v, names[i])) {
+			c->swap = i;
+			return 0;
+		}
+	return -SALVAGE_E_CONF_BAD_VALUE;
+}
+
+/* one:N or both:N, N per mille (0-1000) */
+static int set_swap_corrupt(struct salvage_conf *c, const char *v)
+{
+	unsigned long n;
+	int both = !strncmp(v, "both:", 5), r;
+
+	if (!both && strncmp(v, "one:", 4))
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	if ((r = number(v + (both ? 5 : 4), 1000, &n)))
+		return r;
+	c->swap_corrupt = (unsigned)n;
+	c->swap_corrupt_both = both;
+	return 0;
+}
+
+static int set_swap_test_elf(struct salvage_conf *c, const char *v)
+{
+	if (*v != '/')
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	return copy(c->swap_test_elf, sizeof c->swap_test_elf, v, strlen(v));
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct salvage_conf *, const char *);
@@ -193,6 +227,12 @@ static const struct {
 	  "pages to leave out, as makedumpfile -d: 1 zero, 2 cache, 4 private cache, 8 user, 16 free (default 31)" },
 	{ "format", set_format,
 	  "stream (default: filtered, lz4) or elf (the whole /proc/vmcore, unfiltered)" },
+	{ "swap", set_swap,
+	  "lend the crashed kernel's left-out pages to the crash kernel as swap: auto (default: when memory is short), on, off" },
+	{ "swap-test-corrupt", set_swap_corrupt,
+	  "test only: damage one:N or both:N per mille of the swap blocks' copies in old memory" },
+	{ "swap-test-elf", set_swap_test_elf,
+	  "test only: at the end, the whole vmcore (ELF, as old memory is then) to this raw device" },
 };
 
 void conf_defaults(struct salvage_conf *c)

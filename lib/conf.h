@@ -28,7 +28,14 @@ struct salvage_conf {
 	char client_key[128];    /* ours */
 	unsigned net_timeout;    /* seconds for link and address */
 	unsigned net_retry;      /* seconds to keep reconnecting to the receiver */
+	/* the old-memory swap (docs/shim.md) */
+	int swap;                /* SWAP_* */
+	unsigned swap_corrupt;   /* test only: per mille of swap blocks damaged in old memory */
+	int swap_corrupt_both;   /* test only: both copies, not one */
+	char swap_test_elf[128]; /* test only: the whole vmcore to this raw device at the end */
 };
+
+enum { SWAP_AUTO, SWAP_ON, SWAP_OFF };
 
 enum { DUMP_FORMAT_STREAM, DUMP_FORMAT_ELF };
 

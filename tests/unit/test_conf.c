@@ -42,6 +42,32 @@ TEST(conf_file_errors_name_the_line)
 	CHECK_INT(FINAL_REBOOT, c.final_action); /* bad values change nothing */
 }
 
+TEST(conf_swap_keys)
+{
+	struct salvage_conf c;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_INT(SWAP_AUTO, c.swap);
+	CHECK_INT(0, c.swap_corrupt);
+	CHECK_INT(0, conf_parse_text(&c, "swap off", &line));
+	CHECK_INT(SWAP_OFF, c.swap);
+	CHECK_INT(0, conf_parse_text(&c, "swap on", &line));
+	CHECK_INT(SWAP_ON, c.swap);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap yes", &line));
+	CHECK_INT(SWAP_ON, c.swap);
+	CHECK_INT(0, conf_parse_text(&c, "swap-test-corrupt one:100", &line));
+	CHECK_INT(100, c.swap_corrupt);
+	CHECK_INT(0, c.swap_corrupt_both);
+	CHECK_INT(0, conf_parse_text(&c, "swap-test-corrupt both:1000", &line));
+	CHECK_INT(1000, c.swap_corrupt);
+	CHECK_INT(1, c.swap_corrupt_both);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt both:1001", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt two:5", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt one:", &line));
+	CHECK_INT(1000, c.swap_corrupt);
+}
+
 TEST(conf_targets)
 {
 	struct target t;
