@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../lib/log.h"
 #include "lend.h"
 
 /* The classes lent, in the order they are lent (docs/shim.md#which-pages):
@@ -364,4 +365,18 @@ int dump_lend_plan(struct dump_capture *c, const struct dump_range *own, unsigne
 		         plan->nrun == DUMP_LEND_RUNS_MAX ? " in the plan's runs" : "",
 		         (unsigned long long)want);
 	return 0;
+}
+
+void dump_lend_report(const struct dump_lend_plan *p)
+{
+	const uint64_t *n = p->by_class;
+
+	if (!p->pages) {
+		log_info("lend: ", p->why);
+		return;
+	}
+	log_info("lend: ", U64(p->pages), " pages (", U64(p->pages >> 8), " MiB) in ", U64(p->nrun),
+	         " runs: free ", U64(n[DUMP_CLASS_FREE]), ", user ", U64(n[DUMP_CLASS_USER]),
+	         ", cache ", U64(n[DUMP_CLASS_CACHE]), ", cache_private ",
+	         U64(n[DUMP_CLASS_CACHE_PRIVATE]), p->why[0] ? "; " : "", p->why);
 }

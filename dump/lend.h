@@ -49,6 +49,10 @@ int dump_lend_own_ram(const char *iomem_text, struct dump_range *own, unsigned m
 int dump_lend_plan(struct dump_capture *c, const struct dump_range *own, unsigned nown,
                    uint64_t want, struct dump_lend_plan *plan);
 
+/* Logs one line: what is lent, by class, with plan->why if fewer pages
+ * than asked were found; or plan->why alone when nothing is lent. */
+void dump_lend_report(const struct dump_lend_plan *p);
+
 /* The run of p holding pfn, or NULL (binary search). */
 const struct dump_lend_run *dump_lend_find(const struct dump_lend_plan *p, uint64_t pfn);
 

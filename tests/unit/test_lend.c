@@ -4,6 +4,7 @@
  * cache_private 267; hwpoison 270, offline 271, zeros 269, a buddy page
  * with an impossible order 288 (kept). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -421,4 +422,39 @@ TEST(lend_own_ram_from_iomem)
 	CHECK_INT(-EINVAL, dump_lend_own_ram("00001000 System RAM\n", r, 8, &n));
 	CHECK_INT(0, dump_lend_own_ram("", r, 8, &n));
 	CHECK_INT(0, n);
+}
+
+/* The log line of a plan, as dump_lend_report writes it to stderr. */
+static const char *report(void)
+{
+	static char line[512];
+	char path[256];
+	int fd, saved = dup(2);
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/log", check_tmpdir());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	dump_lend_report(&plan);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, line, sizeof line - 1, 0);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	return line;
+}
+
+TEST(lend_report_one_line)
+{
+	synth_build(&synth_linux612);
+	open_cap(31, 0);
+	CHECK_INT(0, dump_lend_plan(&c, NULL, 0, 1000, &plan));
+	CHECK_STR("salvage: lend: 20 pages (0 MiB) in 7 runs: free 5, user 9, cache 5, cache_private 1; "
+	          "level 31 leaves out 20 pages to lend, fewer than the 1000 asked\n", report());
+	CHECK_INT(0, dump_lend_plan(&c, NULL, 0, 6, &plan));
+	CHECK_STR("salvage: lend: 6 pages (0 MiB) in 2 runs: free 5, user 1, cache 0, cache_private 0\n",
+	          report());
+	open_cap(0, 0);
+	CHECK_INT(0, dump_lend_plan(&c, NULL, 0, 1000, &plan));
+	CHECK_STR("salvage: lend: dump level 0 leaves nothing out: nothing to lend\n", report());
 }
