@@ -448,6 +448,24 @@ static int open_session(struct net_send *s)
 	return 0;
 }
 
+/* The finish note (docs/protocol.md#note), a PROGRESS line. */
+static int send_note(struct net_send *s)
+{
+	const struct net_send_conf *c = s->conf;
+	char line[NET_TEXT_MAX];
+	size_t k = sizeof NET_NOTE_PREFIX - 1, n;
+	long f;
+
+	if (!c->note)
+		return 0;
+	memcpy(line, NET_NOTE_PREFIX, k);
+	n = c->note(c->note_ctx, line + k, sizeof line - k);
+	if (n > sizeof line - k)
+		n = sizeof line - k;
+	f = net_frame_text(s->buf, sizeof s->buf, NET_PROGRESS, line, k + n);
+	return f < 0 ? (int)f : net_tls_write(&s->tls, s->fd, s->buf, (size_t)f, c->timeout_ms);
+}
+
 static int finish_once(struct net_send *s)
 {
 	unsigned char h[NET_SHA256_LEN];
@@ -461,6 +479,8 @@ static int finish_once(struct net_send *s)
 		return -SALVAGE_E_PROTO_OFFSET;   /* the receiver holds more than the stream has */
 	/* an empty stream never called data_write: its prefix is checked here */
 	if (!s->prefix_checked && (e = check_prefix(s)))
+		return e;
+	if ((e = send_note(s)))
 		return e;
 	br_sha256_out(&s->sha, h);
 	n = net_frame_finish(s->buf, sizeof s->buf, s->pos, s->crc, h);

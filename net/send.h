@@ -38,6 +38,12 @@ struct net_send_conf {
 	 * NET_SEND_CHUNK bytes; under NET_SEND_WINDOW_MIN it is not used. */
 	unsigned char *window;
 	size_t window_len;
+	/* The finish note: called just before FINISH (on every connection
+	 * that sends one), writes one short line of text into line (cap
+	 * bytes) and returns its length; the receiver keeps it sanitised as
+	 * note= in salvage.meta (docs/protocol.md#note). NULL: none. */
+	size_t (*note)(void *note_ctx, char *line, size_t cap);
+	void *note_ctx;
 };
 
 #define NET_SEND_WINDOW_MIN (NET_SEND_CHUNK + 2 * NET_SHA256_LEN)

@@ -1,5 +1,5 @@
 /* salvage send --server HOST:PORT --server-key FILE --client-key FILE
- *              [--retry-for SECONDS] [--window SIZE] STREAM
+ *              [--retry-for SECONDS] [--window SIZE] [--note TEXT] STREAM
  *
  * Sends a saved salvage stream (for example one collected from a local
  * disk after the reboot) to a receiver, with the crash kernel's protocol:
@@ -7,7 +7,8 @@
  * (docs/protocol.md). A send that was cut off can simply be run again: it
  * resumes where the receiver stands. --window keeps the last SIZE bytes
  * sent (K, M, G; 0 none, the default) so a cut is mended without reading
- * the stream again. Exit 0 when the receiver has stored
+ * the stream again; --note sends TEXT as the finish note (salvage.meta's
+ * note=). Exit 0 when the receiver has stored
  * and verified the dump, 100 for a usage error, 111 otherwise. */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@
 #include "send.h"
 
 #define USAGE "usage: salvage send --server HOST:PORT --server-key FILE --client-key FILE " \
-              "[--retry-for SECONDS] [--window SIZE] STREAM"
+              "[--retry-for SECONDS] [--window SIZE] [--note TEXT] STREAM"
 
 struct file_src {
 	int fd;
@@ -44,6 +45,15 @@ static int produce_file(void *ctx, int (*write)(void *, const void *, size_t), v
 		off += n;
 	}
 	return n < 0 ? (int)n : 0;
+}
+
+static size_t note(void *ctx, char *line, size_t cap)
+{
+	size_t n = strlen(ctx);
+
+	n = n < cap ? n : cap;
+	memcpy(line, ctx, n);
+	return n;
 }
 
 /* The window, as the crash kernel's: anonymous memory, touched only as
@@ -87,6 +97,8 @@ int send_main(int argc, char **argv)
 			c.retry_for_s = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--window") && !conf_size(argv[i + 1], &wlen))
 			;
+		else if (!strcmp(argv[i], "--note"))
+			c.note = note, c.note_ctx = argv[i + 1];
 		else
 			return log_err("send: unknown option ", argv[i]), log_err(USAGE), 100;
 	}

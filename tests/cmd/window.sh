@@ -4,6 +4,8 @@
 # cut is mended from the window (the producer runs once) or, when the
 # receiver's offset lies before it, by producing the stream again; the
 # stored stream is the source's, byte for byte, either way.
+# The finish note (#note): kept through conversion, on a resumed
+# connection too, one bounded printable line whatever the client sends.
 # Last line: N passed, N failed, N skipped.
 set -u
 S=build/salvage
@@ -48,9 +50,11 @@ stop() {
 
 # --- a cut mended from the window: the producer ran once ---
 fresh rwin -- 1500000
-t window-cut 0 "stored by .* 2 connections" send $((base + 1)) web01 "$W/a.salvage" --window 64M
+t window-cut 0 "stored by .* 2 connections" send $((base + 1)) web01 "$W/a.salvage" --window 64M \
+	--note "swap lent=4096 reads=1 writes=2 repairs=0 errors=0"
 t window-cut-from-window 0 "1 resumes from the window \([1-9][0-9]* bytes sent again\), 0 regenerations" cat "$W/last"
 t window-cut-identical 0 "^sha256=$sha$" stored_meta
+t window-cut-note 0 "^note=swap lent=4096 reads=1 writes=2 repairs=0 errors=0$" stored_meta
 stop
 
 # --- the same cut without a window: the producer runs again ---
@@ -114,4 +118,17 @@ t window-prefix-refused 111 "PROTO_PREFIX" restart_send
 TAMPER=
 stop
 
+# --- the finish note from a client that does not play along ---
+fresh rnote --
+long=$(python3 -c "print('A' * 1000)")
+t note-long 0 "stored by" send $((base + 1)) web01 "$W/a.salvage" --note "$long"
+t note-long-bounded 0 "^note=A{200}$" stored_meta
+stop
+fresh rnote2 --
+t note-binary 0 "stored by" send $((base + 1)) web01 "$W/a.salvage" \
+	--note "$(printf 'x\001\033[31m\377\nstate=complete\nbytes=1')"
+t note-binary-one-line 0 "^note=x\?\?\[31m\?\?state=complete\?bytes=1$" stored_meta
+t note-binary-no-line-of-its-own 0 "^1 1$" sh -c "m=\$(ls $R/web01/*/salvage.meta); \
+	echo \$(grep -c '^state=' \$m) \$(grep -c '^bytes=' \$m)"
+stop
 summary
