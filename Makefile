@@ -109,6 +109,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/convert.sh
 	sh tests/cmd/tls.sh
 	sh tests/cmd/transfer.sh
+	sh tests/cmd/window.sh
 	sh tests/cmd/receive-integrity.sh
 	sh tests/cmd/receive-attack.sh
 	sh tests/cmd/receive-damaged.sh

@@ -119,6 +119,30 @@ static int number(const char *v, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+int conf_size(const char *v, uint64_t *out)
+{
+	uint64_t n = 0;
+	int shift = 0;
+
+	if (*v < '0' || *v > '9')
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		unsigned d = (unsigned)(*v - '0');
+		if (n > (~0ull - d) / 10)
+			return -SALVAGE_E_CONF_BAD_VALUE;
+		n = n * 10 + d;
+	}
+	switch (*v) {
+	case 'k': case 'K': shift = 10, v++; break;
+	case 'm': case 'M': shift = 20, v++; break;
+	case 'g': case 'G': shift = 30, v++; break;
+	}
+	if (*v || n > (~0ull >> shift))
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	*out = n << shift;
+	return 0;
+}
+
 /* A number of seconds, up to a day. */
 static int seconds(const char *v, unsigned *out)
 {
@@ -143,6 +167,18 @@ static int set_net_timeout(struct salvage_conf *c, const char *v)
 static int set_net_retry(struct salvage_conf *c, const char *v)
 {
 	return seconds(v, &c->net_retry);
+}
+
+static int set_resume_window(struct salvage_conf *c, const char *v)
+{
+	uint64_t n;
+	int r = conf_size(v, &n);
+
+	if (!r && n > (uint64_t)1 << 40)
+		r = -SALVAGE_E_CONF_BAD_VALUE;
+	if (!r)
+		c->resume_window = n;
+	return r;
 }
 
 static int set_dump_level(struct salvage_conf *c, const char *v)
@@ -219,6 +255,8 @@ static const struct {
 	  "seconds to wait for the link and an address (default 60)" },
 	{ "net-retry", set_net_retry,
 	  "seconds to keep reconnecting to the receiver after a break (default 300)" },
+	{ "resume-window", set_resume_window,
+	  "bytes of the stream kept to resume after a cut without capturing again: SIZE (K, M, G), 0 none (default 64M)" },
 	{ "final-action", set_final,
 	  "after the dump: reboot (default), poweroff, halt or shell" },
 	{ "device-timeout", set_device_timeout,
@@ -245,6 +283,7 @@ void conf_defaults(struct salvage_conf *c)
 	strcpy(c->client_key, "/etc/salvage/client.key");
 	c->net_timeout = 60;
 	c->net_retry = 300;
+	c->resume_window = 64u << 20;
 }
 
 int conf_set(struct salvage_conf *c, const char *key, const char *value)

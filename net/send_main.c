@@ -1,24 +1,30 @@
-/* salvage send --server HOST:PORT --server-key FILE --client-key FILE STREAM
+/* salvage send --server HOST:PORT --server-key FILE --client-key FILE
+ *              [--retry-for SECONDS] [--window SIZE] [--note TEXT] STREAM
  *
  * Sends a saved salvage stream (for example one collected from a local
  * disk after the reboot) to a receiver, with the crash kernel's protocol:
  * pinned keys, resume after a broken connection, verified totals
  * (docs/protocol.md). A send that was cut off can simply be run again: it
- * resumes where the receiver stands. Exit 0 when the receiver has stored
+ * resumes where the receiver stands. --window keeps the last SIZE bytes
+ * sent (K, M, G; 0 none, the default) so a cut is mended without reading
+ * the stream again; --note sends TEXT as the finish note (salvage.meta's
+ * note=). Exit 0 when the receiver has stored
  * and verified the dump, 100 for a usage error, 111 otherwise. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "../dump/stream_read.h"
+#include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "send.h"
 
 #define USAGE "usage: salvage send --server HOST:PORT --server-key FILE --client-key FILE " \
-              "[--retry-for SECONDS] STREAM"
+              "[--retry-for SECONDS] [--window SIZE] [--note TEXT] STREAM"
 
 struct file_src {
 	int fd;
@@ -41,6 +47,31 @@ static int produce_file(void *ctx, int (*write)(void *, const void *, size_t), v
 	return n < 0 ? (int)n : 0;
 }
 
+static size_t note(void *ctx, char *line, size_t cap)
+{
+	size_t n = strlen(ctx);
+
+	n = n < cap ? n : cap;
+	memcpy(line, ctx, n);
+	return n;
+}
+
+/* The window, as the crash kernel's: anonymous memory, touched only as
+ * the stream fills it. */
+static int window(struct net_send_conf *c, uint64_t len)
+{
+	void *p;
+
+	if (!len)
+		return 0;
+	if (len > SIZE_MAX || (p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	    == MAP_FAILED)
+		return -ENOMEM;
+	c->window = p;
+	c->window_len = (size_t)len;
+	return 0;
+}
+
 static struct net_send s;
 static struct net_key key;
 static struct file_src src;
@@ -52,6 +83,7 @@ int send_main(int argc, char **argv)
 	struct net_send_conf c = { .timeout_ms = 15000, .retry_for_s = 300, .backoff_ms = 500 };
 	struct dump_stream_reader r;
 	char meta[512];
+	uint64_t wlen = 0;
 	int e, i;
 
 	for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2) {
@@ -63,12 +95,18 @@ int send_main(int argc, char **argv)
 			client_key = argv[i + 1];
 		else if (!strcmp(argv[i], "--retry-for"))
 			c.retry_for_s = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--window") && !conf_size(argv[i + 1], &wlen))
+			;
+		else if (!strcmp(argv[i], "--note"))
+			c.note = note, c.note_ctx = argv[i + 1];
 		else
 			return log_err("send: unknown option ", argv[i]), log_err(USAGE), 100;
 	}
 	if (i + 1 != argc || !server || !server_key || !client_key)
 		return log_err(USAGE), 100;
 	path = argv[i];
+	if ((e = window(&c, wlen)))
+		return log_err("send: a window of ", U64(wlen), " bytes: ", err_text(e)), 111;
 	if ((e = net_pub_load(pin[0], server_key)))
 		return log_err("send: ", server_key, ": ", err_name(e), ": ", err_text(e)), 111;
 	if ((e = net_key_load(&key, client_key)))
@@ -94,5 +132,7 @@ int send_main(int argc, char **argv)
 		return log_err("send: ", path, " to ", server, ": ", err_name(e), ": ", err_text(e)), 111;
 	log_info("send: ", path, ": stored by ", server, " (", U64(s.total), " bytes, ",
 	         U64(s.connections), s.connections == 1 ? " connection)" : " connections)");
+	log_info("send: ", U64(s.window_resumes), " resumes from the window (", U64(s.window_resent),
+	         " bytes sent again), ", U64(s.regenerations), " regenerations");
 	return 0;
 }

@@ -124,6 +124,31 @@ TEST(conf_network_keys)
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "net-retry soon\n", &line));
 }
 
+TEST(conf_resume_window)
+{
+	struct salvage_conf c;
+	uint64_t n;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_INT(64 << 20, c.resume_window);
+	CHECK_INT(0, conf_parse_text(&c, "resume-window 256K\n", &line));
+	CHECK_INT(256 << 10, c.resume_window);
+	CHECK_INT(0, conf_parse_text(&c, "resume-window 0\n", &line));
+	CHECK_INT(0, c.resume_window);
+	CHECK_INT(0, conf_parse_text(&c, "resume-window 1g\n", &line));
+	CHECK_INT(1 << 30, c.resume_window);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "resume-window 64MB\n", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "resume-window 2000G\n", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "resume-window M\n", &line));
+	CHECK_INT(1 << 30, c.resume_window);
+	CHECK_INT(0, conf_size("18446744073709551615", &n));
+	CHECK_INT(1, n == ~0ull);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_size("18446744073709551616", &n));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_size("17179869184G", &n));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_size("-1", &n));
+}
+
 TEST(conf_cmdline_overrides)
 {
 	struct salvage_conf c;
