@@ -22,7 +22,7 @@ enum {
 	HEADER_ENDPOINT = 0,
 	CLASS_BRIDGE = 0x06,    /* host, ISA, PCI-to-PCI, CardBus... bridges */
 	CLASS_IOMMU = 0x0806,   /* base system peripheral, IOMMU */
-	LOG_DEVICES = 16,       /* per-device lines, then only the counts */
+	LOG_DEVICES = 16,       /* lines for cleared devices, and for failed ones */
 };
 
 /* What the scan does with one function. */
@@ -146,7 +146,7 @@ int init_pci_stop_dma(const char *sysfs_root, struct init_pci_count *n)
 {
 	char path[256];
 	struct dirent *e;
-	unsigned logged = 0;
+	unsigned unlisted = 0;
 	DIR *d;
 
 	memset(n, 0, sizeof *n);
@@ -175,10 +175,15 @@ int init_pci_stop_dma(const char *sysfs_root, struct init_pci_count *n)
 		n->cleared += v == CLEARED;
 		n->already_off += v == ALREADY_OFF;
 		n->failed += v == FAILED;
-		if ((v == CLEARED || v == FAILED) && ++logged <= LOG_DEVICES)
-			say(&f, v, why);
+		/* the failed ones apart: many cleared never hide one */
+		if (v == CLEARED || v == FAILED) {
+			if ((v == CLEARED ? n->cleared : n->failed) <= LOG_DEVICES)
+				say(&f, v, why);
+			else
+				unlisted++;
+		}
 	}
 	closedir(d);
-	report(n, logged > LOG_DEVICES ? logged - LOG_DEVICES : 0);
+	report(n, unlisted);
 	return n->failed ? -SALVAGE_E_PCI_BUS_MASTER : 0;
 }

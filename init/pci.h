@@ -27,11 +27,12 @@ struct init_pci_count {
  * device is up: a driver that binds later sets the bit again itself
  * (pci_set_master), and a device that appears later is not seen.
  *
- * Logs one line per cleared or failed device (at most 16) and one line of
- * counts. n is filled in every case. Returns 0 when every endpoint without
- * a driver is known to have bus mastering off (n->failed == 0): only then
- * may old memory be lent. -SALVAGE_E_PCI_BUS_MASTER when n->failed > 0;
- * -errno when the device list cannot be read. No PCI bus at all
+ * Logs one line per cleared or failed device (at most 16 of each) and
+ * one line of counts. n is filled in every case. Returns 0 when every
+ * endpoint without a driver is known to have bus mastering off
+ * (n->failed == 0): only then may old memory be lent.
+ * -SALVAGE_E_PCI_BUS_MASTER when n->failed > 0; -errno when the device
+ * list cannot be read. No PCI bus at all
  * (SYSFS_ROOT/bus but no bus/pci) is 0 with every count 0. */
 int init_pci_stop_dma(const char *sysfs_root, struct init_pci_count *n);
 
