@@ -77,7 +77,8 @@
 	X(ELF_BEYOND_PHYS,   "ELF PT_LOAD reaches past x86_64's 52-bit physical address space") \
 	X(ELF_TOO_MANY_LOADS, "vmcore has more PT_LOAD segments than salvage reads (DUMP_ELF_MAX_LOADS)") \
 	X(NOTES_TOO_BIG,     "vmcore's ELF notes are larger than salvage reads (DUMP_CAPTURE_NOTES_MAX)") \
-	X(CAPTURE_KILLED,    "the capture process was killed before it finished")
+	X(CAPTURE_KILLED,    "the capture process was killed before it finished") \
+	X(PCI_BUS_MASTER,    "a PCI device without a driver may still do DMA (Bus Master Enable not known to be off)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,
