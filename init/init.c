@@ -16,6 +16,7 @@
 #include "../lib/log.h"
 #include "blockdev.h"
 #include "init.h"
+#include "meminfo.h"
 #include "swap.h"
 
 #define CONF_FILE "/etc/salvage.conf"
@@ -169,7 +170,7 @@ static int dump_to(struct dest *d)
 
 	if (d->t->kind == TARGET_TLS)
 		/* the unfiltered vmcore is not sent over the network */
-		return d->cap_err ? d->cap_err : init_net_dump(d->conf, d->t, &cap);
+		return d->cap_err ? d->cap_err : init_net_dump(d->conf, d->t, &cap, d->lean);
 	if ((r = wait_device(d)))
 		return r;
 	if (d->t->kind == TARGET_FS)
@@ -254,8 +255,7 @@ static void copy_after(struct dest *d, const char *spec)
  * target's resume window. */
 static uint64_t capture_ask(const struct salvage_conf *c)
 {
-	(void)c;
-	return 0;
+	return c->target.kind == TARGET_TLS || c->fallback.kind == TARGET_TLS ? c->resume_window : 0;
 }
 
 static int capture(const struct salvage_conf *c, struct dest *d)
@@ -280,6 +280,7 @@ static int capture(const struct salvage_conf *c, struct dest *d)
 	}
 	d->len = (uint64_t)st.st_size;
 	log_info("vmcore: ", U64(d->len >> 20), " MiB");
+	init_log_memory("at the start");
 	/* the capture, opened once: every attempt and target reuses it */
 	if (c->format == DUMP_FORMAT_STREAM || c->target.kind == TARGET_TLS ||
 	    c->fallback.kind == TARGET_TLS) {

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 #include "../lib/io.h"
 #include "../lib/log.h"
@@ -52,4 +53,13 @@ void init_log_memory(const char *when)
 	}
 	parts[k] = 0;
 	log_parts(LOG_LVL_INFO, parts);
+}
+
+uint64_t init_mem_field(const char *name)
+{
+	char text[8192], num[24];
+
+	if (io_readfile("/proc/meminfo", text, sizeof text) <= 0 || !value(text, name, num, sizeof num))
+		return 0;
+	return strtoull(num, NULL, 10) << 10;
 }

@@ -1,7 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../shim/shim.h"
+#include "meminfo.h"
 #include "pci.h"
 #include "swap.h"
 
@@ -30,15 +30,6 @@ static struct shim sh;
 static struct shim_counters *counters;
 static int on, memfd = -1;
 static char note[256];
-
-static uint64_t mem_available(void)
-{
-	char text[4096], *p;
-
-	if (io_readfile("/proc/meminfo", text, sizeof text) <= 0 || !(p = strstr(text, "MemAvailable:")))
-		return 0;
-	return strtoull(p + 13, NULL, 10) << 10;
-}
 
 /* The crash kernel's own RAM, never lent: "System RAM" in its iomem. */
 static int own_ram(struct dump_range *own, unsigned *n)
@@ -79,7 +70,7 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	struct dump_range own[OWN_MAX];
 	struct init_pci_count pci;
 	struct shim_opts opt = { .prio = 0 };
-	uint64_t avail = mem_available(), bytes;
+	uint64_t avail = init_mem_field("MemAvailable"), bytes;
 	unsigned nown = 0;
 	int r;
 

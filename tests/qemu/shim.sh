@@ -1,0 +1,116 @@
+#!/bin/sh
+# tests/qemu/shim.sh SERIES: the old-memory swap (docs/shim.md) in a real
+# crash kernel with a small reservation. The memory-hungry step is the
+# network dump's resume window (64 MiB of the stream kept so that a resume
+# after a cut sends from it instead of capturing again from the start); a
+# TCP proxy on the host cuts the first connection mid-stream. Four crashes:
+#   off    swap off: the window does not fit in the crash kernel's memory,
+#          so the resume captures the vmcore again from the start
+#   auto   swap auto: the window asks for more than the crash kernel has,
+#          so the crashed kernel's left-out pages are lent as swap; the
+#          resume is sent from the window (swapped out and read back)
+#   one    as auto, with one copy of 10 % of the swap blocks damaged in
+#          old memory as they are written: every damaged read is repaired
+#          from the other copy, none fails
+#   both   as auto, with both copies of half the blocks damaged: the
+#          capture child dies of SIGBUS at the resume, PID 1 turns the swap
+#          off and captures again without it, and the dump is stored
+# Every dump must be stored whole by the receiver. The auto and one dumps
+# are checked against old memory as it was after the dump (the whole
+# vmcore copied to a raw disk at the end, swap-test-elf): every page the
+# dump holds is byte-identical, and an independent classifier finds no
+# page that -d 31 keeps missing (a lent page holding swap data, zeroed
+# after, would show as a difference); and they open in crash (6.1) or drgn.
+set -eu
+series=$1
+. tests/qemu/lib.sh
+qemu_kernel "$series"
+W=$Q/shim-$series
+rm -rf "$W"
+mkdir -p "$W"
+CK=${SHIM_CRASHKERNEL:-112M}
+CUT=${SHIM_CUT:-30000000}
+fail() { echo "FAIL: shim $series $1: $2"; [ -f "$W/$1/console.log" ] && { echo "---- $W/$1/console.log"; cat "$W/$1/console.log"; }; exit 1; }
+want() { grep -q -- "$3" "$W/$1/console.log" || fail "$1" "$2 (no \"$3\" on the console)"; }
+# the last number after "NAME=" in the crash kernel's swap counters line
+count() { sed -n "s/.*salvage: swap lent=.* $2=\([0-9]*\).*/\1/p" "$W/$1/console.log" | tail -n 1; }
+
+# crash NAME CONF_LINES: one crash with those config lines; leaves the
+# stored dump's directory in D
+crash() {
+	name=$1 w=$W/$1
+	mkdir -p "$w"
+	qemu_receiver "$w" "guest"
+	proxy=$((PORT + 3000))
+	python3 tests/cmd/cutproxy.py "$proxy" "$PORT" "$CUT" > "$w/proxy.log" 2>&1 &
+	PPID_=$!
+	trap 'kill $RPID $PPID_ 2>/dev/null || true' EXIT INT TERM
+	printf 'final-action reboot\n%s\n' "$2" > "$w/salvage.conf"
+	qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" --server "10.0.2.2:$proxy" \
+		--server-key "$w/keys/receiver.pub" --client-key "$w/keys/guest.key" \
+		--net "$QEMU_MAC:dhcp" --nic virtio > "$w/mkinitramfs.out"
+	qemu_stage1 "$w/crash.img" "$w/stage1.img"
+	truncate -s 3G "$w/elf.img"
+	say "$KVER shim $name: crashkernel=$CK, the first connection cut at $CUT bytes (log: $w/console.log)"
+	qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=$CK stage1=crash" "$w/elf.img" || true
+	kill "$PPID_" 2>/dev/null || true
+	grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
+	want "$name" "the dump was not stored" "salvage: dump stored by"
+	qemu_net_stored "$w" guest "$w/console.log" || fail "$name" "the receiver did not store it"
+}
+
+# verify NAME: the stored dump against the vmcore copied after it
+verify() {
+	w=$W/$1
+	want "$1" "no copy of the vmcore after the dump" "salvage: swap-test-elf: done"
+	$SALVAGE collect "$w/elf.img" "$w/after" > "$w/collect.out" 2>&1 || fail "$1" "cannot collect the copy"
+	/usr/bin/python3 tests/qemu/check_pages.py "$w/after/vmcore" "$D/vmcore" > "$w/pages.out" ||
+		{ cat "$w/pages.out"; fail "$1" "a page of the dump differs from old memory"; }
+	/usr/bin/python3 tests/qemu/page-classes.py "$w/after/vmcore" "$D/vmcore" > "$w/classes.out" ||
+		{ cat "$w/classes.out"; fail "$1" "a page -d 31 keeps is missing from the dump"; }
+	say "$KVER shim $1: $(cat "$w/pages.out"); no kept page missing"
+}
+
+# off: the step fails without the shim
+crash off "swap off"
+want off "the window fitted without swap" "resume window: 64 MiB asked"
+want off "the resume did not capture again" "0 from the resume window"
+grep -q "salvage: shim: swap on" "$W/off/console.log" && fail off "swap was on"
+
+# auto: the shim makes it work
+crash auto "$(printf 'swap auto\nswap-test-elf /dev/vda')"
+want auto "swap auto did not turn the swap on" "salvage: swap: the capture asks for more"
+want auto "no swap on old memory" "salvage: shim: swap on /dev/nbd0"
+want auto "the window was not whole" "salvage: resume window: 64 MiB (the old-memory swap"
+want auto "the resume was not sent from the window" "resumes: 1 from the resume window"
+want auto "the resume captured again" "0 by capturing again"
+[ "$(count auto writes)" -gt 0 ] || fail auto "nothing was swapped out"
+[ "$(count auto reads)" -gt 0 ] || fail auto "nothing was swapped in"
+[ "$(count auto errors)" = 0 ] || fail auto "swap errors"
+grep -q "^note=swap lent=" "$D/salvage.meta" || fail auto "the receiver's salvage.meta has no swap counters"
+verify auto
+sh scripts/kernel.sh "$series" dbg > /dev/null
+if [ "$series" = 6.1 ]; then
+	CHECK_CRASH_OUT=$W/auto/crash.out sh tests/qemu/check-crash.sh "$KDIR/vmlinux" "$D/vmcore" > "$W/auto/check-crash.out" ||
+		{ cat "$W/auto/check-crash.out"; fail auto "crash cannot use the dump"; }
+else
+	qemu_reader "$series" || fail auto "no reader for $series dumps"
+	$READER /usr/bin/python3 tests/qemu/drgn_open.py "$KDIR/vmlinux" "$D/vmcore" "$KVER" > "$W/auto/drgn.out" ||
+		{ cat "$W/auto/drgn.out"; fail auto "drgn cannot use the dump"; }
+fi
+say "$KVER shim auto: swap $(sed -n 's/.*salvage: swap lent=//p' "$W/auto/console.log" | tail -n 1)"
+
+# one: one copy damaged, repaired, the dump right
+crash one "$(printf 'swap auto\nswap-test-corrupt one:100\nswap-test-elf /dev/vda')"
+want one "the resume was not sent from the window" "resumes: 1 from the resume window"
+[ "$(count one repairs)" -gt 0 ] || fail one "no repair counted"
+[ "$(count one errors)" = 0 ] || fail one "a read failed although one copy was good"
+verify one
+
+# both: both copies damaged: the child dies, PID 1 saves the dump without swap
+crash both "$(printf 'swap auto\nswap-test-corrupt both:500')"
+want both "the capture child did not die of the bad swap" "killed by signal 7 (SIGBUS"
+want both "PID 1 did not go on without the swap" "trying again without the old-memory swap"
+want both "the swap was not turned off" "salvage: swap: off;"
+[ "$(count both errors)" -gt 0 ] || fail both "no swap error counted"
+say "$KVER shim: ok; off: $(sed -n 's/.*salvage: \(resumes: .*\)/\1/p' "$W/off/console.log"); auto: $(sed -n 's/.*salvage: \(resumes: .*\)/\1/p' "$W/auto/console.log")"
