@@ -7,11 +7,13 @@ at once, mid-record) after CUT[k] bytes went from the client to the server;
 connections after the last CUT pass through untouched. A CUT of the form
 B+S forwards B bytes, then swallows S more from the client (sent, never
 delivered: the client is ahead of the server by S) before it cuts; B+inf
-swallows until one side closes. Prints "cut N at B" for every cut,
+swallows until one side closes. Prints "cut N at B (clock T)" for every
+cut, T the time (time.time(), for bench/window.sh),
 "swallowing N at B" when swallowing starts, and "ready" once it listens."""
 import selectors
 import socket
 import sys
+import time
 
 
 def serve(port, target, cuts):
@@ -56,7 +58,7 @@ def serve(port, target, cuts):
                     up += len(data)
                     if swallow is not None and (swallow < 0 or swallowed < swallow):
                         continue
-                    print(f"cut {k + 1} at {limit}", flush=True)
+                    print(f"cut {k + 1} at {limit} (clock {time.time():.3f})", flush=True)
                     done = True
                     break
                 if src is c:

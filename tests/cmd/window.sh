@@ -118,6 +118,17 @@ t window-prefix-refused 111 "PROTO_PREFIX" restart_send
 TAMPER=
 stop
 
+# --- --vmcore: the capture of an ELF vmcore, run again after a cut without
+# a window, stores what salvage dump writes ---
+$S convert --elf "$W/a.salvage" "$W/a.elf" > /dev/null 2>&1
+$S dump -d 31 -o "$W/v.salvage" "$W/a.elf" 2> /dev/null
+vsha=$(sha256sum "$W/v.salvage" | cut -d' ' -f1)
+fresh rvmcore -- 1500000
+t vmcore-cut 0 "0 resumes from the window .*, 1 regenerations" send $((base + 1)) web01 "$W/a.elf" --vmcore 31
+t vmcore-identical 0 "^sha256=$vsha$" stored_meta
+stop
+t vmcore-bad-level 100 "usage" send $((base + 1)) web01 "$W/a.elf" --vmcore 32
+
 # --- the finish note from a client that does not play along ---
 fresh rnote --
 long=$(python3 -c "print('A' * 1000)")
