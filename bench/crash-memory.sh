@@ -35,4 +35,4 @@ after=$(crash | grep -m1 'memory after the capture')
 for f in MemTotal MemFree MemAvailable Shmem Unevictable Cached Buffers Dirty AnonPages Mlocked SUnreclaim SReclaimable KernelStack PageTables Percpu; do
 	printf '%-13s %8s kB at capture start %8s kB after\n' "$f" "$(echo "$start" | kb "$f")" "$(echo "$after" | kb "$f")"
 done
-echo "salvage:    $(crash | grep -m1 -o 'peak memory of this init: .*')"
+echo "salvage:    $(crash | grep -m1 -o 'peak memory of the capture process: .*')"

@@ -180,6 +180,22 @@ static int dump_to(struct dest *d)
 	return r;
 }
 
+/* The peak resident memory of this process, for sizing crashkernel=. */
+static void log_peak_memory(const char *who)
+{
+	char status[4096], *hwm;
+
+	if (io_readfile("/proc/self/status", status, sizeof status) > 0 &&
+	    (hwm = strstr(status, "VmHWM:"))) {
+		char *end = strchr(hwm, '\n');
+		if (end)
+			*end = 0;
+		for (hwm += 6; *hwm == ' ' || *hwm == '\t'; hwm++)
+			;
+		log_info("peak memory of ", who, ": ", hwm);
+	}
+}
+
 /* dump_to in a child process, so that whatever kills it (the OOM killer,
  * a swap-in error that cannot be repaired) leaves PID 1 to try again.
  * The child inherits the open capture and writes its results into d,
@@ -199,6 +215,7 @@ static int attempt(struct dest *d)
 	}
 	if (pid == 0) {
 		d->r = dump_to(d);
+		log_peak_memory("the capture process");
 		_exit(0);
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -311,22 +328,6 @@ static int capture(const struct salvage_conf *c, struct dest *d)
 	return r;
 }
 
-/* The peak resident memory of this init, for sizing crashkernel=. */
-static void log_peak_memory(void)
-{
-	char status[4096], *hwm;
-
-	if (io_readfile("/proc/self/status", status, sizeof status) > 0 &&
-	    (hwm = strstr(status, "VmHWM:"))) {
-		char *end = strchr(hwm, '\n');
-		if (end)
-			*end = 0;
-		for (hwm += 6; *hwm == ' ' || *hwm == '\t'; hwm++)
-			;
-		log_info("peak memory of this init: ", hwm);
-	}
-}
-
 void init_main(void)
 {
 	struct salvage_conf conf;
@@ -345,6 +346,6 @@ void init_main(void)
 		d = &solo;
 	}
 	capture(&conf, d);
-	log_peak_memory();
+	log_peak_memory("PID 1");
 	init_final(&conf);
 }

@@ -47,14 +47,15 @@ static int net_setting(const struct salvage_conf *c, struct net_config *nc)
 static void write_resolv_conf(const struct net_lease *l)
 {
 	char text[256] = "";
+	int r;
 
 	for (int i = 0; i < l->ndns; i++) {
 		strcat(text, "nameserver ");
 		strcat(text, NET_IP4(l->dns[i]));
 		strcat(text, "\n");
 	}
-	if (l->ndns && io_writefile("/etc/resolv.conf", text, strlen(text)))
-		log_warn("/etc/resolv.conf: cannot write it; use an address in target");
+	if (l->ndns && (r = io_writefile("/etc/resolv.conf", text, strlen(text))))
+		log_warn("/etc/resolv.conf: ", err_name(r), "; use an address in target");
 }
 
 /* net_producer: the live capture, from its first byte each time. */

@@ -217,8 +217,16 @@ int shim_nbd_server_prepare(void)
 {
 	int fd;
 
+	/* first: locking below takes memory, and a small crash kernel's OOM
+	 * killer must not pick the server that its swap depends on */
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) >= 0) {
+		io_writeall(fd, "-1000", 5);
+		close(fd);
+	}
 	touch_stack();
-	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+	/* ONFAULT: what it touches, not every page of the binary's bss it
+	 * inherited from PID 1 (megabytes of capture buffers it never uses) */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
 		return -errno;
 	/* its own allocations (socket buffers, /dev/mem mappings) reclaim
 	 * without starting I/O, so never wait on the swap it serves */
@@ -231,9 +239,5 @@ int shim_nbd_server_prepare(void)
 	 * sched_setscheduler is ENOSYS by design: the syscall itself) */
 	if (syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &(struct sched_param){ .sched_priority = 10 }))
 		log_warn("shim: server: SCHED_FIFO: ", err_name(-errno));
-	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) >= 0) {
-		io_writeall(fd, "-1000", 5);
-		close(fd);
-	}
 	return 0;
 }

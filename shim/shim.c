@@ -56,7 +56,7 @@ static void run_server(struct shim *sh, int sock)
 static void run_holder(int nbd)
 {
 	steady_signals();
-	mlockall(MCL_CURRENT | MCL_FUTURE);
+	mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT);
 	/* returns when the device is disconnected */
 	_exit(ioctl(nbd, NBD_DO_IT) ? 111 : 0);
 }

@@ -28,8 +28,11 @@ qemu_kernel "$series"
 W=$Q/shim-$series
 rm -rf "$W"
 mkdir -p "$W"
-CK=${SHIM_CRASHKERNEL:-112M}
-CUT=${SHIM_CUT:-30000000}
+CK=${SHIM_CRASHKERNEL:-96M}
+# the first 2 MB pass, the next 30 MB are swallowed (as by a receiver that
+# restarted and lost what it had not acknowledged), then the cut: the
+# resume must go 30 MB back
+CUT=${SHIM_CUT:-2000000+30000000}
 fail() { echo "FAIL: shim $series $1: $2"; [ -f "$W/$1/console.log" ] && { echo "---- $W/$1/console.log"; cat "$W/$1/console.log"; }; exit 1; }
 want() { grep -q -- "$3" "$W/$1/console.log" || fail "$1" "$2 (no \"$3\" on the console)"; }
 # the last number after "NAME=" in the crash kernel's swap counters line
@@ -54,7 +57,8 @@ crash() {
 	say "$KVER shim $name: crashkernel=$CK, the first connection cut at $CUT bytes (log: $w/console.log)"
 	qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=$CK stage1=crash" "$w/elf.img" || true
 	kill "$PPID_" 2>/dev/null || true
-	grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
+	# (in "both" the capture may die before the cut)
+	[ "$name" = both ] || grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
 	want "$name" "the dump was not stored" "salvage: dump stored by"
 	qemu_net_stored "$w" guest "$w/console.log" || fail "$name" "the receiver did not store it"
 }
@@ -71,46 +75,57 @@ verify() {
 	say "$KVER shim $1: $(cat "$w/pages.out"); no kept page missing"
 }
 
-# off: the step fails without the shim
-crash off "swap off"
-want off "the window fitted without swap" "resume window: 64 MiB asked"
-want off "the resume did not capture again" "0 from the resume window"
-grep -q "salvage: shim: swap on" "$W/off/console.log" && fail off "swap was on"
+run_off() {
+	crash off "swap off"
+	want off "the window fitted without swap" "resume window: 64 MiB asked"
+	want off "the resume did not capture again" "0 from the resume window"
+	! grep -q "salvage: shim: swap on" "$W/off/console.log" || fail off "swap was on"
+}
 
-# auto: the shim makes it work
-crash auto "$(printf 'swap auto\nswap-test-elf /dev/vda')"
-want auto "swap auto did not turn the swap on" "salvage: swap: the capture asks for more"
-want auto "no swap on old memory" "salvage: shim: swap on /dev/nbd0"
-want auto "the window was not whole" "salvage: resume window: 64 MiB (the old-memory swap"
-want auto "the resume was not sent from the window" "resumes: 1 from the resume window"
-want auto "the resume captured again" "0 by capturing again"
-[ "$(count auto writes)" -gt 0 ] || fail auto "nothing was swapped out"
-[ "$(count auto reads)" -gt 0 ] || fail auto "nothing was swapped in"
-[ "$(count auto errors)" = 0 ] || fail auto "swap errors"
-grep -q "^note=swap lent=" "$D/salvage.meta" || fail auto "the receiver's salvage.meta has no swap counters"
-verify auto
-sh scripts/kernel.sh "$series" dbg > /dev/null
-if [ "$series" = 6.1 ]; then
-	CHECK_CRASH_OUT=$W/auto/crash.out sh tests/qemu/check-crash.sh "$KDIR/vmlinux" "$D/vmcore" > "$W/auto/check-crash.out" ||
-		{ cat "$W/auto/check-crash.out"; fail auto "crash cannot use the dump"; }
-else
-	qemu_reader "$series" || fail auto "no reader for $series dumps"
-	$READER /usr/bin/python3 tests/qemu/drgn_open.py "$KDIR/vmlinux" "$D/vmcore" "$KVER" > "$W/auto/drgn.out" ||
-		{ cat "$W/auto/drgn.out"; fail auto "drgn cannot use the dump"; }
-fi
-say "$KVER shim auto: swap $(sed -n 's/.*salvage: swap lent=//p' "$W/auto/console.log" | tail -n 1)"
+run_auto() {
+	crash auto "$(printf 'swap auto\nswap-test-elf /dev/vda')"
+	want auto "swap auto did not turn the swap on" "MiB available, ask 64 MiB"
+	want auto "no swap on old memory" "salvage: shim: swap on /dev/nbd0"
+	want auto "the window was not whole" "salvage: resume window: 64 MiB (the old-memory swap"
+	want auto "the resume was not sent from the window" "resumes: 1 from the resume window"
+	want auto "the resume captured again" "0 by capturing again"
+	[ "$(count auto writes)" -gt 0 ] || fail auto "nothing was swapped out"
+	[ "$(count auto reads)" -gt 0 ] || fail auto "nothing was swapped in"
+	[ "$(count auto errors)" = 0 ] || fail auto "swap errors"
+	grep -q "^note=swap lent=" "$D/salvage.meta" || fail auto "the receiver's salvage.meta has no swap counters"
+	verify auto
+	sh scripts/kernel.sh "$series" dbg > /dev/null
+	if [ "$series" = 6.1 ]; then
+		CHECK_CRASH_OUT=$W/auto/crash.out sh tests/qemu/check-crash.sh "$KDIR/vmlinux" "$D/vmcore" > "$W/auto/check-crash.out" ||
+			{ cat "$W/auto/check-crash.out"; fail auto "crash cannot use the dump"; }
+	else
+		qemu_reader "$series" || fail auto "no reader for $series dumps"
+		$READER /usr/bin/python3 tests/qemu/drgn_open.py "$KDIR/vmlinux" "$D/vmcore" "$KVER" > "$W/auto/drgn.out" ||
+			{ cat "$W/auto/drgn.out"; fail auto "drgn cannot use the dump"; }
+	fi
+	say "$KVER shim auto: swap $(sed -n 's/.*salvage: swap lent=//p' "$W/auto/console.log" | tail -n 1)"
+}
 
-# one: one copy damaged, repaired, the dump right
-crash one "$(printf 'swap auto\nswap-test-corrupt one:100\nswap-test-elf /dev/vda')"
-want one "the resume was not sent from the window" "resumes: 1 from the resume window"
-[ "$(count one repairs)" -gt 0 ] || fail one "no repair counted"
-[ "$(count one errors)" = 0 ] || fail one "a read failed although one copy was good"
-verify one
+run_one() {
+	crash one "$(printf 'swap auto\nswap-test-corrupt one:100\nswap-test-elf /dev/vda')"
+	want one "the resume was not sent from the window" "resumes: 1 from the resume window"
+	[ "$(count one repairs)" -gt 0 ] || fail one "no repair counted"
+	[ "$(count one errors)" = 0 ] || fail one "a read failed although one copy was good"
+	verify one
+}
 
-# both: both copies damaged: the child dies, PID 1 saves the dump without swap
-crash both "$(printf 'swap auto\nswap-test-corrupt both:500')"
-want both "the capture child did not die of the bad swap" "killed by signal 7 (SIGBUS"
-want both "PID 1 did not go on without the swap" "trying again without the old-memory swap"
-want both "the swap was not turned off" "salvage: swap: off;"
-[ "$(count both errors)" -gt 0 ] || fail both "no swap error counted"
-say "$KVER shim: ok; off: $(sed -n 's/.*salvage: \(resumes: .*\)/\1/p' "$W/off/console.log"); auto: $(sed -n 's/.*salvage: \(resumes: .*\)/\1/p' "$W/auto/console.log")"
+run_both() {
+	crash both "$(printf 'swap auto\nswap-test-corrupt both:500')"
+	want both "the capture child did not die of the bad swap" "killed by signal 7 (SIGBUS"
+	want both "PID 1 did not go on without the swap" "trying again without the old-memory swap"
+	want both "the swap was not turned off" "salvage: swap: off;"
+	[ "$(count both errors)" -gt 0 ] || fail both "no swap error counted"
+}
+
+# off: the step fails without the shim; auto: the shim makes it work;
+# one: one copy damaged, repaired, the dump right; both: both copies
+# damaged, the child dies, PID 1 saves the dump without swap
+for r in ${SHIM_RUNS:-off auto one both}; do
+	run_$r
+done
+say "$KVER shim: ok"
