@@ -1,8 +1,10 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "../dump/capture.h"
 #include "../dump/lend.h"
@@ -65,6 +67,71 @@ static int open_old_memory(void)
 	return fd;
 }
 
+/* The initramfs is tmpfs (shmem), and shmem pages go to swap like
+ * anonymous ones: the salvage binary's pages not yet run, the keys, the
+ * modules. None of it may depend on old memory (a block that fails both
+ * copies would make /init or a key unreadable), so every regular file of
+ * the root file system is mapped and locked in PID 1 before swap is on:
+ * no copy, it is resident already. Files made later (resolv.conf) are
+ * written again by each attempt. */
+static void pin_tree(int dirfd, dev_t dev, unsigned depth, uint64_t *files, uint64_t *bytes, unsigned *failed)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		int fd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_dev != dev)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 16) {
+			if ((fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+				pin_tree(fd, dev, depth + 1, files, bytes, failed);
+		} else if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+		           (fd = openat(dirfd, e->d_name, O_RDONLY | O_CLOEXEC)) >= 0) {
+			/* mlock, not MAP_LOCKED: its failure is silent, and in a
+			 * test on 7.3 a key file still went to swap with it */
+			void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+			if (p != MAP_FAILED && !mlock(p, (size_t)st.st_size)) {
+				++*files;
+				*bytes += (uint64_t)st.st_size;
+			} else {
+				++*failed;
+			}
+			close(fd);
+		}
+	}
+	closedir(d);
+}
+
+static int pin_rootfs(void)
+{
+	struct stat st;
+	uint64_t files = 0, bytes = 0;
+	unsigned failed = 0;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		int r = -errno;
+		if (fd >= 0)
+			close(fd);
+		log_warn("swap: /: ", err_name(r), ": the initramfs is not locked in memory");
+		return r;
+	}
+	pin_tree(fd, st.st_dev, 0, &files, &bytes, &failed);
+	log_info("swap: the initramfs locked in memory: ", U64(files), " files, ", U64(bytes >> 10), " KiB");
+	if (failed)
+		log_warn("swap: ", U64(failed), " files of the initramfs could not be locked in memory");
+	return failed ? -ENOMEM : 0;
+}
+
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask)
 {
 	struct dump_range own[OWN_MAX];
@@ -107,6 +174,11 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	/* no page is lent while a device without a driver may still DMA */
 	if ((r = init_pci_stop_dma("/sys", &pci))) {
 		log_warn("swap: DMA not known to be stopped (", err_name(r), "); no swap");
+		goto fail;
+	}
+	/* what the dump and PID 1 read from the initramfs never swaps */
+	if (pin_rootfs()) {
+		log_warn("swap: no swap while the initramfs could go to it");
 		goto fail;
 	}
 	counters = mmap(NULL, sizeof *counters, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
