@@ -5,8 +5,8 @@
 # TARGET fs (tests/qemu/crash.sh) or net (tests/qemu/net.sh). Prints the
 # reservation, the crash kernel's own boot accounting ("Memory:" line), the
 # initramfs (packed, and its unpacked rootfs as Shmem), salvage's peak, and
-# the "memory ... (kB)" lines salvage's init logs at capture start and
-# after it. A measurement, not a test.
+# the "memory ... (kB)" lines of salvage's init (init_log_memory, before
+# the capture and, where init logs one, after it). A measurement, not a test.
 set -u
 series=${1:-6.1} kind=${2:-fs} ck=${3:-}
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
@@ -30,9 +30,10 @@ echo "== salvage $series $kind, crashkernel=$ck: $([ "$r" = 0 ] && echo dump ok 
 echo "reserved:   $(grep -m1 -o 'Reserving [0-9]*MB of memory at [0-9]*MB for crashkernel\|crashkernel reserved: .*' "$log")"
 echo "kernel:     $(crash | grep -m1 -o 'Memory: .*')"
 echo "initramfs:  $(du -k "$w/crash.img" | cut -f1) kB packed; $(crash | grep -m1 -o 'Freeing initrd memory: .*')"
-start=$(crash | grep -m1 'memory at capture start')
-after=$(crash | grep -m1 'memory after the capture')
+# init logs one line before the capture and may log one after it
+start=$(crash | grep -m1 'salvage: memory .*(kB):')
+after=$(crash | grep 'salvage: memory .*after.*(kB):' | tail -n 1)
 for f in MemTotal MemFree MemAvailable Shmem Unevictable Cached Buffers Dirty AnonPages Mlocked SUnreclaim SReclaimable KernelStack PageTables Percpu; do
 	printf '%-13s %8s kB at capture start %8s kB after\n' "$f" "$(echo "$start" | kb "$f")" "$(echo "$after" | kb "$f")"
 done
-echo "salvage:    $(crash | grep -m1 -o 'peak memory of the capture process: .*')"
+crash | grep -o 'peak memory of .*' | sed 's/^/salvage:    /'

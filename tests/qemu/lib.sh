@@ -58,13 +58,14 @@ qemu_stage1() {
 
 # qemu_run LOG INITRD APPEND [DISK...]: boots the kernel, serial console
 # time-stamped into LOG; returns when the guest powers off or reboots.
+# QEMU_EXTRA: more QEMU options (word-split).
 qemu_run() {
 	log=$1 initrd=$2 append=$3
 	shift 3
 	set -- $(for d in "$@"; do printf '%s ' -drive "file=$d,if=virtio,format=raw"; done)
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp 1 \
 		-nographic -no-reboot -nic "${QEMU_NIC:-none}" -serial stdio -monitor none \
-		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" "$@" \
+		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" ${QEMU_EXTRA:-} "$@" \
 		< /dev/null 2>&1 | python3 tests/qemu/stamp.py > "$log"
 }
 
