@@ -41,6 +41,7 @@ static void run_server(struct shim *sh, int sock)
 	int r;
 
 	steady_signals();
+	close(sh->nbd); /* the block device is the kernel's side, not ours */
 	if ((r = shim_nbd_server_prepare()))
 		log_warn("shim: server: mlockall: ", err_name(r), " (serving anyway)");
 	buf = mmap(NULL, SHIM_NBD_BUF, PROT_READ | PROT_WRITE,

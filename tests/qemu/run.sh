@@ -34,5 +34,8 @@ run tests/qemu/five-level.sh
 run tests/qemu/full-disk.sh
 run tests/qemu/net-fallback.sh 6.1
 run tests/qemu/errors.sh 6.1
+# the swap shim in the first kernel: swap needed, repairs, EIO
+run tests/qemu/swap.sh 6.1
+run tests/qemu/swap.sh 7
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]
