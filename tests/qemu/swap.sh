@@ -8,7 +8,8 @@
 # 192 MiB the kernel has: it is killed without swap, completes on
 # the shim; with copy A of 5 % of the blocks corrupted after each write it
 # completes with repairs counted; with both copies of 2 % corrupted it
-# dies (SIGBUS on the unreadable block) and the errors are counted. The
+# dies (SIGBUS on the unreadable block) and the errors are counted. A
+# range beyond the guest's RAM, out of /dev/mem's reach, is left out. The
 # stage-1 shell, PID 1 here, is kept out of the swap by a cgroup (in the
 # crash kernel PID 1 is salvage, mlocked).
 set -eu
@@ -42,6 +43,8 @@ expect "stage1: init without swap: 0 0::/init" "a cgroup without swap for the st
 run_of "without swap" | grep -q "child: killed by signal 9" ||
 	qemu_fail "$log" "the child did not need the swap (not OOM-killed without it)"
 run_of "without swap" | grep -q "stage1: exit 1" || qemu_fail "$log" "without swap: exit"
+run_of "inject off" | grep -q "lent pages from 0x25800000 on do not read" ||
+	qemu_fail "$log" "pages beyond /dev/mem's reach not left out"
 run_of "inject off" | grep -q "child: ok, data verified" || qemu_fail "$log" "child failed on the shim"
 run_of "inject off" | grep -q "stage1: exit 0" || qemu_fail "$log" "shim: exit"
 [ "$(counter "inject off" writes)" -gt 10000 ] || qemu_fail "$log" "under 40 MiB swapped out"
