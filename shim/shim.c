@@ -41,6 +41,7 @@ static void run_server(struct shim *sh, int sock)
 	int r;
 
 	steady_signals();
+	close(sh->nbd); /* the block device is the kernel's side, not ours */
 	if ((r = shim_nbd_server_prepare()))
 		log_warn("shim: server: mlockall: ", err_name(r), " (serving anyway)");
 	buf = mmap(NULL, SHIM_NBD_BUF, PROT_READ | PROT_WRITE,
@@ -141,6 +142,20 @@ static int fail(struct shim *sh, const char *step, int r)
 	return r;
 }
 
+/* The store over the pages memfd reaches: a lent page it does not is
+ * left out, with the pages after it, in one log line. */
+static int init_store(struct shim *sh, int memfd, const struct shim_run *runs, unsigned nrun,
+                      const struct shim_opts *opt, struct shim_counters *shared)
+{
+	unsigned char page[SHIM_BLOCK];
+	uint64_t limit = shim_store_reach(memfd, runs, nrun, page);
+
+	if (limit != UINT64_MAX)
+		log_warn("shim: the lent pages from ", HEX(limit), " on do not read (beyond /dev/mem's reach, "
+		         "the crash kernel's highest RAM): left out");
+	return shim_store_init_below(&sh->store, memfd, runs, nrun, opt->max_bytes / SHIM_BLOCK, shared, limit);
+}
+
 int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned nrun,
                const char *nbd_dev, const struct shim_opts *opt, struct shim_counters *shared)
 {
@@ -154,7 +169,7 @@ int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned
 	if (strlen(nbd_dev) >= sizeof sh->dev)
 		return fail(sh, nbd_dev, -ENAMETOOLONG);
 	strcpy(sh->dev, nbd_dev);
-	if ((r = shim_store_init(&sh->store, memfd, runs, nrun, opt->max_bytes / SHIM_BLOCK, shared)))
+	if ((r = init_store(sh, memfd, runs, nrun, opt, shared)))
 		return fail(sh, "lent memory", r);
 	/* written before the server starts: the store has one user at a time */
 	if ((r = shim_swap_header(&sh->store)))

@@ -6,12 +6,16 @@
 #include "../lib/io.h"
 #include "store.h"
 
-static uint64_t pages_of(const struct shim_run *r)
+/* Pages of run r below limit. */
+static uint64_t pages_of(const struct shim_run *r, uint64_t limit)
 {
 	uint64_t start = (r->off + SHIM_BLOCK - 1) & ~(uint64_t)(SHIM_BLOCK - 1);
 	uint64_t end = (r->off + r->bytes) & ~(uint64_t)(SHIM_BLOCK - 1);
 
-	return end > start && r->off + r->bytes >= r->off ? (end - start) / SHIM_BLOCK : 0;
+	if (r->off + r->bytes < r->off)
+		return 0;
+	end = end < (limit & ~(uint64_t)(SHIM_BLOCK - 1)) ? end : limit & ~(uint64_t)(SHIM_BLOCK - 1);
+	return end > start ? (end - start) / SHIM_BLOCK : 0;
 }
 
 static uint64_t first_page_off(const struct shim_run *r)
@@ -71,7 +75,7 @@ static size_t align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-static int check_runs(const struct shim_run *runs, unsigned nrun, uint64_t *pages)
+static int check_runs(const struct shim_run *runs, unsigned nrun, uint64_t limit, uint64_t *pages)
 {
 	uint64_t end = 0, n = 0;
 
@@ -79,14 +83,55 @@ static int check_runs(const struct shim_run *runs, unsigned nrun, uint64_t *page
 		if (runs[i].off + runs[i].bytes < runs[i].off || runs[i].off < end)
 			return -EINVAL;
 		end = runs[i].off + runs[i].bytes;
-		n += pages_of(&runs[i]);
+		n += pages_of(&runs[i], limit);
 	}
 	*pages = n;
 	return 0;
 }
 
+/* Offset of the lendable page p (0 = the lowest), from the runs alone. */
+static uint64_t run_page_off(const struct shim_run *runs, unsigned nrun, uint64_t p)
+{
+	for (unsigned i = 0; i < nrun; i++) {
+		uint64_t n = pages_of(&runs[i], UINT64_MAX);
+		if (p < n)
+			return first_page_off(&runs[i]) + p * SHIM_BLOCK;
+		p -= n;
+	}
+	return UINT64_MAX;
+}
+
+static int reaches(int fd, uint64_t off, void *page)
+{
+	return io_preadall(fd, page, SHIM_BLOCK, (off_t)off) == SHIM_BLOCK;
+}
+
+uint64_t shim_store_reach(int fd, const struct shim_run *runs, unsigned nrun, void *page)
+{
+	uint64_t pages = 0, lo = 0, hi;
+
+	if (check_runs(runs, nrun, UINT64_MAX, &pages) || !pages)
+		return UINT64_MAX;
+	if (reaches(fd, run_page_off(runs, nrun, pages - 1), page))
+		return UINT64_MAX;
+	if (!reaches(fd, run_page_off(runs, nrun, 0), page))
+		return run_page_off(runs, nrun, 0);
+	/* page lo reads, page hi does not */
+	for (hi = pages - 1; hi - lo > 1;) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		*(reaches(fd, run_page_off(runs, nrun, mid), page) ? &lo : &hi) = mid;
+	}
+	return run_page_off(runs, nrun, hi);
+}
+
 int shim_store_init(struct shim_store *s, int fd, const struct shim_run *runs,
                     unsigned nrun, uint64_t max_blocks, struct shim_counters *shared)
+{
+	return shim_store_init_below(s, fd, runs, nrun, max_blocks, shared, UINT64_MAX);
+}
+
+int shim_store_init_below(struct shim_store *s, int fd, const struct shim_run *runs, unsigned nrun,
+                          uint64_t max_blocks, struct shim_counters *shared, uint64_t limit)
 {
 	uint64_t pages, words, p = 0;
 	size_t len;
@@ -95,7 +140,7 @@ int shim_store_init(struct shim_store *s, int fd, const struct shim_run *runs,
 	int r;
 
 	memset(s, 0, sizeof *s);
-	if ((r = check_runs(runs, nrun, &pages)))
+	if ((r = check_runs(runs, nrun, limit, &pages)))
 		return r;
 	if (pages < 2)
 		return -SALVAGE_E_SHIM_TOO_SMALL;
@@ -123,11 +168,11 @@ int shim_store_init(struct shim_store *s, int fd, const struct shim_run *runs,
 	s->valid = (uint64_t *)a, a += (size_t)words * 8;
 	s->touched = (uint64_t *)a;
 	for (unsigned i = 0; i < nrun; i++) {
-		if (!pages_of(&runs[i]))
+		if (!pages_of(&runs[i], limit))
 			continue;
 		s->run_off[n] = first_page_off(&runs[i]);
 		s->run_first[n++] = p;
-		p += pages_of(&runs[i]);
+		p += pages_of(&runs[i], limit);
 	}
 	s->nrun = n;
 	memset(s->c, 0, sizeof *s->c);

@@ -74,6 +74,15 @@ struct shim_store {
  * overlapping), -SALVAGE_E_SHIM_TOO_SMALL (fewer than 2 pages), -ENOMEM. */
 int shim_store_init(struct shim_store *s, int fd, const struct shim_run *runs,
                     unsigned nrun, uint64_t max_blocks, struct shim_counters *shared);
+/* The same, with only the pages below limit (an offset) lent. */
+int shim_store_init_below(struct shim_store *s, int fd, const struct shim_run *runs, unsigned nrun,
+                          uint64_t max_blocks, struct shim_counters *shared, uint64_t limit);
+/* Where fd stops reaching the runs' pages: the offset of the first lent
+ * page that does not read, or UINT64_MAX when the last one reads. read and
+ * write on /dev/mem stop at the kernel's own highest RAM
+ * (docs/shim.md#devmems-reach), a file at its end: reach is taken to be a
+ * prefix, found by binary search (reads only, page is a scratch page). */
+uint64_t shim_store_reach(int fd, const struct shim_run *runs, unsigned nrun, void *page);
 /* Unmaps the arena (no I/O; scrub first). */
 void shim_store_free(struct shim_store *s);
 

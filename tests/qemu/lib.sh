@@ -39,11 +39,22 @@ qemu_crash_initramfs() {
 		--modules-dir "$MODDIR" --conf "$conf" --binary "$SALVAGE" "$@"
 }
 
-# qemu_stage1 CRASHIMG OUT: the first-stage initramfs, holding toybox,
-# salvage, the kernel to kexec and the crash initramfs.
+# qemu_stage1 CRASHIMG OUT [MODULE...]: the first-stage initramfs, holding
+# toybox, salvage, the kernel to kexec and the crash initramfs; each MODULE
+# (a .ko or .ko.xz path) goes to /lib/modules/NAME.ko, uncompressed.
 qemu_stage1() {
 	s=$(mktemp -d)
-	mkdir -p "$s/bin" "$s/boot" "$s/proc" "$s/sys" "$s/dev"
+	mkdir -p "$s/bin" "$s/boot" "$s/proc" "$s/sys" "$s/dev" "$s/lib/modules"
+	img=$1 out=$2
+	shift 2
+	for m in "$@"; do
+		n=$(basename "$m" | sed 's/\.ko.*$//')
+		case $m in
+		*.xz) xz -dc "$m" > "$s/lib/modules/$n.ko" ;;
+		*.zst) zstd -qdc "$m" > "$s/lib/modules/$n.ko" ;;
+		*) cp "$m" "$s/lib/modules/$n.ko" ;;
+		esac
+	done
 	cp build/deps/bin/toybox "$s/bin/toybox"
 	for c in $(build/deps/bin/toybox); do ln -sf toybox "$s/bin/$c"; done
 	ln -sf toybox "$s/bin/sh"
@@ -51,8 +62,8 @@ qemu_stage1() {
 	cp tests/qemu/stage1-init "$s/init"
 	chmod 755 "$s/init"
 	cp "$VMLINUZ" "$s/boot/vmlinuz"
-	cp "$1" "$s/boot/crash.img"
-	(cd "$s" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2"
+	cp "$img" "$s/boot/crash.img"
+	(cd "$s" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$out"
 	rm -rf "$s"
 }
 

@@ -273,3 +273,27 @@ TEST(shim_swap_header_layout)
 	shim_store_free(&s);
 	close(fd);
 }
+
+TEST(shim_store_reach_clips)
+{
+	/* 8 pages, then 16 from page 16; the file ends at page 20: the
+	 * second run is cut to 4 pages */
+	struct shim_run runs[] = { { 0, 8 * PG }, { 16 * PG, 16 * PG } };
+	struct shim_store s;
+	unsigned char page[PG];
+	int fd = garbage_file(20);
+
+	CHECK_INT(20 * PG, shim_store_reach(fd, runs, 2, page));
+	CHECK_INT(0, shim_store_init_below(&s, fd, runs, 2, 0, NULL, 20 * PG));
+	CHECK_INT(6, s.nblocks);
+	CHECK_INT(19 * PG, shim_store_copy_b(&s, 5));
+	shim_store_free(&s);
+	/* all of it reads; none of it reads */
+	CHECK_INT(-1, (long long)shim_store_reach(fd, runs, 1, page));
+	runs[0].off = 40 * PG;
+	CHECK_INT(40 * PG, shim_store_reach(fd, runs, 1, page));
+	/* the first page after the end, wherever it lies in a long run */
+	runs[0].off = 0, runs[0].bytes = 1000 * PG;
+	CHECK_INT(20 * PG, shim_store_reach(fd, runs, 1, page));
+	close(fd);
+}
