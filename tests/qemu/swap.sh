@@ -21,7 +21,7 @@ rm -rf "$w"
 mkdir -p "$w"
 nbd=$(ls "$MODDIR"/kernel/drivers/block/nbd.ko*)
 : > "$w/none.img"
-qemu_stage1 "$w/none.img" "$w/stage1.img" $nbd
+qemu_stage1 "$w/none.img" "$w/stage1.img" "$nbd"
 say "$KVER: swap shim, 512 MiB guest with 320 MiB set aside, child 200 MiB"
 GUEST_MEM=512 qemu_run "$w/swap.log" "$w/stage1.img" \
 	"memmap=320M\$128M stage1=swap swapmem=128:320 swapchild=200" || true
