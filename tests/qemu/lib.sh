@@ -145,3 +145,25 @@ qemu_net_stored() {
 	grep -q "^state=stored" "$D/salvage.meta" || { cat "$D/salvage.meta" "$1/receive.log"; qemu_fail "$3" "not stored"; return 1; }
 	grep -q "sysrq triggered crash" "$D/dmesg.txt" || { qemu_fail "$3" "dmesg.txt lacks the panic"; return 1; }
 }
+
+# qemu_cut_crash DIR CRASHKERNEL CUT CONF_LINES: a network dump through a
+# proxy that cuts the first connection (tests/cmd/cutproxy.py CUT), with
+# those config lines, a 3 GB spare disk DIR/elf.img as /dev/vda, and the
+# given crashkernel=; the receiver (RPID) is left running for
+# qemu_net_stored, the proxy is stopped.
+qemu_cut_crash() {
+	mkdir -p "$1"
+	qemu_receiver "$1" "guest"
+	proxy=$((PORT + 3000))
+	python3 tests/cmd/cutproxy.py "$proxy" "$PORT" "$3" > "$1/proxy.log" 2>&1 &
+	ppid_=$!
+	trap 'kill $RPID $ppid_ 2>/dev/null || true' EXIT INT TERM
+	printf 'final-action reboot\n%s\n' "$4" > "$1/salvage.conf"
+	qemu_crash_initramfs "$1/salvage.conf" "$1/crash.img" --server "10.0.2.2:$proxy" \
+		--server-key "$1/keys/receiver.pub" --client-key "$1/keys/guest.key" \
+		--net "$QEMU_MAC:dhcp" --nic virtio > "$1/mkinitramfs.out"
+	qemu_stage1 "$1/crash.img" "$1/stage1.img"
+	truncate -s 3G "$1/elf.img"
+	qemu_net_run "$1/console.log" "$1/stage1.img" "crashkernel=$2 stage1=crash" "$1/elf.img" || true
+	kill "$ppid_" 2>/dev/null || true
+}

@@ -42,21 +42,8 @@ count() { sed -n "s/.*salvage: swap lent=.* $2=\([0-9]*\).*/\1/p" "$W/$1/console
 # stored dump's directory in D
 crash() {
 	name=$1 w=$W/$1
-	mkdir -p "$w"
-	qemu_receiver "$w" "guest"
-	proxy=$((PORT + 3000))
-	python3 tests/cmd/cutproxy.py "$proxy" "$PORT" "$CUT" > "$w/proxy.log" 2>&1 &
-	PPID_=$!
-	trap 'kill $RPID $PPID_ 2>/dev/null || true' EXIT INT TERM
-	printf 'final-action reboot\n%s\n' "$2" > "$w/salvage.conf"
-	qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" --server "10.0.2.2:$proxy" \
-		--server-key "$w/keys/receiver.pub" --client-key "$w/keys/guest.key" \
-		--net "$QEMU_MAC:dhcp" --nic virtio > "$w/mkinitramfs.out"
-	qemu_stage1 "$w/crash.img" "$w/stage1.img"
-	truncate -s 3G "$w/elf.img"
 	say "$KVER shim $name: crashkernel=$CK, the first connection cut at $CUT bytes (log: $w/console.log)"
-	qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=$CK stage1=crash" "$w/elf.img" || true
-	kill "$PPID_" 2>/dev/null || true
+	qemu_cut_crash "$w" "$CK" "$CUT" "$2"
 	# (in "both" the capture may die before the cut)
 	[ "$name" = both ] || grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
 	want "$name" "the dump was not stored" "salvage: dump stored by"
@@ -73,6 +60,7 @@ verify() {
 	/usr/bin/python3 tests/qemu/page-classes.py "$w/after/vmcore" "$D/vmcore" > "$w/classes.out" ||
 		{ cat "$w/classes.out"; fail "$1" "a page -d 31 keeps is missing from the dump"; }
 	say "$KVER shim $1: $(cat "$w/pages.out"); no kept page missing"
+	rm -rf "$w/after" "$w/elf.img" # 2 GB each
 }
 
 run_off() {
