@@ -42,8 +42,15 @@ static int own_ram(struct dump_range *own, unsigned *n)
 
 	if (len < 0)
 		return (int)len;
-	if ((r = dump_lend_own_ram(text, own, OWN_MAX, n)))
+	if ((r = dump_lend_own_ram(text, own, OWN_MAX - 1, n)))
 		return r;
+	/* /dev/mem reads and writes nothing above the crash kernel's own
+	 * highest RAM (its high_memory: EFAULT there), so old memory above it
+	 * is treated as its own: never planned (docs/shim.md#devmems-reach) */
+	if (*n) {
+		own[*n] = (struct dump_range){ own[*n - 1].end_pfn, UINT64_MAX };
+		++*n;
+	}
 	return 0;
 }
 
