@@ -138,6 +138,10 @@ bench: setup
 	sh bench/net.sh
 	sh bench/crashkernel.sh 6.1 fs
 	sh bench/crashkernel.sh 6.1 net
+	sh bench/shim.sh 6.1 7
+	sh bench/window.sh
+	sh bench/crash-memory.sh 6.1 net 96M
+	sh bench/shim-window.sh 6.1 "96M 160M"
 
 size: $(B)/salvage
 	@ls -l $(B)/salvage | awk '{print "build/salvage: " $$5 " bytes"}'
