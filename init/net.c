@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "../dump/capture.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -54,6 +55,9 @@ static void write_resolv_conf(const struct net_lease *l)
 		strcat(text, NET_IP4(l->dns[i]));
 		strcat(text, "\n");
 	}
+	/* a new file: an earlier attempt's may have gone to swap and come
+	 * back unreadable (EIO) when the swap was turned off */
+	unlink("/etc/resolv.conf");
 	if (l->ndns && (r = io_writefile("/etc/resolv.conf", text, strlen(text))))
 		log_warn("/etc/resolv.conf: ", err_name(r), "; use an address in target");
 }
