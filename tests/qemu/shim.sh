@@ -108,6 +108,8 @@ run_both() {
 	want both "PID 1 did not go on without the swap" "trying again without the old-memory swap"
 	want both "the swap was not turned off" "salvage: swap: off;"
 	[ "$(count both errors)" -gt 0 ] || fail both "no swap error counted"
+	# what the killed attempt left in the tmpfs root may read back EIO
+	! grep -q "salvage: .*: EIO" "$W/both/console.log" || fail both "the retry met an EIO"
 }
 
 # off: the step fails without the shim; auto: the shim makes it work;
