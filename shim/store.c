@@ -287,11 +287,13 @@ int shim_store_write(struct shim_store *s, uint64_t i, const void *in)
 
 	if (i >= s->nblocks)
 		return -ERANGE;
+	/* touched first: a writer killed between the copies leaves them to
+	 * the scrub of whoever shares the arena */
+	set_bit(s->touched, i, 1);
 	ra = put_page(s, shim_store_copy_a(s, i), in);
 	rb = put_page(s, shim_store_copy_b(s, i), in);
 	s->crc[i] = crc32c(0, in, SHIM_BLOCK);
 	set_bit(s->valid, i, 1);
-	set_bit(s->touched, i, 1);
 	s->c->writes++;
 	if (ra || rb) {
 		s->c->errors++;

@@ -3,8 +3,11 @@
  * header. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
@@ -295,5 +298,35 @@ TEST(shim_store_reach_clips)
 	/* the first page after the end, wherever it lies in a long run */
 	runs[0].off = 0, runs[0].bytes = 1000 * PG;
 	CHECK_INT(20 * PG, shim_store_reach(fd, runs, 1, page));
+	close(fd);
+}
+
+/* The server killed between a block's two copies (copy A new, copy B not
+ * yet written): the process that started it still scrubs copy A, from
+ * the arena they share. RLIMIT_FSIZE at copy B's offset makes the kernel
+ * kill the writer (SIGXFSZ) right there. */
+TEST(shim_store_scrub_after_kill_mid_write)
+{
+	struct shim_run runs[] = { { 0, 16 * PG } };
+	struct shim_store s;
+	unsigned char w[PG];
+	int fd = garbage_file(16), st = 0;
+	pid_t pid;
+
+	CHECK_INT(0, shim_store_init(&s, fd, runs, 1, 0, NULL));
+	fill(w, 3);
+	if ((pid = fork()) == 0) {
+		struct rlimit lim = { (rlim_t)shim_store_copy_b(&s, 2), (rlim_t)shim_store_copy_b(&s, 2) };
+		setrlimit(RLIMIT_FSIZE, &lim);
+		shim_store_write(&s, 2, w);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	CHECK_INT(1, WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ);
+	CHECK_INT(0, page_is(fd, shim_store_copy_a(&s, 2), 0xee));
+	CHECK_INT(1, page_is(fd, shim_store_copy_b(&s, 2), 0xee));
+	CHECK_INT(2, shim_store_scrub(&s));
+	CHECK_INT(1, page_is(fd, shim_store_copy_a(&s, 2), 0));
+	shim_store_free(&s);
 	close(fd);
 }
