@@ -234,6 +234,18 @@ int shim_stop(struct shim *sh)
 	return r;
 }
 
+void shim_forget(struct shim *sh)
+{
+	if (sh->store.arena)
+		close(sh->store.fd);
+	shim_store_free(&sh->store);
+	if (sh->nbd >= 0)
+		close(sh->nbd);
+	sh->nbd = -1;
+	sh->server = sh->holder = 0;
+	sh->swap_on = 0;
+}
+
 int shim_check(struct shim *sh)
 {
 	if (sh->server > 0 && waitpid(sh->server, NULL, WNOHANG) == sh->server)

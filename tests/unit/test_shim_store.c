@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
 #include "../../lib/le.h"
+#include "../../shim/shim.h"
 #include "../../shim/store.h"
 #include "../../shim/swap.h"
 #include "check.h"
@@ -328,5 +330,44 @@ TEST(shim_store_scrub_after_kill_mid_write)
 	CHECK_INT(2, shim_store_scrub(&s));
 	CHECK_INT(1, page_is(fd, shim_store_copy_a(&s, 2), 0));
 	shim_store_free(&s);
+	close(fd);
+}
+
+/* A process forked after the shim started (the capture child) keeps no
+ * way to old memory: shim_forget closes its copies of the memory fd and
+ * the device and unmaps its view of the CRCs; the parent's store works
+ * on. */
+TEST(shim_forget_in_child)
+{
+	struct shim_run runs[] = { { 0, 16 * PG } };
+	struct shim sh;
+	unsigned char w[PG], r[PG];
+	char path[512];
+	int fd = garbage_file(16), st = 0;
+	pid_t pid;
+
+	memset(&sh, 0, sizeof sh);
+	snprintf(path, sizeof path, "%s/dev", check_tmpdir());
+	sh.nbd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CHECK_INT(0, shim_store_init(&sh.store, fd, runs, 1, 0, NULL));
+	fill(w, 5);
+	CHECK_INT(0, shim_store_write(&sh.store, 1, w));
+	if ((pid = fork()) == 0) {
+		void *arena = sh.store.arena;
+		size_t len = sh.store.arena_len;
+		int nbd = sh.nbd, bad = 0;
+		shim_forget(&sh);
+		bad |= !(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+		bad |= !(fcntl(nbd, F_GETFD) < 0 && errno == EBADF) << 1;
+		bad |= !(msync(arena, len, MS_ASYNC) < 0 && errno == ENOMEM) << 2;
+		_exit(bad);
+	}
+	waitpid(pid, &st, 0);
+	CHECK_INT(1, WIFEXITED(st));
+	CHECK_INT(0, WEXITSTATUS(st));
+	CHECK_INT(0, shim_store_read(&sh.store, 1, r));
+	CHECK_MEM(w, r, PG);
+	shim_store_free(&sh.store);
+	close(sh.nbd);
 	close(fd);
 }
