@@ -213,6 +213,22 @@ static void touch_stack(void)
 		pad[i] = 0;
 }
 
+unsigned char *shim_nbd_server_buf(void)
+{
+	void *b = mmap(NULL, SHIM_NBD_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED)
+		return NULL;
+	/* mlock faults every page in, whatever mlockall said */
+	if (mlock(b, SHIM_NBD_BUF)) {
+		int e = errno;
+		munmap(b, SHIM_NBD_BUF);
+		errno = e;
+		return NULL;
+	}
+	return b;
+}
+
 int shim_nbd_server_prepare(void)
 {
 	int fd;

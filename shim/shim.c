@@ -44,10 +44,10 @@ static void run_server(struct shim *sh, int sock)
 	close(sh->nbd); /* the block device is the kernel's side, not ours */
 	if ((r = shim_nbd_server_prepare()))
 		log_warn("shim: server: mlockall: ", err_name(r), " (serving anyway)");
-	buf = mmap(NULL, SHIM_NBD_BUF, PROT_READ | PROT_WRITE,
-	           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (buf == MAP_FAILED)
+	if (!(buf = shim_nbd_server_buf())) {
+		log_err("shim: server: its buffer: ", err_name(-errno));
 		_exit(111);
+	}
 	r = shim_nbd_serve(&sh->store, sock, buf, SHIM_NBD_BUF);
 	if (r)
 		log_err("shim: server: ", err_name(r), ": ", err_text(r));
