@@ -193,6 +193,9 @@ int shim_nbd_serve(struct shim_store *s, int sock, unsigned char *buf, size_t bu
 		if (r)
 			return r > 0 ? 0 : r;
 		s->c->requests++;
+		/* test only: a server stuck in reclaim, as far as nbd sees */
+		while (s->inject.stall_after && s->c->requests > s->inject.stall_after)
+			pause();
 		if (bad_magic) {
 			refuse(s, sock, &q);
 			return -SALVAGE_E_SHIM_NBD_PROTOCOL;

@@ -18,6 +18,7 @@ struct shim_opts {
 	int prio;                  /* swap priority, 0-32767 */
 	struct shim_inject inject; /* test-only fault injection */
 	unsigned timeout_ms;       /* for the device to come up, the server to end (0: 10 s) */
+	unsigned io_timeout_s;     /* a request unanswered this long fails the device (0: 60 s) */
 };
 
 struct shim {

@@ -204,7 +204,7 @@ TEST(shim_store_trim_and_scrub)
 TEST(shim_store_fault_injection)
 {
 	struct shim_run runs[] = { { 0, 2000 * PG } };
-	struct shim_inject one = { 100, 0 }, both = { 0, 1000 };
+	struct shim_inject one = { 100, 0, 0 }, both = { 0, 1000, 0 };
 	struct shim_store s;
 	unsigned char w[PG], r[PG];
 	uint64_t bad = 0;
@@ -240,7 +240,7 @@ TEST(shim_store_fault_injection)
 
 TEST(shim_inject_parse_values)
 {
-	struct shim_inject i = { 7, 7 };
+	struct shim_inject i = { 7, 7, 7 };
 
 	CHECK_INT(0, shim_inject_parse(&i, "one=25,both=3"));
 	CHECK_INT(25, i.one_permille);
@@ -254,6 +254,10 @@ TEST(shim_inject_parse_values)
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, shim_inject_parse(&i, "one=600,both=500"));
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, shim_inject_parse(&i, "two=1"));
 	CHECK_INT(1000, i.both_permille);
+	CHECK_INT(0, shim_inject_parse(&i, "stall=5000"));
+	CHECK_INT(5000, i.stall_after);
+	CHECK_INT(0, i.one_permille + i.both_permille);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, shim_inject_parse(&i, "stall=1000000000"));
 }
 
 TEST(shim_swap_header_layout)
