@@ -214,6 +214,7 @@ static int attempt(struct dest *d)
 		return d->r = dump_to(d);
 	}
 	if (pid == 0) {
+		init_swap_child();
 		d->r = dump_to(d);
 		log_peak_memory("the capture process");
 		_exit(0);

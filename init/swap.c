@@ -217,6 +217,14 @@ fail:
 	return 0;
 }
 
+void init_swap_child(void)
+{
+	if (!on)
+		return;
+	shim_forget(&sh);
+	memfd = -1;
+}
+
 int init_swap_on(void)
 {
 	return on;

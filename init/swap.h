@@ -18,6 +18,11 @@ struct shim_counters;
  * without swap. Returns 1 if the swap is on, 0 if not. */
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask);
 
+/* In the capture child, right after fork: drops its copies of /dev/mem,
+ * the nbd device and the store (shim_forget); init_swap_on() still says
+ * whether the swap is on. */
+void init_swap_child(void);
+
 /* Is the swap on? */
 int init_swap_on(void);
 

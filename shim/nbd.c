@@ -193,6 +193,9 @@ int shim_nbd_serve(struct shim_store *s, int sock, unsigned char *buf, size_t bu
 		if (r)
 			return r > 0 ? 0 : r;
 		s->c->requests++;
+		/* test only: a server stuck in reclaim, as far as nbd sees */
+		while (s->inject.stall_after && s->c->requests > s->inject.stall_after)
+			pause();
 		if (bad_magic) {
 			refuse(s, sock, &q);
 			return -SALVAGE_E_SHIM_NBD_PROTOCOL;
@@ -211,6 +214,22 @@ static void touch_stack(void)
 
 	for (size_t i = 0; i < sizeof pad; i += 4096)
 		pad[i] = 0;
+}
+
+unsigned char *shim_nbd_server_buf(void)
+{
+	void *b = mmap(NULL, SHIM_NBD_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED)
+		return NULL;
+	/* mlock faults every page in, whatever mlockall said */
+	if (mlock(b, SHIM_NBD_BUF)) {
+		int e = errno;
+		munmap(b, SHIM_NBD_BUF);
+		errno = e;
+		return NULL;
+	}
+	return b;
 }
 
 int shim_nbd_server_prepare(void)

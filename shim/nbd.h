@@ -21,6 +21,13 @@
  * fails. */
 int shim_nbd_serve(struct shim_store *s, int sock, unsigned char *buf, size_t buflen);
 
+/* The server's buffer, SHIM_NBD_BUF bytes, every page resident and locked
+ * (MAP_POPULATE alone does nothing in a process under mlockall's
+ * MCL_ONFAULT, as the server is: its pages would be allocated by the
+ * first large request, under the memory pressure it serves). NULL and
+ * errno on failure. */
+unsigned char *shim_nbd_server_buf(void);
+
 /* Prepares the calling process to serve swap: mlockall, memory reclaim
  * without I/O for its own allocations (PR_SET_IO_FLUSHER), out of the OOM
  * killer's choice, a touched stack. 0 or the -errno of mlockall; the

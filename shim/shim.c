@@ -44,10 +44,10 @@ static void run_server(struct shim *sh, int sock)
 	close(sh->nbd); /* the block device is the kernel's side, not ours */
 	if ((r = shim_nbd_server_prepare()))
 		log_warn("shim: server: mlockall: ", err_name(r), " (serving anyway)");
-	buf = mmap(NULL, SHIM_NBD_BUF, PROT_READ | PROT_WRITE,
-	           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (buf == MAP_FAILED)
+	if (!(buf = shim_nbd_server_buf())) {
+		log_err("shim: server: its buffer: ", err_name(-errno));
 		_exit(111);
+	}
 	r = shim_nbd_serve(&sh->store, sock, buf, SHIM_NBD_BUF);
 	if (r)
 		log_err("shim: server: ", err_name(r), ": ", err_text(r));
@@ -124,10 +124,15 @@ static void limit_requests(const char *dev)
 	}
 }
 
-static int configure(struct shim *sh, int sock)
+/* A request the server leaves unanswered for io_timeout_s seconds ends the
+ * connection and fails, and so does every later one (EIO): the swap's
+ * users get SIGBUS and swapoff completes. Without a timeout nbd only logs
+ * "Possible stuck request" and waits for ever, and PID 1 with it. */
+static int configure(struct shim *sh, int sock, unsigned io_timeout_s)
 {
 	ioctl(sh->nbd, NBD_CLEAR_SOCK);
 	if (ioctl(sh->nbd, NBD_SET_BLKSIZE, (unsigned long)SHIM_BLOCK)
+	    || ioctl(sh->nbd, NBD_SET_TIMEOUT, (unsigned long)(io_timeout_s ? io_timeout_s : 60))
 	    || ioctl(sh->nbd, NBD_SET_SIZE_BLOCKS, (unsigned long)sh->store.nblocks)
 	    || ioctl(sh->nbd, NBD_SET_FLAGS, (unsigned long)(NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_TRIM))
 	    || ioctl(sh->nbd, NBD_SET_SOCK, (unsigned long)sock))
@@ -179,7 +184,7 @@ int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned
 		return fail(sh, nbd_dev, -errno);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return fail(sh, "socketpair", -errno);
-	if ((r = configure(sh, sv[0]))) {
+	if ((r = configure(sh, sv[0], opt->io_timeout_s))) {
 		close(sv[0]), close(sv[1]);
 		return fail(sh, nbd_dev, r);
 	}
@@ -232,6 +237,18 @@ int shim_stop(struct shim *sh)
 	}
 	shim_store_free(&sh->store);
 	return r;
+}
+
+void shim_forget(struct shim *sh)
+{
+	if (sh->store.arena)
+		close(sh->store.fd);
+	shim_store_free(&sh->store);
+	if (sh->nbd >= 0)
+		close(sh->nbd);
+	sh->nbd = -1;
+	sh->server = sh->holder = 0;
+	sh->swap_on = 0;
 }
 
 int shim_check(struct shim *sh)

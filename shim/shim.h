@@ -18,6 +18,7 @@ struct shim_opts {
 	int prio;                  /* swap priority, 0-32767 */
 	struct shim_inject inject; /* test-only fault injection */
 	unsigned timeout_ms;       /* for the device to come up, the server to end (0: 10 s) */
+	unsigned io_timeout_s;     /* a request unanswered this long fails the device (0: 60 s) */
 };
 
 struct shim {
@@ -41,6 +42,13 @@ int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned
  * processes, scrub every page written. 0 or the first error (after a log
  * line); the counters are final. */
 int shim_stop(struct shim *sh);
+/* In a process forked from the one that started the shim (the capture
+ * child): closes its copies of the lent memory's fd and of the nbd device
+ * and unmaps its view of the store (CRCs, state), so that nothing it does,
+ * a stray write to a reused descriptor included, reaches old memory or
+ * the blocks' checks. The shim of the process that started it is
+ * untouched; sh is not usable here after. */
+void shim_forget(struct shim *sh);
 /* 0 while the server runs, -SALVAGE_E_SHIM_SERVER_DIED once it ended. */
 int shim_check(struct shim *sh);
 /* One log line with every counter. */

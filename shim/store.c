@@ -287,11 +287,13 @@ int shim_store_write(struct shim_store *s, uint64_t i, const void *in)
 
 	if (i >= s->nblocks)
 		return -ERANGE;
+	/* touched first: a writer killed between the copies leaves them to
+	 * the scrub of whoever shares the arena */
+	set_bit(s->touched, i, 1);
 	ra = put_page(s, shim_store_copy_a(s, i), in);
 	rb = put_page(s, shim_store_copy_b(s, i), in);
 	s->crc[i] = crc32c(0, in, SHIM_BLOCK);
 	set_bit(s->valid, i, 1);
-	set_bit(s->touched, i, 1);
 	s->c->writes++;
 	if (ra || rb) {
 		s->c->errors++;
@@ -337,18 +339,18 @@ void shim_store_set_inject(struct shim_store *s, const struct shim_inject *inj)
 	s->inject = *inj;
 }
 
-static int parse_permille(const char *v, size_t n, unsigned *out)
+static int parse_upto(const char *v, size_t n, unsigned max, unsigned *out)
 {
 	unsigned x = 0;
 
-	if (!n || n > 4)
+	if (!n || n > 9)
 		return -SALVAGE_E_CONF_BAD_VALUE;
 	for (size_t k = 0; k < n; k++) {
 		if (v[k] < '0' || v[k] > '9')
 			return -SALVAGE_E_CONF_BAD_VALUE;
 		x = x * 10 + (unsigned)(v[k] - '0');
 	}
-	if (x > 1000)
+	if (x > max)
 		return -SALVAGE_E_CONF_BAD_VALUE;
 	*out = x;
 	return 0;
@@ -356,7 +358,7 @@ static int parse_permille(const char *v, size_t n, unsigned *out)
 
 int shim_inject_parse(struct shim_inject *inj, const char *spec)
 {
-	struct shim_inject n = { 0, 0 };
+	struct shim_inject n = { 0, 0, 0 };
 
 	if (!strcmp(spec, "off")) {
 		*inj = n;
@@ -366,9 +368,11 @@ int shim_inject_parse(struct shim_inject *inj, const char *spec)
 		size_t len = strcspn(spec, ",");
 		int r;
 		if (!strncmp(spec, "one=", 4))
-			r = parse_permille(spec + 4, len - 4, &n.one_permille);
+			r = parse_upto(spec + 4, len - 4, 1000, &n.one_permille);
 		else if (!strncmp(spec, "both=", 5))
-			r = parse_permille(spec + 5, len - 5, &n.both_permille);
+			r = parse_upto(spec + 5, len - 5, 1000, &n.both_permille);
+		else if (!strncmp(spec, "stall=", 6))
+			r = parse_upto(spec + 6, len - 6, 999999999, &n.stall_after);
 		else
 			r = -SALVAGE_E_CONF_BAD_VALUE;
 		if (r)

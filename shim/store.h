@@ -46,9 +46,11 @@ struct shim_counters {
  * one_permille blocks in 1000 (chosen by block number, deterministic) or
  * both copies of both_permille in 1000 are overwritten with garbage
  * through the same fd, as stray DMA would. Block 0 (the swap header) is
- * never chosen. */
+ * never chosen. stall_after (0: never): the NBD server stops answering
+ * after that many requests, as a server stuck in reclaim would. */
 struct shim_inject {
 	unsigned one_permille, both_permille;
+	unsigned stall_after;
 };
 
 struct shim_store {
@@ -106,8 +108,9 @@ void shim_store_trim(struct shim_store *s, uint64_t i);
 long shim_store_scrub(struct shim_store *s);
 
 void shim_store_set_inject(struct shim_store *s, const struct shim_inject *inj);
-/* "off", or comma-separated "one=N" and "both=N" with N per mille (0-1000):
- * the value of the test-only config key. 0 or -SALVAGE_E_CONF_BAD_VALUE. */
+/* "off", or comma-separated "one=N" and "both=N" with N per mille (0-1000),
+ * and "stall=N" (requests, up to 999999999): the value of the test-only
+ * config key. 0 or -SALVAGE_E_CONF_BAD_VALUE. */
 int shim_inject_parse(struct shim_inject *inj, const char *spec);
 
 #endif

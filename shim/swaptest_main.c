@@ -1,6 +1,6 @@
 /* salvage swaptest [--file PATH --size-mb N | --mem START_MB:MB...]
  *                  [--dev /dev/nbdN] [--swap-mb N] [--child-mb N]
- *                  [--inject one=N,both=N] [--store-only | --no-shim]
+ *                  [--inject one=N,both=N,stall=N] [--store-only | --no-shim]
  *
  * Starts the swap shim (shim/shim.h) on a file (a tmpfs file in a test
  * guest; its pages are mlocked so they never go to the swap they hold) or
@@ -10,7 +10,8 @@
  * it completes only through the swap. Prints the child's outcome, MB/s of
  * swap-out (the writing pass) and swap-in (the reading pass), and the
  * counters. --inject corrupts copy A of N blocks in 1000 (one=) or both
- * copies (both=) after each write, for the tests.
+ * copies (both=) after each write, or makes the server stop answering
+ * after N requests (stall=), for the tests.
  * --store-only: no NBD and no child; writes then reads every block of the
  * store directly and prints its MB/s (the bench's offline figure).
  * --no-shim: the child alone, without swap (the tests' "fails without").
@@ -31,7 +32,7 @@
 #include "shim.h"
 
 #define USAGE "usage: salvage swaptest [--file PATH --size-mb N | --mem START_MB:MB...] " \
-	"[--dev /dev/nbdN] [--swap-mb N] [--child-mb N] [--inject one=N,both=N] [--store-only | --no-shim]"
+	"[--dev /dev/nbdN] [--swap-mb N] [--child-mb N] [--inject one=N,both=N,stall=N] [--store-only | --no-shim]"
 #define MAX_RANGES 16
 
 struct swaptest {

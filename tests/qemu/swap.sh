@@ -8,7 +8,9 @@
 # 192 MiB the kernel has: it is killed without swap, completes on
 # the shim; with copy A of 5 % of the blocks corrupted after each write it
 # completes with repairs counted; with both copies of 2 % corrupted it
-# dies (SIGBUS on the unreadable block) and the errors are counted. A
+# dies (SIGBUS on the unreadable block) and the errors are counted; with
+# a server that stops answering after 50 requests, nbd's timeout fails
+# the device, the child dies and the swap is turned off. A
 # range beyond the guest's RAM, out of /dev/mem's reach, is left out. The
 # stage-1 shell, PID 1 here, is kept out of the swap by a cgroup (in the
 # crash kernel PID 1 is salvage, mlocked).
@@ -42,21 +44,27 @@ expect "stage1: insmod nbd: 0" "nbd module"
 expect "stage1: init without swap: 0 0::/init" "a cgroup without swap for the stage-1 shell"
 run_of "without swap" | grep -q "child: killed by signal 9" ||
 	qemu_fail "$log" "the child did not need the swap (not OOM-killed without it)"
-run_of "without swap" | grep -q "stage1: exit 1" || qemu_fail "$log" "without swap: exit"
+run_of "without swap" | grep -q "stage1: exit 1$" || qemu_fail "$log" "without swap: exit"
 run_of "inject off" | grep -q "lent pages from 0x25800000 on do not read" ||
 	qemu_fail "$log" "pages beyond /dev/mem's reach not left out"
 run_of "inject off" | grep -q "child: ok, data verified" || qemu_fail "$log" "child failed on the shim"
-run_of "inject off" | grep -q "stage1: exit 0" || qemu_fail "$log" "shim: exit"
+run_of "inject off" | grep -q "stage1: exit 0$" || qemu_fail "$log" "shim: exit"
 [ "$(counter "inject off" writes)" -gt 10000 ] || qemu_fail "$log" "under 40 MiB swapped out"
 [ "$(counter "inject off" errors)" = 0 ] || qemu_fail "$log" "errors without injection"
 [ "$(counter "inject off" repairs)" = 0 ] || qemu_fail "$log" "repairs without injection"
 [ "$(counter "inject off" scrubbed)" -gt 0 ] || qemu_fail "$log" "nothing scrubbed"
 run_of "inject one=50" | grep -q "child: ok, data verified" || qemu_fail "$log" "one copy bad: child failed"
-run_of "inject one=50" | grep -q "stage1: exit 0" || qemu_fail "$log" "one copy bad: exit"
+run_of "inject one=50" | grep -q "stage1: exit 0$" || qemu_fail "$log" "one copy bad: exit"
 [ "$(counter "inject one=50" repairs)" -gt 0 ] || qemu_fail "$log" "one copy bad: no repair counted"
 [ "$(counter "inject one=50" errors)" = 0 ] || qemu_fail "$log" "one copy bad: errors"
 run_of "inject both=20" | grep -q "child: killed by signal 7" || qemu_fail "$log" "both copies bad: the child did not die of SIGBUS"
-run_of "inject both=20" | grep -q "stage1: exit 1" || qemu_fail "$log" "both copies bad: exit"
+run_of "inject both=20" | grep -q "stage1: exit 1$" || qemu_fail "$log" "both copies bad: exit"
 [ "$(counter "inject both=20" errors)" -gt 0 ] || qemu_fail "$log" "both copies bad: no error counted"
+# a server that stops answering: nbd's request timeout fails the device,
+# the child dies, swapoff completes, the run ends (without the timeout
+# the guest hung here)
+run_of "inject stall=50" | grep -q "nbd0: Dead connection" || qemu_fail "$log" "stuck server: nbd did not give up on it"
+run_of "inject stall=50" | grep -q "child: ok" && qemu_fail "$log" "stuck server: the child completed"
+run_of "inject stall=50" | grep -q "stage1: exit 1$" || qemu_fail "$log" "stuck server: swaptest did not end with the child failed"
 grep "swaptest: swap-\|shim: pages lent" "$log" | sed 's/^/qemu: /'
 say "$KVER: swap shim ok"

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -191,4 +192,29 @@ TEST(shim_nbd_end_of_stream)
 	/* the kernel's end closes mid-request: the server ends, no hang */
 	io_writeall(p.sock, "\x25\x60\x95\x13", 4);
 	CHECK_INT(1, finish(&p));
+}
+
+/* The server runs under mlockall(MCL_ONFAULT): its buffer must be in
+ * memory before the first request all the same. */
+TEST(shim_nbd_server_buf_resident)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		unsigned char v[SHIM_NBD_BUF / PG], *b;
+		int n = 0;
+		if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+			_exit(100);
+		if (!(b = shim_nbd_server_buf()) || mincore(b, SHIM_NBD_BUF, v))
+			_exit(101);
+		for (unsigned i = 0; i < sizeof v; i++)
+			n += v[i] & 1;
+		_exit(n == (int)sizeof v ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) >= 100)
+		CHECK_SKIP("mlockall or mlock refused (RLIMIT_MEMLOCK?)");
+	CHECK_INT(1, WIFEXITED(st));
+	CHECK_INT(0, WEXITSTATUS(st));
 }

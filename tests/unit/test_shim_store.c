@@ -3,12 +3,17 @@
  * header. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
 #include "../../lib/le.h"
+#include "../../shim/shim.h"
 #include "../../shim/store.h"
 #include "../../shim/swap.h"
 #include "check.h"
@@ -199,7 +204,7 @@ TEST(shim_store_trim_and_scrub)
 TEST(shim_store_fault_injection)
 {
 	struct shim_run runs[] = { { 0, 2000 * PG } };
-	struct shim_inject one = { 100, 0 }, both = { 0, 1000 };
+	struct shim_inject one = { 100, 0, 0 }, both = { 0, 1000, 0 };
 	struct shim_store s;
 	unsigned char w[PG], r[PG];
 	uint64_t bad = 0;
@@ -235,7 +240,7 @@ TEST(shim_store_fault_injection)
 
 TEST(shim_inject_parse_values)
 {
-	struct shim_inject i = { 7, 7 };
+	struct shim_inject i = { 7, 7, 7 };
 
 	CHECK_INT(0, shim_inject_parse(&i, "one=25,both=3"));
 	CHECK_INT(25, i.one_permille);
@@ -249,6 +254,10 @@ TEST(shim_inject_parse_values)
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, shim_inject_parse(&i, "one=600,both=500"));
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, shim_inject_parse(&i, "two=1"));
 	CHECK_INT(1000, i.both_permille);
+	CHECK_INT(0, shim_inject_parse(&i, "stall=5000"));
+	CHECK_INT(5000, i.stall_after);
+	CHECK_INT(0, i.one_permille + i.both_permille);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, shim_inject_parse(&i, "stall=1000000000"));
 }
 
 TEST(shim_swap_header_layout)
@@ -295,5 +304,74 @@ TEST(shim_store_reach_clips)
 	/* the first page after the end, wherever it lies in a long run */
 	runs[0].off = 0, runs[0].bytes = 1000 * PG;
 	CHECK_INT(20 * PG, shim_store_reach(fd, runs, 1, page));
+	close(fd);
+}
+
+/* The server killed between a block's two copies (copy A new, copy B not
+ * yet written): the process that started it still scrubs copy A, from
+ * the arena they share. RLIMIT_FSIZE at copy B's offset makes the kernel
+ * kill the writer (SIGXFSZ) right there. */
+TEST(shim_store_scrub_after_kill_mid_write)
+{
+	struct shim_run runs[] = { { 0, 16 * PG } };
+	struct shim_store s;
+	unsigned char w[PG];
+	int fd = garbage_file(16), st = 0;
+	pid_t pid;
+
+	CHECK_INT(0, shim_store_init(&s, fd, runs, 1, 0, NULL));
+	fill(w, 3);
+	if ((pid = fork()) == 0) {
+		struct rlimit lim = { (rlim_t)shim_store_copy_b(&s, 2), (rlim_t)shim_store_copy_b(&s, 2) };
+		setrlimit(RLIMIT_FSIZE, &lim);
+		shim_store_write(&s, 2, w);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	CHECK_INT(1, WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ);
+	CHECK_INT(0, page_is(fd, shim_store_copy_a(&s, 2), 0xee));
+	CHECK_INT(1, page_is(fd, shim_store_copy_b(&s, 2), 0xee));
+	CHECK_INT(2, shim_store_scrub(&s));
+	CHECK_INT(1, page_is(fd, shim_store_copy_a(&s, 2), 0));
+	shim_store_free(&s);
+	close(fd);
+}
+
+/* A process forked after the shim started (the capture child) keeps no
+ * way to old memory: shim_forget closes its copies of the memory fd and
+ * the device and unmaps its view of the CRCs; the parent's store works
+ * on. */
+TEST(shim_forget_in_child)
+{
+	struct shim_run runs[] = { { 0, 16 * PG } };
+	struct shim sh;
+	unsigned char w[PG], r[PG];
+	char path[512];
+	int fd = garbage_file(16), st = 0;
+	pid_t pid;
+
+	memset(&sh, 0, sizeof sh);
+	snprintf(path, sizeof path, "%s/dev", check_tmpdir());
+	sh.nbd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CHECK_INT(0, shim_store_init(&sh.store, fd, runs, 1, 0, NULL));
+	fill(w, 5);
+	CHECK_INT(0, shim_store_write(&sh.store, 1, w));
+	if ((pid = fork()) == 0) {
+		void *arena = sh.store.arena;
+		size_t len = sh.store.arena_len;
+		int nbd = sh.nbd, bad = 0;
+		shim_forget(&sh);
+		bad |= !(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+		bad |= !(fcntl(nbd, F_GETFD) < 0 && errno == EBADF) << 1;
+		bad |= !(msync(arena, len, MS_ASYNC) < 0 && errno == ENOMEM) << 2;
+		_exit(bad);
+	}
+	waitpid(pid, &st, 0);
+	CHECK_INT(1, WIFEXITED(st));
+	CHECK_INT(0, WEXITSTATUS(st));
+	CHECK_INT(0, shim_store_read(&sh.store, 1, r));
+	CHECK_MEM(w, r, PG);
+	shim_store_free(&sh.store);
+	close(sh.nbd);
 	close(fd);
 }
