@@ -61,6 +61,8 @@ struct dest {
 	/* results */
 	char made[512];          /* fs: the dump's own directory, once made */
 	int lean;                /* a retry: no optional memory-hungry step */
+	int swap_suspect;        /* failed with the old-memory swap on, in a way
+	                          * a page that could not be read back explains */
 	int target_failed;       /* the target itself failed (full, read-only,
 	                          * I/O error): an unfiltered copy, bigger,
 	                          * would fail as well */
@@ -132,6 +134,13 @@ static int write_dump(struct dest *d)
 		if (!r)
 			return 0;
 		log_err("filtered dump failed: ", err_name(r), " (", err_text(r), ")");
+		/* a swap-in that fails inside a system call is EFAULT, not
+		 * SIGBUS; and the unfiltered copy must not run while lent pages
+		 * hold swap data: PID 1 turns the swap off first */
+		if (init_swap_on()) {
+			d->swap_suspect = 1;
+			return r;
+		}
 		if (d->target_failed) {
 			log_err("the target failed (", err_name(d->target_failed),
 			        "): what was written stays, marked incomplete");
@@ -206,7 +215,7 @@ static int attempt(struct dest *d)
 	int st;
 
 	d->r = -SALVAGE_E_CAPTURE_KILLED;
-	d->target_failed = 0;
+	d->target_failed = d->swap_suspect = 0;
 	d->made[0] = 0;
 	pid = fork();
 	if (pid < 0) {
@@ -216,6 +225,8 @@ static int attempt(struct dest *d)
 	if (pid == 0) {
 		init_swap_child();
 		d->r = dump_to(d);
+		if (d->r && init_swap_on() && (d->r == -EFAULT || d->r == -EIO || d->target_failed == -EFAULT))
+			d->swap_suspect = 1;
 		log_peak_memory("the capture process");
 		_exit(0);
 	}
@@ -237,12 +248,14 @@ static int dump_target(struct dest *d, const struct target *t)
 
 	d->t = t;
 	r = attempt(d);
-	if (r == -SALVAGE_E_CAPTURE_KILLED) {
+	if (r == -SALVAGE_E_CAPTURE_KILLED || d->swap_suspect) {
 		/* a swap-in that failed both copies' checks kills the child with
-		 * SIGBUS; whatever killed it, the retry takes no chances */
+		 * SIGBUS (or fails a system call with EFAULT); whatever killed
+		 * it, the retry takes no chances */
 		if (init_swap_on()) {
 			log_warn("trying again without the old-memory swap");
-			init_swap_stop();
+			if (init_swap_stop())
+				log_err("the swap is still on: the retry may use it");
 		} else {
 			log_warn("trying again");
 		}

@@ -84,10 +84,14 @@ static size_t map_window(const struct salvage_conf *c, int lean, unsigned char *
 	*w = NULL;
 	if (!want || lean)
 		return 0;
-	if (!init_swap_on() && want + WINDOW_HEADROOM > avail) {
+	/* with swap, what memory and swap hold together */
+	if (init_swap_on())
+		avail += init_mem_field("SwapFree");
+	if (want + WINDOW_HEADROOM > avail) {
 		uint64_t fit = avail > WINDOW_HEADROOM ? (avail - WINDOW_HEADROOM) & ~((1ull << 20) - 1) : 0;
 		log_warn("resume window: ", U64(want >> 20), " MiB asked, ", U64(avail >> 20),
-		         " MiB available and no swap: ", fit >= NET_SEND_WINDOW_MIN ? "cut to " : "none",
+		         init_swap_on() ? " MiB available with swap: " : " MiB available and no swap: ",
+		         fit >= NET_SEND_WINDOW_MIN ? "cut to " : "none",
 		         fit >= NET_SEND_WINDOW_MIN ? U64(fit >> 20) : "", fit >= NET_SEND_WINDOW_MIN ? " MiB" : "",
 		         "; a resume outside it captures again from the start");
 		if (fit < NET_SEND_WINDOW_MIN)

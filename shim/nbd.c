@@ -232,16 +232,21 @@ unsigned char *shim_nbd_server_buf(void)
 	return b;
 }
 
-int shim_nbd_server_prepare(void)
+void shim_oom_exempt(void)
 {
-	int fd;
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
-	/* first: locking below takes memory, and a small crash kernel's OOM
-	 * killer must not pick the server that its swap depends on */
-	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) >= 0) {
+	if (fd >= 0) {
 		io_writeall(fd, "-1000", 5);
 		close(fd);
 	}
+}
+
+int shim_nbd_server_prepare(void)
+{
+	/* first: locking below takes memory, and a small crash kernel's OOM
+	 * killer must not pick the server that its swap depends on */
+	shim_oom_exempt();
 	touch_stack();
 	/* ONFAULT: what it touches, not every page of the binary's bss it
 	 * inherited from PID 1 (megabytes of capture buffers it never uses) */

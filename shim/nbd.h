@@ -34,4 +34,9 @@ unsigned char *shim_nbd_server_buf(void);
  * others are best effort (older kernels). */
 int shim_nbd_server_prepare(void);
 
+/* Out of the OOM killer's choice (oom_score_adj -1000): the server, and
+ * the process holding the device in NBD_DO_IT (killed, it takes the
+ * device and every swapped block with it). Best effort. */
+void shim_oom_exempt(void);
+
 #endif

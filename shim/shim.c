@@ -57,6 +57,7 @@ static void run_server(struct shim *sh, int sock)
 static void run_holder(int nbd)
 {
 	steady_signals();
+	shim_oom_exempt();
 	mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT);
 	/* returns when the device is disconnected */
 	_exit(ioctl(nbd, NBD_DO_IT) ? 111 : 0);
