@@ -21,6 +21,12 @@
 # dump holds is byte-identical, and an independent classifier finds no
 # page that -d 31 keeps missing (a lent page holding swap data, zeroed
 # after, would show as a difference); and they open in crash (6.1) or drgn.
+#
+# SHIM_RUNS: the crashes to run (default: off auto one both).
+# SHIM_LOADER=kexec|kexecload: the crash kernel armed with Debian's
+# kexec-tools, `kexec -s -p` or `kexec -p`, instead of `salvage load`.
+# SHIM_CRASHARGS=A,B: words added to the crash kernel's command line (e.g.
+# nr_cpus=2).
 set -eu
 series=$1
 . tests/qemu/lib.sh
@@ -33,15 +39,26 @@ CK=${SHIM_CRASHKERNEL:-96M}
 # restarted and lost what it had not acknowledged), then the cut: the
 # resume must go 30 MB back
 CUT=${SHIM_CUT:-2000000+30000000}
+STAGE1="crashkernel=$CK stage1=crash"
+case ${SHIM_LOADER:=salvage} in
+kexec) armed="kexec -s -p" ;;
+kexecload) armed="kexec -p" ;;
+*) armed="" ;;
+esac
+if [ -n "$armed" ]; then
+	qemu_kexec_tools "$W" || exit 1
+	STAGE1="$STAGE1 stage1loader=$SHIM_LOADER"
+fi
 fail() { echo "FAIL: shim $series $1: $2"; [ -f "$W/$1/console.log" ] && { echo "---- $W/$1/console.log"; cat "$W/$1/console.log"; }; exit 1; }
 want() { grep -q -- "$3" "$W/$1/console.log" || fail "$1" "$2 (no \"$3\" on the console)"; }
 # the last number after "NAME=" in the crash kernel's swap counters line
 count() { sed -n "s/.*salvage: swap lent=.* $2=\([0-9]*\).*/\1/p" "$W/$1/console.log" | tail -n 1; }
 
-# crash NAME CONF_LINES: one crash with those config lines; leaves the
-# stored dump's directory in D
+# crash NAME CONF_LINES [CRASHARGS]: one crash with those config lines
+# (and those words added to the crash kernel's command line, commas between);
+# leaves the stored dump's directory in D
 crash() {
-	name=$1 w=$W/$1
+	name=$1 w=$W/$1 args=${3:-${SHIM_CRASHARGS:-}}
 	mkdir -p "$w"
 	qemu_receiver "$w" "guest"
 	proxy=$((PORT + 3000))
@@ -53,9 +70,15 @@ crash() {
 		--server-key "$w/keys/receiver.pub" --client-key "$w/keys/guest.key" \
 		--net "$QEMU_MAC:dhcp" --nic virtio > "$w/mkinitramfs.out"
 	qemu_stage1 "$w/crash.img" "$w/stage1.img"
-	truncate -s 3G "$w/elf.img"
-	say "$KVER shim $name: crashkernel=$CK, the first connection cut at $CUT bytes (log: $w/console.log)"
-	qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=$CK stage1=crash" "$w/elf.img" || true
+	[ ! -f "$W/extra.cpio" ] || cat "$W/extra.cpio" >> "$w/stage1.img"
+	# the whole vmcore (GUEST_MEM MiB) and room to spare
+	truncate -s $((GUEST_MEM + 1024))M "$w/elf.img"
+	say "$KVER shim $name: crashkernel=$CK${args:+, crash kernel +$args}, the first connection cut at $CUT bytes (log: $w/console.log)"
+	qemu_net_run "$w/console.log" "$w/stage1.img" "$STAGE1${args:+ crashargs=$args}" "$w/elf.img" || true
+	if [ -n "$armed" ]; then
+		want "$name" "$armed did not arm the crash kernel" "stage1: armed with $armed, kexec_crash_loaded 1"
+		! grep -q "salvage: crash kernel loaded" "$w/console.log" || fail "$name" "salvage load armed it, not $armed"
+	fi
 	kill "$PPID_" 2>/dev/null || true
 	# (in "both" the capture may die before the cut)
 	[ "$name" = both ] || grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
