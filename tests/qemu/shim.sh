@@ -3,7 +3,7 @@
 # crash kernel with a small reservation. The memory-hungry step is the
 # network dump's resume window (64 MiB of the stream kept so that a resume
 # after a cut sends from it instead of capturing again from the start); a
-# TCP proxy on the host cuts the first connection mid-stream. Four crashes:
+# TCP proxy on the host cuts the first connection mid-stream. Five crashes:
 #   off    swap off: the window does not fit in the crash kernel's memory,
 #          so the resume captures the vmcore again from the start
 #   auto   swap auto: the window asks for more than the crash kernel has,
@@ -15,6 +15,12 @@
 #   both   as auto, with both copies of half the blocks damaged: the
 #          capture child dies of SIGBUS at the resume, PID 1 turns the swap
 #          off and captures again without it, and the dump is stored
+#   locked as auto, with only the crash kernel booted with
+#          lockdown=integrity (stage 1's `salvage load --append`; a first
+#          kernel under lockdown refuses to load an image signed with a
+#          key it does not trust): /dev/mem is refused, salvage says so in
+#          one line and sends the dump without swap (the resume captures
+#          again)
 # Every dump must be stored whole by the receiver. The auto and one dumps
 # are checked against old memory as it was after the dump (the whole
 # vmcore copied to a raw disk at the end, swap-test-elf): every page the
@@ -22,11 +28,12 @@
 # page that -d 31 keeps missing (a lent page holding swap data, zeroed
 # after, would show as a difference); and they open in crash (6.1) or drgn.
 #
-# SHIM_RUNS: the crashes to run (default: off auto one both).
+# SHIM_RUNS: the crashes to run (default: off auto one both locked).
 # SHIM_LOADER=kexec|kexecload: the crash kernel armed with Debian's
 # kexec-tools, `kexec -s -p` or `kexec -p`, instead of `salvage load`.
 # SHIM_CRASHARGS=A,B: words added to the crash kernel's command line (e.g.
 # nr_cpus=2).
+# SHIM_LOCKDOWN: the locked case's lockdown mode (integrity).
 set -eu
 series=$1
 . tests/qemu/lib.sh
@@ -145,10 +152,22 @@ run_both() {
 	[ "$(count both errors)" -gt 0 ] || fail both "no swap error counted"
 }
 
+run_locked() {
+	crash locked "swap auto" "lockdown=${SHIM_LOCKDOWN:-integrity}"
+	want locked "the crash kernel was not locked down" "Kernel is locked down from command line; see man kernel_lockdown.7"
+	want locked "the swap was not asked for" "MiB available, ask 64 MiB"
+	n=$(grep -c "salvage: swap:.*/dev/mem" "$W/locked/console.log") || true
+	[ "$n" = 1 ] || fail locked "$n lines about /dev/mem, not one"
+	want locked "the line does not say lockdown refused /dev/mem" "salvage: swap: /dev/mem refused by the kernel's lockdown; no swap"
+	! grep -q "salvage: shim: swap on" "$W/locked/console.log" || fail locked "swap was on"
+	want locked "the resume did not capture again" "0 from the resume window"
+}
+
 # off: the step fails without the shim; auto: the shim makes it work;
 # one: one copy damaged, repaired, the dump right; both: both copies
-# damaged, the child dies, PID 1 saves the dump without swap
-for r in ${SHIM_RUNS:-off auto one both}; do
+# damaged, the child dies, PID 1 saves the dump without swap; locked: a
+# locked-down crash kernel refuses /dev/mem, the dump is saved without swap
+for r in ${SHIM_RUNS:-off auto one both locked}; do
 	run_$r
 done
 say "$KVER shim: ok"
