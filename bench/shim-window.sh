@@ -21,7 +21,7 @@ printf '%-6s %-5s %-10s %-22s %9s %s\n' crashk swap window resume cut-stored "sw
 for ck in $sizes; do
 	for swap in off auto; do
 		w=$W/$ck-$swap
-		qemu_cut_crash "$w" "$ck" "2000000+30000000" "swap $swap" > /dev/null 2>&1
+		qemu_cut_crash "$w" "crashkernel=$ck stage1=crash" "2000000+30000000" "swap $swap" > /dev/null 2>&1
 		kill "$RPID" 2>/dev/null
 		log=$w/console.log
 		if ! grep -q "salvage: dump stored by" "$log"; then

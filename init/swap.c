@@ -55,19 +55,31 @@ static int own_ram(struct dump_range *own, unsigned *n)
 }
 
 /* Can /dev/mem read and write old memory? The first lent page is read and
- * written back unchanged. */
+ * written back unchanged. A refusal is one line. Opening it fails with
+ * EPERM for PID 1 (CAP_SYS_RAWIO) only under the kernel's lockdown
+ * (LOCKDOWN_DEV_MEM, integrity and confidentiality); STRICT_DEVMEM lets
+ * the open through and refuses the write (EPERM). */
 static int open_old_memory(void)
 {
 	unsigned char page[4096];
 	off_t at = (off_t)(plan.run[0].pfn << 12);
 	int fd = open("/dev/mem", O_RDWR | O_CLOEXEC), r = 0;
 
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EPERM)
+			log_warn("swap: /dev/mem refused by the kernel's lockdown; no swap");
+		else
+			log_warn("swap: /dev/mem: ", err_name(r), "; no swap");
+		return r;
+	}
+	errno = 0;
 	if (pread(fd, page, sizeof page, at) != (ssize_t)sizeof page ||
 	    pwrite(fd, page, sizeof page, at) != (ssize_t)sizeof page)
 		r = errno ? -errno : -EIO;
 	if (r) {
+		log_warn("swap: /dev/mem does not reach old memory (", err_name(r),
+		         r == -EPERM ? ": STRICT_DEVMEM" : "", "); no swap");
 		close(fd);
 		return r;
 	}
@@ -173,11 +185,8 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	}
 	if (plan.why[0])
 		log_info("swap: ", plan.why);
-	if ((memfd = open_old_memory()) < 0) {
-		log_warn("swap: /dev/mem does not reach old memory (", err_name(memfd),
-		         memfd == -EPERM ? ": lockdown or STRICT_DEVMEM" : "", "); no swap");
+	if ((memfd = open_old_memory()) < 0)
 		return 0;
-	}
 	/* no page is lent while a device without a driver may still DMA */
 	if ((r = init_pci_stop_dma("/sys", &pci))) {
 		log_warn("swap: DMA not known to be stopped (", err_name(r), "); no swap");

@@ -67,14 +67,49 @@ qemu_stage1() {
 	rm -rf "$s"
 }
 
+# qemu_kexec_tools DIR: DIR/extra.cpio, an archive to append to a
+# first-stage initramfs that holds Debian's kexec-tools (/sbin/kexec, for
+# arming the crash kernel as a Debian user would) and the libraries it
+# links: kexec-tools and the Xen libraries from Debian's packages (apt-get
+# download into the cache), glibc and its loader from the host.
+qemu_kexec_tools() {
+	debs=${SALVAGE_CACHE:-/var/cache/salvage}/debs
+	kt=$1 x=$1/kexec-root e=$1/extra
+	mkdir -p "$debs" "$x" "$e/sbin" "$e/lib64" "$e/lib/x86_64-linux-gnu"
+	for p in kexec-tools libxenmisc4.17 libxentoollog1 libxencall1 libxenevtchn1 libxengnttab1 \
+		libxenforeignmemory1 libxendevicemodel1 libxentoolcore1; do
+		set -- "$debs/${p}"_*.deb
+		[ -e "$1" ] || (cd "$debs" && apt-get download "$p" > /dev/null 2>&1) || {
+			echo "FAIL: cannot download $p (apt-get download)"
+			return 1
+		}
+		set -- "$debs/${p}"_*.deb
+		dpkg-deb -x "$1" "$x"
+	done
+	if ! LD_LIBRARY_PATH=$x/usr/lib/x86_64-linux-gnu ldd "$x/sbin/kexec" > "$e.ldd" ||
+		grep -q "not found" "$e.ldd"; then
+		cat "$e.ldd"
+		echo "FAIL: kexec-tools' libraries are incomplete"
+		return 1
+	fi
+	cp "$x/sbin/kexec" "$e/sbin/kexec"
+	# every library ldd resolved, under the name the loader looks for
+	awk '$2 == "=>" && $3 != "not" { print $1, $3 }' "$e.ldd" | while read -r name path; do
+		cp -L "$path" "$e/lib/x86_64-linux-gnu/$name"
+	done
+	cp -L /lib64/ld-linux-x86-64.so.2 "$e/lib64/"
+	(cd "$e" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$kt/extra.cpio"
+}
+
 # qemu_run LOG INITRD APPEND [DISK...]: boots the kernel, serial console
 # time-stamped into LOG; returns when the guest powers off or reboots.
-# QEMU_EXTRA: more QEMU options (word-split).
+# QEMU_CPU: the CPU model (qemu64), QEMU_SMP: vCPUs (1), QEMU_EXTRA: more
+# QEMU options (word-split).
 qemu_run() {
 	log=$1 initrd=$2 append=$3
 	shift 3
 	set -- $(for d in "$@"; do printf '%s ' -drive "file=$d,if=virtio,format=raw"; done)
-	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp 1 \
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp "${QEMU_SMP:-1}" \
 		-nographic -no-reboot -nic "${QEMU_NIC:-none}" -serial stdio -monitor none \
 		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" ${QEMU_EXTRA:-} "$@" \
 		< /dev/null 2>&1 | python3 tests/qemu/stamp.py > "$log"
@@ -146,11 +181,13 @@ qemu_net_stored() {
 	grep -q "sysrq triggered crash" "$D/dmesg.txt" || { qemu_fail "$3" "dmesg.txt lacks the panic"; return 1; }
 }
 
-# qemu_cut_crash DIR CRASHKERNEL CUT CONF_LINES: a network dump through a
-# proxy that cuts the first connection (tests/cmd/cutproxy.py CUT), with
-# those config lines, a 3 GB spare disk DIR/elf.img as /dev/vda, and the
-# given crashkernel=; the receiver (RPID) is left running for
-# qemu_net_stored, the proxy is stopped.
+# qemu_cut_crash DIR APPEND CUT CONF_LINES [EXTRA_CPIO]: a network dump
+# through a proxy that cuts the first connection (tests/cmd/cutproxy.py
+# CUT), with those config lines, the first kernel booted with APPEND (its
+# crashkernel= and stage1=), EXTRA_CPIO (if it exists) appended to the
+# stage-1 image, and a spare disk DIR/elf.img (GUEST_MEM + 1 GiB) as
+# /dev/vda. The receiver (RPID) is left running for qemu_net_stored; the
+# proxy is stopped.
 qemu_cut_crash() {
 	mkdir -p "$1"
 	qemu_receiver "$1" "guest"
@@ -163,7 +200,8 @@ qemu_cut_crash() {
 		--server-key "$1/keys/receiver.pub" --client-key "$1/keys/guest.key" \
 		--net "$QEMU_MAC:dhcp" --nic virtio > "$1/mkinitramfs.out"
 	qemu_stage1 "$1/crash.img" "$1/stage1.img"
-	truncate -s 3G "$1/elf.img"
-	qemu_net_run "$1/console.log" "$1/stage1.img" "crashkernel=$2 stage1=crash" "$1/elf.img" || true
+	[ -z "${5:-}" ] || [ ! -f "$5" ] || cat "$5" >> "$1/stage1.img"
+	truncate -s $((GUEST_MEM + 1024))M "$1/elf.img"
+	qemu_net_run "$1/console.log" "$1/stage1.img" "$2" "$1/elf.img" || true
 	kill "$ppid_" 2>/dev/null || true
 }

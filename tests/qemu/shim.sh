@@ -3,7 +3,7 @@
 # crash kernel with a small reservation. The memory-hungry step is the
 # network dump's resume window (64 MiB of the stream kept so that a resume
 # after a cut sends from it instead of capturing again from the start); a
-# TCP proxy on the host cuts the first connection mid-stream. Four crashes:
+# TCP proxy on the host cuts the first connection mid-stream. Five crashes:
 #   off    swap off: the window does not fit in the crash kernel's memory,
 #          so the resume captures the vmcore again from the start
 #   auto   swap auto: the window asks for more than the crash kernel has,
@@ -15,12 +15,25 @@
 #   both   as auto, with both copies of half the blocks damaged: the
 #          capture child dies of SIGBUS at the resume, PID 1 turns the swap
 #          off and captures again without it, and the dump is stored
+#   locked as auto, with only the crash kernel booted with
+#          lockdown=integrity (stage 1's `salvage load --append`; a first
+#          kernel under lockdown refuses to load an image signed with a
+#          key it does not trust): /dev/mem is refused, salvage says so in
+#          one line and sends the dump without swap (the resume captures
+#          again)
 # Every dump must be stored whole by the receiver. The auto and one dumps
 # are checked against old memory as it was after the dump (the whole
 # vmcore copied to a raw disk at the end, swap-test-elf): every page the
 # dump holds is byte-identical, and an independent classifier finds no
 # page that -d 31 keeps missing (a lent page holding swap data, zeroed
 # after, would show as a difference); and they open in crash (6.1) or drgn.
+#
+# SHIM_RUNS: the crashes to run (default: off auto one both locked).
+# SHIM_LOADER=kexec|kexecload: the crash kernel armed with Debian's
+# kexec-tools, `kexec -s -p` or `kexec -p`, instead of `salvage load`.
+# SHIM_CRASHARGS=A,B: words added to the crash kernel's command line (e.g.
+# nr_cpus=2).
+# SHIM_LOCKDOWN: the locked case's lockdown mode (integrity).
 set -eu
 series=$1
 . tests/qemu/lib.sh
@@ -29,21 +42,36 @@ W=$Q/shim-$series
 rm -rf "$W"
 mkdir -p "$W"
 CK=${SHIM_CRASHKERNEL:-96M}
-# the first 2 MB pass, the next 30 MB are swallowed (as by a receiver that
+# the first 2 MB pass, the next 20 MB are swallowed (as by a receiver that
 # restarted and lost what it had not acknowledged), then the cut: the
-# resume must go 30 MB back
-CUT=${SHIM_CUT:-2000000+30000000}
+# resume must go 20 MB back (the streams of this guest are 28-49 MB)
+CUT=${SHIM_CUT:-2000000+20000000}
+STAGE1="crashkernel=$CK stage1=crash"
+case ${SHIM_LOADER:=salvage} in
+kexec) armed="kexec -s -p" ;;
+kexecload) armed="kexec -p" ;;
+*) armed="" ;;
+esac
+if [ -n "$armed" ]; then
+	qemu_kexec_tools "$W" || exit 1
+	STAGE1="$STAGE1 stage1loader=$SHIM_LOADER"
+fi
 fail() { echo "FAIL: shim $series $1: $2"; [ -f "$W/$1/console.log" ] && { echo "---- $W/$1/console.log"; cat "$W/$1/console.log"; }; exit 1; }
 want() { grep -q -- "$3" "$W/$1/console.log" || fail "$1" "$2 (no \"$3\" on the console)"; }
 # the last number after "NAME=" in the crash kernel's swap counters line
 count() { sed -n "s/.*salvage: swap lent=.* $2=\([0-9]*\).*/\1/p" "$W/$1/console.log" | tail -n 1; }
 
-# crash NAME CONF_LINES: one crash with those config lines; leaves the
-# stored dump's directory in D
+# crash NAME CONF_LINES [CRASHARGS]: one crash with those config lines
+# (and those words added to the crash kernel's command line, commas between);
+# leaves the stored dump's directory in D
 crash() {
-	name=$1 w=$W/$1
-	say "$KVER shim $name: crashkernel=$CK, the first connection cut at $CUT bytes (log: $w/console.log)"
-	qemu_cut_crash "$w" "$CK" "$CUT" "$2"
+	name=$1 w=$W/$1 args=${3:-${SHIM_CRASHARGS:-}}
+	say "$KVER shim $name: crashkernel=$CK${args:+, crash kernel +$args}, the first connection cut at $CUT bytes (log: $w/console.log)"
+	qemu_cut_crash "$w" "$STAGE1${args:+ crashargs=$args}" "$CUT" "$2" "$W/extra.cpio"
+	if [ -n "$armed" ]; then
+		want "$name" "$armed did not arm the crash kernel" "stage1: armed with $armed, kexec_crash_loaded 1"
+		! grep -q "salvage: crash kernel loaded" "$w/console.log" || fail "$name" "salvage load armed it, not $armed"
+	fi
 	# (in "both" the capture may die before the cut)
 	[ "$name" = both ] || grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
 	want "$name" "the dump was not stored" "salvage: dump stored by"
@@ -112,10 +140,22 @@ run_both() {
 	! grep -q "salvage: .*: EIO" "$W/both/console.log" || fail both "the retry met an EIO"
 }
 
+run_locked() {
+	crash locked "swap auto" "lockdown=${SHIM_LOCKDOWN:-integrity}"
+	want locked "the crash kernel was not locked down" "Kernel is locked down from command line; see man kernel_lockdown.7"
+	want locked "the swap was not asked for" "MiB available, ask 64 MiB"
+	n=$(grep -c "salvage: swap:.*/dev/mem" "$W/locked/console.log") || true
+	[ "$n" = 1 ] || fail locked "$n lines about /dev/mem, not one"
+	want locked "the line does not say lockdown refused /dev/mem" "salvage: swap: /dev/mem refused by the kernel's lockdown; no swap"
+	! grep -q "salvage: shim: swap on" "$W/locked/console.log" || fail locked "swap was on"
+	want locked "the resume did not capture again" "0 from the resume window"
+}
+
 # off: the step fails without the shim; auto: the shim makes it work;
 # one: one copy damaged, repaired, the dump right; both: both copies
-# damaged, the child dies, PID 1 saves the dump without swap
-for r in ${SHIM_RUNS:-off auto one both}; do
+# damaged, the child dies, PID 1 saves the dump without swap; locked: a
+# locked-down crash kernel refuses /dev/mem, the dump is saved without swap
+for r in ${SHIM_RUNS:-off auto one both locked}; do
 	run_$r
 done
 say "$KVER shim: ok"
