@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 B        := build
 
-SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c)
+SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c shim/*.c)
 OBJS := $(SRCS:%.c=$(B)/obj/%.o)
 UNIT := $(wildcard tests/unit/*.c)
 
@@ -109,6 +109,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/convert.sh
 	sh tests/cmd/tls.sh
 	sh tests/cmd/transfer.sh
+	sh tests/cmd/window.sh
 	sh tests/cmd/receive-integrity.sh
 	sh tests/cmd/receive-attack.sh
 	sh tests/cmd/receive-damaged.sh
@@ -137,6 +138,10 @@ bench: setup
 	sh bench/net.sh
 	sh bench/crashkernel.sh 6.1 fs
 	sh bench/crashkernel.sh 6.1 net
+	sh bench/shim.sh 6.1 7
+	sh bench/window.sh
+	sh bench/crash-memory.sh 6.1 net 96M
+	sh bench/shim-window.sh 6.1 "96M 160M"
 
 size: $(B)/salvage
 	@ls -l $(B)/salvage | awk '{print "build/salvage: " $$5 " bytes"}'

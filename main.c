@@ -19,6 +19,7 @@ int keygen_main(int argc, char **argv);
 int keycheck_main(int argc, char **argv);
 int receive_main(int argc, char **argv);
 int send_main(int argc, char **argv);
+int swaptest_main(int argc, char **argv);
 
 static int help_main(int argc, char **argv);
 
@@ -40,6 +41,7 @@ static const struct {
 	{ "keycheck", keycheck_main, "SERVER.pub CLIENT.key  check the keys for a crash initramfs; print their fingerprints" },
 	{ "receive", receive_main, "--listen ADDR:PORT --dir DIR --key FILE --authorized FILE [--max-clients N] [--min-free SIZE]  store dumps sent over TLS" },
 	{ "send", send_main, "--server HOST:PORT --server-key FILE --client-key FILE STREAM  send a saved stream to a receiver" },
+	{ "swaptest", swaptest_main, "--file PATH --size-mb N | --mem START_MB:MB...  [--child-mb N] [--inject one=N,both=N]  swap on the shim, a memory-hungry child, MB/s and counters" },
 	{ "help", help_main, "  this text" },
 };
 

@@ -3,6 +3,7 @@
 #include "../lib/log.h"
 #include "capture.h"
 #include "dmesg.h"
+#include "lend.h"
 #include "progress.h"
 
 static int read_utsname(struct dump_capture *c)
@@ -92,8 +93,7 @@ void dump_capture_report(const struct dump_capture *c, int asked)
 	         U64((uint64_t)DUMP_CAPTURE_CYCLE_PFNS >> 18), " GiB cycle)");
 }
 
-/* Sets keep's bits for the dump's RAM in [start, end). */
-static void mark_ram(struct dump_capture *c, uint64_t start, uint64_t end)
+void dump_capture_mark_ram(struct dump_capture *c, uint64_t start, uint64_t end)
 {
 	memset(c->keep, 0, (end - start + 7) / 8);
 	for (unsigned i = 0; i < c->nram; i++) {
@@ -104,15 +104,34 @@ static void mark_ram(struct dump_capture *c, uint64_t start, uint64_t end)
 	}
 }
 
+/* The class pfn was lent as, or -1; *i walks the plan's runs as pfn
+ * grows. */
+static int lent_class(const struct dump_lend_plan *p, unsigned *i, uint64_t pfn)
+{
+	while (*i < p->nrun && p->run[*i].pfn + p->run[*i].count <= pfn)
+		++*i;
+	return *i < p->nrun && p->run[*i].pfn <= pfn ? p->run[*i].cls : -1;
+}
+
 static void write_cycle(struct dump_capture *c, uint64_t start, uint64_t end,
                         struct dump_progress *p, uint64_t *done)
 {
+	unsigned lent = 0;
+
 	for (uint64_t pfn = start; pfn < end && !c->stream.err; pfn++) {
 		uint64_t i = pfn - start;
-		int r;
+		int r, cls;
 
 		if (!(c->keep[i >> 3] & (1u << (i & 7))))
 			continue;
+		/* a lent page holds the crash kernel's data now, not the
+		 * crashed kernel's: never read it */
+		if (c->lent && (cls = lent_class(c->lent, &lent, pfn)) >= 0) {
+			dump_stream_exclude(&c->stream, 1, (enum dump_class)cls);
+			c->lent_kept++;
+			dump_progress_update(p, ++*done << DUMP_PAGE_SHIFT);
+			continue;
+		}
 		const void *page = dump_elf_page(&c->elf, pfn);
 
 		if (!page && !(r = dump_elf_read_phys(&c->elf, pfn << DUMP_PAGE_SHIFT,
@@ -158,7 +177,7 @@ static void distrust(struct dump_capture *c, uint64_t start, uint64_t end, const
 	dump_filter_say_lost(&c->filter, c->filter.lost, -1, why, sizeof why);
 	log_warn("dump level ", U64((uint64_t)(c->filter.level & 1)), " from pfn ", U64(start),
 	         " on: ", why);
-	mark_ram(c, start, end);
+	dump_capture_mark_ram(c, start, end);
 	memcpy(c->filter.count, before, sizeof c->filter.count);
 	c->filter.carry_end = 0;
 	c->filter.level &= 1;
@@ -171,6 +190,19 @@ static uint64_t next_ram(const struct dump_capture *c, uint64_t pfn)
 		if (c->ram[i].end_pfn > pfn)
 			return c->ram[i].start_pfn > pfn ? c->ram[i].start_pfn : pfn;
 	return UINT64_MAX;
+}
+
+int dump_capture_cycle(const struct dump_capture *c, uint64_t from, uint64_t *start, uint64_t *end)
+{
+	/* a cycle without RAM has nothing to decide: RAM high in the
+	 * physical address space costs no walk through the space below */
+	*start = next_ram(c, from) & ~(uint64_t)(DUMP_CAPTURE_CYCLE_PFNS - 1);
+	if (*start >= c->elf.max_pfn)
+		return 0;
+	*end = *start + DUMP_CAPTURE_CYCLE_PFNS;
+	if (*end > c->elf.max_pfn)
+		*end = c->elf.max_pfn;
+	return 1;
 }
 
 int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, size_t), void *ctx)
@@ -196,18 +228,9 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	dump_stream_init(&c->stream, write, ctx, c->work, sizeof c->work);
 	dump_stream_begin(&c->stream, &info);
 	dump_progress_start(&p, "dump", c->present << DUMP_PAGE_SHIFT);
-	for (uint64_t start = 0; start < c->elf.max_pfn; start += DUMP_CAPTURE_CYCLE_PFNS) {
-		uint64_t end;
-
-		/* a cycle without RAM has nothing to decide: RAM high in the
-		 * physical address space costs no walk through the space below */
-		start = next_ram(c, start) & ~(uint64_t)(DUMP_CAPTURE_CYCLE_PFNS - 1);
-		if (start >= c->elf.max_pfn)
-			break;
-		end = start + DUMP_CAPTURE_CYCLE_PFNS;
-		if (end > c->elf.max_pfn)
-			end = c->elf.max_pfn;
-		mark_ram(c, start, end);
+	c->lent_kept = 0;
+	for (uint64_t start, end, from = 0; dump_capture_cycle(c, from, &start, &end); from = end) {
+		dump_capture_mark_ram(c, start, end);
 		memcpy(before, c->filter.count, sizeof before);
 		if ((r = dump_filter_cycle(&c->filter, start, end, c->keep)) < 0)
 			return r;
@@ -224,5 +247,8 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	dump_progress_end(&p, done << DUMP_PAGE_SHIFT);
 	r = dump_stream_end(&c->stream);
 	log_counts(c->stream.count);
+	if (c->lent_kept)
+		log_warn(U64(c->lent_kept), " pages the filter kept were lent to the crash kernel: "
+		         "left out of the dump as the class they were lent as");
 	return r;
 }

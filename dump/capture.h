@@ -18,6 +18,8 @@
 #define DUMP_CAPTURE_DMESG_MAX (1u << 20)
 #define DUMP_CAPTURE_MAX_RAM 256
 
+struct dump_lend_plan;
+
 struct dump_capture {
 	struct dump_elf elf;
 	struct dump_notes notes;
@@ -32,6 +34,10 @@ struct dump_capture {
 	char utsname[390];
 	char why[256];               /* why the level was lowered, if it was */
 	int level;                   /* after dump_capture_open: each run starts at it */
+	/* pages lent to the crash kernel (dump/lend.h), NULL by default: never
+	 * read, even when kept; lent_kept counts those a run found kept */
+	const struct dump_lend_plan *lent;
+	uint64_t lent_kept;
 	unsigned char keep[DUMP_CAPTURE_CYCLE_PFNS / 8];
 	unsigned char page[DUMP_PAGE_SIZE];
 	unsigned char note_buf[DUMP_CAPTURE_NOTES_MAX];
@@ -46,8 +52,19 @@ struct dump_capture {
 int dump_capture_open(struct dump_capture *c, int fd, int level);
 
 /* Writes the stream through write(ctx, ...), with progress lines; returns
- * the first error (the stream writer's, sticky). */
+ * the first error (the stream writer's, sticky). A page of c->lent that
+ * the filter keeps is excluded as the class it was lent as, counted in
+ * c->lent_kept and logged once. */
 int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, size_t), void *ctx);
+
+/* The cycle dump_capture_run decides next from pfn `from` on: the first
+ * one holding RAM, [*start, *end), at most DUMP_CAPTURE_CYCLE_PFNS pages
+ * aligned to that size. 0 when no RAM is left. */
+int dump_capture_cycle(const struct dump_capture *c, uint64_t from, uint64_t *start, uint64_t *end);
+
+/* Sets c->keep's bits for the dump's RAM in the cycle [start, end), and
+ * clears the others. */
+void dump_capture_mark_ram(struct dump_capture *c, uint64_t start, uint64_t end);
 
 /* Logs the level applied (and why, if lowered), the RAM, and the memory
  * budget. */

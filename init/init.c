@@ -2,9 +2,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../dump/capture.h"
 #include "../dump/raw_header.h"
@@ -14,13 +16,16 @@
 #include "../lib/log.h"
 #include "blockdev.h"
 #include "init.h"
+#include "meminfo.h"
+#include "swap.h"
 
 #define CONF_FILE "/etc/salvage.conf"
 #define MODULE_LIST "/lib/modules/salvage.order"
 #define MOUNT_DIR "/run/target"
 
 /* Static, so memory use is fixed at link time: the capture's state and
- * the buffer of the unfiltered fallback copy. */
+ * the buffer of the unfiltered fallback copy. PID 1 opens the capture
+ * once; each attempt runs in a child that inherits it. */
 static struct dump_capture cap;
 static char copybuf[1 << 20];
 
@@ -42,134 +47,125 @@ static void load_conf(struct salvage_conf *c)
 		log_err("kernel command line ", bad, ": ", err_text(r));
 }
 
-static int wait_device(const struct salvage_conf *c, const struct target *t, char *dev, size_t len)
+/* One dump: where it comes from, where it goes, and what came of it. It
+ * lives in memory shared with the capture child, which fills the results
+ * in; PID 1 reads them after the child is gone. */
+struct dest {
+	const struct salvage_conf *conf;
+	const struct target *t;
+	int src;                 /* /proc/vmcore */
+	uint64_t len;            /* its size */
+	int cap_err;             /* 0: the capture is open and filters; else why not */
+	char dev[256];           /* the target's device node, once found */
+	char dir[320];           /* fs: the directory the dump goes in, mounted */
+	/* results */
+	char made[512];          /* fs: the dump's own directory, once made */
+	int lean;                /* a retry: no optional memory-hungry step */
+	int swap_suspect;        /* failed with the old-memory swap on, in a way
+	                          * a page that could not be read back explains */
+	int target_failed;       /* the target itself failed (full, read-only,
+	                          * I/O error): an unfiltered copy, bigger,
+	                          * would fail as well */
+	int r;                   /* the attempt's result */
+};
+
+static int wait_device(struct dest *d)
 {
 	int r;
 
-	log_info("waiting up to ", U64(c->device_timeout), "s for ", t->dev);
-	r = init_blockdev_wait(t->dev, c->device_timeout, dev, len);
+	log_info("waiting up to ", U64(d->conf->device_timeout), "s for ", d->t->dev);
+	r = init_blockdev_wait(d->t->dev, d->conf->device_timeout, d->dev, sizeof d->dev);
 	if (r)
-		log_err("target device ", t->dev, ": ", err_text(r));
+		log_err("target device ", d->t->dev, ": ", err_text(r));
 	else
-		log_info("target device ", dev);
+		log_info("target device ", d->dev);
 	return r;
 }
 
-/* The filtered stream to the target; 0, or why it could not be written
- * (then the caller falls back to the unfiltered copy). */
-/* Set when the target itself failed (full, read-only, I/O error): then an
- * unfiltered copy, which is bigger, would fail as well. */
-static int target_failed;
-
-static int stream_raw(const char *dev)
+static int stream_raw(struct dest *d)
 {
 	struct dump_raw_target t;
-	int r = dump_raw_begin(&t, dev, DUMP_RAW_FORMAT_STREAM);
+	int r = dump_raw_begin(&t, d->dev, DUMP_RAW_FORMAT_STREAM);
 
 	if (r)
-		return target_failed = r;
+		return d->target_failed = r;
 	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
 	if (t.sink.err)
-		target_failed = t.sink.err;
+		d->target_failed = t.sink.err;
 	return dump_raw_end(&t, !r) ?: r;
 }
 
-static int stream_fs(const char *dir, char *made, size_t madelen)
+static int stream_fs(struct dest *d)
 {
 	struct dump_fs_target t;
 	char path[640];
-	int r = dump_fs_begin(&t, dir, "vmcore.salvage");
+	int r = dump_fs_begin(&t, d->dir, "vmcore.salvage");
 
 	if (r)
-		return target_failed = r;
-	snprintf(made, madelen, "%s", t.dir);
+		return d->target_failed = r;
+	snprintf(d->made, sizeof d->made, "%s", t.dir);
 	/* the log first: the smallest and most read part of a dump */
 	snprintf(path, sizeof path, "%s/dmesg.txt", t.dir);
 	if (cap.dmesg_len && (r = io_writefile(path, cap.dmesg, cap.dmesg_len)))
 		log_warn(path, ": ", err_text(r));
 	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
 	if (t.sink.err)
-		target_failed = t.sink.err;
+		d->target_failed = t.sink.err;
 	return dump_fs_end(&t, !r) ?: r;
 }
 
 /* The unfiltered ELF vmcore, as /proc/vmcore presents it. */
-static int copy_raw(const char *dev, int src, uint64_t len)
+static int copy_whole(struct dest *d)
 {
-	return dump_raw_write(dev, src, len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf);
-}
-
-static int copy_fs(const char *dir, int src, uint64_t len, char *made, size_t madelen)
-{
-	return dump_fs_write(dir, src, len, "vmcore", made, madelen, copybuf, sizeof copybuf);
-}
-
-/* The capture, opened once: a fallback target reuses it. */
-static int cap_state;  /* 0 not yet, 1 open, <0 cannot filter */
-
-static int open_capture(const struct salvage_conf *c, int src)
-{
-	if (!cap_state) {
-		int r = dump_capture_open(&cap, src, c->dump_level);
-		if (r)
-			log_err("cannot filter this vmcore: ", err_name(r), " (", err_text(r), ")");
-		else
-			dump_capture_report(&cap, c->dump_level);
-		cap_state = r ? r : 1;
-	}
-	return cap_state < 0 ? cap_state : 0;
-}
-
-static int filtered(const struct salvage_conf *c, const struct target *t, const char *dev, const char *dir,
-                    int src, char *made, size_t madelen)
-{
-	int r = open_capture(c, src);
-
-	if (r)
-		return r;
-	r = t->kind == TARGET_RAW ? stream_raw(dev) : stream_fs(dir, made, madelen);
-	if (r)
-		log_err("filtered dump failed: ", err_name(r), " (", err_text(r), ")");
-	return r;
+	if (lseek(d->src, 0, SEEK_SET) < 0)
+		return -errno;
+	if (d->t->kind == TARGET_RAW)
+		return dump_raw_write(d->dev, d->src, d->len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf);
+	return dump_fs_write(d->dir, d->src, d->len, "vmcore", d->made, sizeof d->made, copybuf, sizeof copybuf);
 }
 
 /* The filtered stream if the vmcore allows it, else the whole vmcore:
  * something is always saved. */
-static int write_dump(const struct salvage_conf *c, const struct target *t, const char *dev, const char *dir,
-                      int src, uint64_t len, char *made, size_t madelen)
+static int write_dump(struct dest *d)
 {
-	target_failed = 0;
-	if (c->format == DUMP_FORMAT_STREAM) {
-		int r = filtered(c, t, dev, dir, src, made, madelen);
+	d->target_failed = 0;
+	if (d->conf->format == DUMP_FORMAT_STREAM && !d->cap_err) {
+		int r = d->t->kind == TARGET_RAW ? stream_raw(d) : stream_fs(d);
 		if (!r)
 			return 0;
-		if (target_failed) {
-			log_err("the target failed (", err_name(target_failed),
+		log_err("filtered dump failed: ", err_name(r), " (", err_text(r), ")");
+		/* a swap-in that fails inside a system call is EFAULT, not
+		 * SIGBUS; and the unfiltered copy must not run while lent pages
+		 * hold swap data: PID 1 turns the swap off first */
+		if (init_swap_on()) {
+			d->swap_suspect = 1;
+			return r;
+		}
+		if (d->target_failed) {
+			log_err("the target failed (", err_name(d->target_failed),
 			        "): what was written stays, marked incomplete");
 			return r;
 		}
-		log_warn("falling back to the unfiltered vmcore");
 	}
-	if (lseek(src, 0, SEEK_SET) < 0)
-		return -errno;
-	return t->kind == TARGET_RAW ? copy_raw(dev, src, len) : copy_fs(dir, src, len, made, madelen);
+	if (d->conf->format == DUMP_FORMAT_STREAM)
+		log_warn("falling back to the unfiltered vmcore");
+	return copy_whole(d);
 }
 
-static int dump_fs(const struct salvage_conf *c, const struct target *t, const char *dev, int src, uint64_t len)
+static int dump_fs(struct dest *d)
 {
-	char dir[256], made[512] = "";
 	int r;
 
 	mkdir(MOUNT_DIR, 0755);
-	if (mount(dev, MOUNT_DIR, "ext4", 0, 0) < 0) {
+	if (mount(d->dev, MOUNT_DIR, "ext4", 0, 0) < 0) {
 		r = -errno;
-		log_err("mount ", dev, " (ext4): ", err_name(r));
+		log_err("mount ", d->dev, " (ext4): ", err_name(r));
 		return r;
 	}
-	snprintf(dir, sizeof dir, "%s%s", MOUNT_DIR, t->dir);
-	r = write_dump(c, t, dev, dir, src, len, made, sizeof made);
+	snprintf(d->dir, sizeof d->dir, "%s%s", MOUNT_DIR, d->t->dir);
+	r = write_dump(d);
 	if (!r)
-		log_info("dump saved in ", made + sizeof MOUNT_DIR - 1, " on ", dev);
+		log_info("dump saved in ", d->made + sizeof MOUNT_DIR - 1, " on ", d->dev);
 	sync();
 	if (umount(MOUNT_DIR) < 0)
 		log_warn("umount ", MOUNT_DIR, ": ", err_name(-errno));
@@ -177,62 +173,24 @@ static int dump_fs(const struct salvage_conf *c, const struct target *t, const c
 }
 
 /* One target: a disk (raw or file system) or a receiver. */
-static int dump_to(const struct salvage_conf *c, const struct target *t, int src, uint64_t len)
+static int dump_to(struct dest *d)
 {
-	char dev[256];
 	int r;
 
-	if (t->kind == TARGET_TLS) {
-		if ((r = open_capture(c, src)))
-			return r;   /* the unfiltered vmcore is not sent over the network */
-		return init_net_dump(c, t, &cap);
-	}
-	r = wait_device(c, t, dev, sizeof dev);
-	if (!r && t->kind == TARGET_RAW) {
-		r = write_dump(c, t, dev, NULL, src, len, NULL, 0);
-		if (!r)
-			log_info("dump saved on ", dev);
-	} else if (!r) {
-		r = dump_fs(c, t, dev, src, len);
-	}
+	if (d->t->kind == TARGET_TLS)
+		/* the unfiltered vmcore is not sent over the network */
+		return d->cap_err ? d->cap_err : init_net_dump(d->conf, d->t, &cap, d->lean);
+	if ((r = wait_device(d)))
+		return r;
+	if (d->t->kind == TARGET_FS)
+		return dump_fs(d);
+	if (!(r = write_dump(d)))
+		log_info("dump saved on ", d->dev);
 	return r;
 }
 
-static int capture(const struct salvage_conf *c)
-{
-	struct stat st;
-	int src, r;
-
-	if (c->target.kind == TARGET_NONE) {
-		log_err("no target configured (set `target` in ", CONF_FILE, ")");
-		return -EINVAL;
-	}
-	src = open("/proc/vmcore", O_RDONLY | O_CLOEXEC);
-	if (src < 0) {
-		log_err("/proc/vmcore: ", err_name(-errno), " (is this a crash kernel?)");
-		return -errno;
-	}
-	if (fstat(src, &st) < 0 || st.st_size <= 0) {
-		log_err("/proc/vmcore has no size");
-		close(src);
-		return -EINVAL;
-	}
-	log_info("vmcore: ", U64((uint64_t)st.st_size >> 20), " MiB");
-	r = dump_to(c, &c->target, src, (uint64_t)st.st_size);
-	if (r)
-		log_err("dump failed: ", err_name(r), " (", err_text(r), ")");
-	if (r && c->fallback.kind != TARGET_NONE) {
-		log_warn("trying the fallback target ", c->fallback.kind == TARGET_TLS ? "tls://" : "",
-		         c->fallback.dev);
-		if ((r = dump_to(c, &c->fallback, src, (uint64_t)st.st_size)))
-			log_err("fallback dump failed: ", err_name(r), " (", err_text(r), ")");
-	}
-	close(src);
-	return r;
-}
-
-/* The peak resident memory of this init, for sizing crashkernel=. */
-static void log_peak_memory(void)
+/* The peak resident memory of this process, for sizing crashkernel=. */
+static void log_peak_memory(const char *who)
 {
 	char status[4096], *hwm;
 
@@ -243,13 +201,152 @@ static void log_peak_memory(void)
 			*end = 0;
 		for (hwm += 6; *hwm == ' ' || *hwm == '\t'; hwm++)
 			;
-		log_info("peak memory of this init: ", hwm);
+		log_info("peak memory of ", who, ": ", hwm);
 	}
+}
+
+/* dump_to in a child process, so that whatever kills it (the OOM killer,
+ * a swap-in error that cannot be repaired) leaves PID 1 to try again.
+ * The child inherits the open capture and writes its results into d,
+ * which is shared. Where fork fails, PID 1 does it itself. */
+static int attempt(struct dest *d)
+{
+	pid_t pid;
+	int st;
+
+	d->r = -SALVAGE_E_CAPTURE_KILLED;
+	d->target_failed = d->swap_suspect = 0;
+	d->made[0] = 0;
+	pid = fork();
+	if (pid < 0) {
+		log_warn("fork: ", err_name(-errno), "; capturing in PID 1");
+		return d->r = dump_to(d);
+	}
+	if (pid == 0) {
+		init_swap_child();
+		d->r = dump_to(d);
+		if (d->r && init_swap_on() && (d->r == -EFAULT || d->r == -EIO || d->target_failed == -EFAULT))
+			d->swap_suspect = 1;
+		log_peak_memory("the capture process");
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			log_err("waitpid: ", err_name(-errno));
+			return d->r;
+		}
+	if (WIFSIGNALED(st))
+		log_err("the capture process was killed by signal ", U64((uint64_t)WTERMSIG(st)),
+		        WTERMSIG(st) == SIGKILL ? " (SIGKILL: out of memory?)" :
+		        WTERMSIG(st) == SIGBUS ? " (SIGBUS: a page it had could not be read back)" : "");
+	return d->r;
+}
+
+static int dump_target(struct dest *d, const struct target *t)
+{
+	int r;
+
+	d->t = t;
+	r = attempt(d);
+	if (r == -SALVAGE_E_CAPTURE_KILLED || d->swap_suspect) {
+		/* a swap-in that failed both copies' checks kills the child with
+		 * SIGBUS (or fails a system call with EFAULT); whatever killed
+		 * it, the retry takes no chances */
+		if (init_swap_on()) {
+			log_warn("trying again without the old-memory swap");
+			if (init_swap_stop())
+				log_err("the swap is still on: the retry may use it");
+		} else {
+			log_warn("trying again");
+		}
+		d->lean = 1;
+		r = attempt(d);
+	}
+	return r;
+}
+
+/* Test only (swap-test-elf): the whole vmcore as old memory is now, after
+ * the dump and the swap, to a raw device, for a test to hold the dump
+ * against. */
+static void copy_after(struct dest *d, const char *spec)
+{
+	char dev[256];
+	int r;
+
+	log_info("swap-test-elf: copying the whole vmcore to ", spec);
+	if ((r = init_blockdev_wait(spec, d->conf->device_timeout, dev, sizeof dev)) ||
+	    (r = lseek(d->src, 0, SEEK_SET) < 0 ? -errno : 0) ||
+	    (r = dump_raw_write(dev, d->src, d->len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf)))
+		log_err("swap-test-elf: ", spec, ": ", err_name(r));
+	else
+		log_info("swap-test-elf: done");
+}
+
+/* What the capture asks for beyond its fixed budget: the network
+ * target's resume window. */
+static uint64_t capture_ask(const struct salvage_conf *c)
+{
+	return c->target.kind == TARGET_TLS || c->fallback.kind == TARGET_TLS ? c->resume_window : 0;
+}
+
+static int capture(const struct salvage_conf *c, struct dest *d)
+{
+	struct stat st;
+	int r;
+
+	if (c->target.kind == TARGET_NONE) {
+		log_err("no target configured (set `target` in ", CONF_FILE, ")");
+		return -EINVAL;
+	}
+	d->conf = c;
+	d->src = open("/proc/vmcore", O_RDONLY | O_CLOEXEC);
+	if (d->src < 0) {
+		log_err("/proc/vmcore: ", err_name(-errno), " (is this a crash kernel?)");
+		return -errno;
+	}
+	if (fstat(d->src, &st) < 0 || st.st_size <= 0) {
+		log_err("/proc/vmcore has no size");
+		close(d->src);
+		return -EINVAL;
+	}
+	d->len = (uint64_t)st.st_size;
+	log_info("vmcore: ", U64(d->len >> 20), " MiB");
+	init_log_memory("at the start");
+	/* the capture, opened once: every attempt and target reuses it */
+	if (c->format == DUMP_FORMAT_STREAM || c->target.kind == TARGET_TLS ||
+	    c->fallback.kind == TARGET_TLS) {
+		if ((d->cap_err = dump_capture_open(&cap, d->src, c->dump_level)))
+			log_err("cannot filter this vmcore: ", err_name(d->cap_err), " (", err_text(d->cap_err), ")");
+		else
+			dump_capture_report(&cap, c->dump_level);
+	}
+	if (!d->cap_err && c->format == DUMP_FORMAT_STREAM)
+		init_swap_start(c, &cap, capture_ask(c));
+	else if (c->swap == SWAP_ON)
+		log_info("swap: ", d->cap_err ? "the vmcore cannot be filtered" : "format elf keeps every page",
+		         ": nothing to lend");
+	if ((r = dump_target(d, &c->target)))
+		log_err("dump failed: ", err_name(r), " (", err_text(r), ")");
+	if (r && c->fallback.kind != TARGET_NONE) {
+		log_warn("trying the fallback target ", c->fallback.kind == TARGET_TLS ? "tls://" : "",
+		         c->fallback.dev);
+		if ((r = dump_target(d, &c->fallback)))
+			log_err("fallback dump failed: ", err_name(r), " (", err_text(r), ")");
+	}
+	init_swap_stop();
+	if (init_swap_counters())
+		log_info(init_swap_note());
+	if (c->swap_test_elf[0])
+		copy_after(d, c->swap_test_elf);
+	close(d->src);
+	return r;
 }
 
 void init_main(void)
 {
 	struct salvage_conf conf;
+	static struct dest solo;
+	struct dest *d = mmap(NULL, sizeof *d, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	init_early();
 	log_info("crash capture starting");
@@ -258,7 +355,11 @@ void init_main(void)
 		log_warn("mlockall: ", err_name(-errno));
 	load_conf(&conf);
 	init_modules_load(MODULE_LIST);
-	capture(&conf);
-	log_peak_memory();
+	if (d == MAP_FAILED) {
+		log_warn("mmap: ", err_name(-errno), "; capturing in PID 1");
+		d = &solo;
+	}
+	capture(&conf, d);
+	log_peak_memory("PID 1");
 	init_final(&conf);
 }

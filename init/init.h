@@ -17,8 +17,9 @@ int init_modules_load(const char *list_path);
 struct dump_capture;
 /* The dump over the network to t (tls://HOST:PORT): interface up (c->net
  * or the kernel's ip=), keys loaded, then the stream sent with resume
- * (net/send.h). 0 once the receiver has stored and verified it. */
-int init_net_dump(const struct salvage_conf *c, const struct target *t, struct dump_capture *cap);
+ * (net/send.h), with a resume window unless lean (a retry). 0 once the
+ * receiver has stored and verified it. */
+int init_net_dump(const struct salvage_conf *c, const struct target *t, struct dump_capture *cap, int lean);
 
 /* The configured final action; never returns. */
 void init_final(const struct salvage_conf *c) __attribute__((noreturn));

@@ -119,6 +119,30 @@ static int number(const char *v, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+int conf_size(const char *v, uint64_t *out)
+{
+	uint64_t n = 0;
+	int shift = 0;
+
+	if (*v < '0' || *v > '9')
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		unsigned d = (unsigned)(*v - '0');
+		if (n > (~0ull - d) / 10)
+			return -SALVAGE_E_CONF_BAD_VALUE;
+		n = n * 10 + d;
+	}
+	switch (*v) {
+	case 'k': case 'K': shift = 10, v++; break;
+	case 'm': case 'M': shift = 20, v++; break;
+	case 'g': case 'G': shift = 30, v++; break;
+	}
+	if (*v || n > (~0ull >> shift))
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	*out = n << shift;
+	return 0;
+}
+
 /* A number of seconds, up to a day. */
 static int seconds(const char *v, unsigned *out)
 {
@@ -145,6 +169,18 @@ static int set_net_retry(struct salvage_conf *c, const char *v)
 	return seconds(v, &c->net_retry);
 }
 
+static int set_resume_window(struct salvage_conf *c, const char *v)
+{
+	uint64_t n;
+	int r = conf_size(v, &n);
+
+	if (!r && n > (uint64_t)1 << 40)
+		r = -SALVAGE_E_CONF_BAD_VALUE;
+	if (!r)
+		c->resume_window = n;
+	return r;
+}
+
 static int set_dump_level(struct salvage_conf *c, const char *v)
 {
 	unsigned long n;
@@ -166,6 +202,40 @@ static int set_format(struct salvage_conf *c, const char *v)
 	return 0;
 }
 
+static int set_swap(struct salvage_conf *c, const char *v)
+{
+	static const char *const names[] = { [SWAP_AUTO] = "auto", [SWAP_ON] = "on", [SWAP_OFF] = "off" };
+
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+		if (!strcmp(v, names[i])) {
+			c->swap = i;
+			return 0;
+		}
+	return -SALVAGE_E_CONF_BAD_VALUE;
+}
+
+/* one:N or both:N, N per mille (0-1000) */
+static int set_swap_corrupt(struct salvage_conf *c, const char *v)
+{
+	unsigned long n;
+	int both = !strncmp(v, "both:", 5), r;
+
+	if (!both && strncmp(v, "one:", 4))
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	if ((r = number(v + (both ? 5 : 4), 1000, &n)))
+		return r;
+	c->swap_corrupt = (unsigned)n;
+	c->swap_corrupt_both = both;
+	return 0;
+}
+
+static int set_swap_test_elf(struct salvage_conf *c, const char *v)
+{
+	if (*v != '/')
+		return -SALVAGE_E_CONF_BAD_VALUE;
+	return copy(c->swap_test_elf, sizeof c->swap_test_elf, v, strlen(v));
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct salvage_conf *, const char *);
@@ -185,6 +255,8 @@ static const struct {
 	  "seconds to wait for the link and an address (default 60)" },
 	{ "net-retry", set_net_retry,
 	  "seconds to keep reconnecting to the receiver after a break (default 300)" },
+	{ "resume-window", set_resume_window,
+	  "bytes of the stream kept to resume after a cut without capturing again: SIZE (K, M, G), 0 none (default 64M)" },
 	{ "final-action", set_final,
 	  "after the dump: reboot (default), poweroff, halt or shell" },
 	{ "device-timeout", set_device_timeout,
@@ -193,6 +265,12 @@ static const struct {
 	  "pages to leave out, as makedumpfile -d: 1 zero, 2 cache, 4 private cache, 8 user, 16 free (default 31)" },
 	{ "format", set_format,
 	  "stream (default: filtered, lz4) or elf (the whole /proc/vmcore, unfiltered)" },
+	{ "swap", set_swap,
+	  "lend the crashed kernel's left-out pages to the crash kernel as swap: auto (default: when memory is short), on, off" },
+	{ "swap-test-corrupt", set_swap_corrupt,
+	  "test only: damage one:N or both:N per mille of the swap blocks' copies in old memory" },
+	{ "swap-test-elf", set_swap_test_elf,
+	  "test only: at the end, the whole vmcore (ELF, as old memory is then) to this raw device" },
 };
 
 void conf_defaults(struct salvage_conf *c)
@@ -205,6 +283,7 @@ void conf_defaults(struct salvage_conf *c)
 	strcpy(c->client_key, "/etc/salvage/client.key");
 	c->net_timeout = 60;
 	c->net_retry = 300;
+	c->resume_window = 64u << 20;
 }
 
 int conf_set(struct salvage_conf *c, const char *key, const char *value)

@@ -5,6 +5,7 @@
 #ifndef SALVAGE_CONF_H
 #define SALVAGE_CONF_H
 #include <stddef.h>
+#include <stdint.h>
 
 enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT, FINAL_SHELL };
 enum target_kind { TARGET_NONE, TARGET_RAW, TARGET_FS, TARGET_TLS };
@@ -28,11 +29,22 @@ struct salvage_conf {
 	char client_key[128];    /* ours */
 	unsigned net_timeout;    /* seconds for link and address */
 	unsigned net_retry;      /* seconds to keep reconnecting to the receiver */
+	uint64_t resume_window;  /* bytes of the stream kept for a resume (docs/protocol.md#resume-window) */
+	/* the old-memory swap (docs/shim.md) */
+	int swap;                /* SWAP_* */
+	unsigned swap_corrupt;   /* test only: per mille of swap blocks damaged in old memory */
+	int swap_corrupt_both;   /* test only: both copies, not one */
+	char swap_test_elf[128]; /* test only: the whole vmcore to this raw device at the end */
 };
+
+enum { SWAP_AUTO, SWAP_ON, SWAP_OFF };
 
 enum { DUMP_FORMAT_STREAM, DUMP_FORMAT_ELF };
 
 void conf_defaults(struct salvage_conf *c);
+/* A size: decimal bytes, or with K, M, G (powers of 1024). 0 or
+ * -SALVAGE_E_CONF_BAD_VALUE. */
+int conf_size(const char *v, uint64_t *out);
 /* Set one key; 0 or -SALVAGE_E_CONF_* / -SALVAGE_E_TARGET_SYNTAX. */
 int conf_set(struct salvage_conf *c, const char *key, const char *value);
 /* "key value" lines, '#' comments, blank lines. Stops at the first bad

@@ -76,7 +76,13 @@
 	X(CONVERT_TOO_BIG,   "the converted dump would not fit the receiver's space or limit") \
 	X(ELF_BEYOND_PHYS,   "ELF PT_LOAD reaches past x86_64's 52-bit physical address space") \
 	X(ELF_TOO_MANY_LOADS, "vmcore has more PT_LOAD segments than salvage reads (DUMP_ELF_MAX_LOADS)") \
-	X(NOTES_TOO_BIG,     "vmcore's ELF notes are larger than salvage reads (DUMP_CAPTURE_NOTES_MAX)")
+	X(NOTES_TOO_BIG,     "vmcore's ELF notes are larger than salvage reads (DUMP_CAPTURE_NOTES_MAX)") \
+	X(CAPTURE_KILLED,    "the capture process was killed before it finished") \
+	X(PCI_BUS_MASTER,    "a PCI device without a driver may still do DMA (Bus Master Enable not known to be off)") \
+	X(SHIM_TOO_SMALL,    "too little lendable memory for the swap shim (it needs 10 blocks of 2 pages)") \
+	X(SHIM_NBD_PROTOCOL, "NBD request with a bad magic: the block device's stream is out of step") \
+	X(SHIM_NBD_DOWN,     "the NBD device did not come up (nbd module loaded? device busy?)") \
+	X(SHIM_SERVER_DIED,  "the swap shim's block server ended before it was stopped")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

@@ -36,4 +36,10 @@ static inline uint16_t le16_get(const unsigned char *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+static inline void le16_put(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
 #endif

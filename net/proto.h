@@ -16,6 +16,7 @@
 #define NET_DATA_MAX (NET_FRAME_MAX - 8) /* a DATA frame's bytes after its offset */
 #define NET_DUMP_ID_LEN 16
 #define NET_TEXT_MAX 1024                /* PROGRESS, FAIL, ERROR texts, HELLO meta */
+#define NET_NOTE_PREFIX "note: "         /* a PROGRESS text that is the finish note (docs/protocol.md#note) */
 
 /* docs/protocol.md#messages */
 enum net_msg {

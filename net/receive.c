@@ -435,6 +435,14 @@ static void on_frame(const struct net_receive_conf *rc, int rootfd, struct conn 
 	case NET_FINISH:
 		return on_finish(rc, rootfd, c, f);
 	case NET_PROGRESS:
+		if (f->text_len >= sizeof NET_NOTE_PREFIX - 1 &&
+		    !memcmp(f->text, NET_NOTE_PREFIX, sizeof NET_NOTE_PREFIX - 1)) {
+			/* docs/protocol.md#note: kept for salvage.meta */
+			net_store_note(&c->d, f->text + sizeof NET_NOTE_PREFIX - 1,
+			               f->text_len - (sizeof NET_NOTE_PREFIX - 1));
+			return;
+		}
+		/* fall through */
 	case NET_FAIL:
 		for (size_t i = 0; i < f->text_len; i++)
 			text[i] = f->text[i] >= 0x20 && f->text[i] < 0x7f ? f->text[i] : '?';

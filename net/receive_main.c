@@ -11,6 +11,7 @@
  * cannot start. */
 #include <stdlib.h>
 #include <string.h>
+#include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
@@ -21,26 +22,6 @@
 #define USAGE "usage: salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE " \
               "[--max-clients N] [--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE] " \
               "[--convert-max SIZE] [--convert-jobs N] [--convert-mem SIZE]"
-
-/* 123, 64K, 10M, 2G */
-static int size_arg(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	int shift = 0;
-
-	if (end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10, end++; break;
-	case 'm': case 'M': shift = 20, end++; break;
-	case 'g': case 'G': shift = 30, end++; break;
-	}
-	if (*end || v > (~0ull >> shift))
-		return -1;
-	*out = v << shift;
-	return 0;
-}
 
 static struct net_authorized auth;
 static struct net_key key;
@@ -72,21 +53,21 @@ int receive_main(int argc, char **argv)
 			keyfile = a;
 		else if (!strcmp(o, "--authorized"))
 			authfile = a;
-		else if (!strcmp(o, "--max-clients") && !size_arg(a, &v) && v && v <= 10000)
+		else if (!strcmp(o, "--max-clients") && !conf_size(a, &v) && v && v <= 10000)
 			c.max_clients = (unsigned)v;
-		else if (!strcmp(o, "--min-free") && !size_arg(a, &v))
+		else if (!strcmp(o, "--min-free") && !conf_size(a, &v))
 			c.min_free = v;
-		else if (!strcmp(o, "--timeout") && !size_arg(a, &v) && v && v < 86400)
+		else if (!strcmp(o, "--timeout") && !conf_size(a, &v) && v && v < 86400)
 			c.idle_s = c.handshake_s = (unsigned)v;
-		else if (!strcmp(o, "--min-rate") && !size_arg(a, &v))
+		else if (!strcmp(o, "--min-rate") && !conf_size(a, &v))
 			c.min_rate = v;
-		else if (!strcmp(o, "--ack-every") && !size_arg(a, &v) && v >= 4096)
+		else if (!strcmp(o, "--ack-every") && !conf_size(a, &v) && v >= 4096)
 			c.ack_every = v;
-		else if (!strcmp(o, "--convert-max") && !size_arg(a, &v))
+		else if (!strcmp(o, "--convert-max") && !conf_size(a, &v))
 			c.convert_max = v;
-		else if (!strcmp(o, "--convert-jobs") && !size_arg(a, &v) && v && v <= 64)
+		else if (!strcmp(o, "--convert-jobs") && !conf_size(a, &v) && v && v <= 64)
 			c.convert_jobs = (unsigned)v;
-		else if (!strcmp(o, "--convert-mem") && !size_arg(a, &v) && (!v || v >= 64u << 20))
+		else if (!strcmp(o, "--convert-mem") && !conf_size(a, &v) && (!v || v >= 64u << 20))
 			c.convert_mem = v;
 		else
 			return log_err("receive: bad option or value: ", o, " ", a), log_err(USAGE), 100;

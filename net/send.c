@@ -181,21 +181,18 @@ static void progress(struct net_send *s, int force)
 		net_tls_write(&s->tls, s->fd, s->small, (size_t)n, s->conf->timeout_ms);
 }
 
-static int flush_data(struct net_send *s)
+/* One DATA frame of the n bytes at s->buf + NET_DATA_HEAD, at offset off. */
+static int send_data(struct net_send *s, uint64_t off, size_t n)
 {
-	size_t n = s->nbuf;
 	uint32_t crc;
 	int e;
 
-	if (!n)
-		return 0;
-	net_frame_data_head(s->buf, s->pos - n, n);
+	net_frame_data_head(s->buf, off, n);
 	crc = net_frame_data_crc(s->buf, s->buf + NET_DATA_HEAD, n);
 	s->buf[NET_DATA_HEAD + n] = (unsigned char)crc;
 	s->buf[NET_DATA_HEAD + n + 1] = (unsigned char)(crc >> 8);
 	s->buf[NET_DATA_HEAD + n + 2] = (unsigned char)(crc >> 16);
 	s->buf[NET_DATA_HEAD + n + 3] = (unsigned char)(crc >> 24);
-	s->nbuf = 0;
 	if ((e = net_tls_write(&s->tls, s->fd, s->buf, NET_DATA_HEAD + n + 4, s->conf->timeout_ms)))
 		return e;
 	s->sent += n;
@@ -205,21 +202,95 @@ static int flush_data(struct net_send *s)
 	return 0;
 }
 
+static int flush_data(struct net_send *s)
+{
+	size_t n = s->nbuf;
+
+	if (!n)
+		return 0;
+	s->nbuf = 0;
+	return send_data(s, s->pos - n, n);
+}
+
 /* docs/protocol.md#resume: the stream's first s->resume bytes, hashed
  * as they were produced again, against what the receiver holds. Nothing
  * is sent before this matched. */
-static int check_prefix(struct net_send *s)
+static int prefix_is(struct net_send *s, const unsigned char h[NET_SHA256_LEN])
 {
-	unsigned char h[NET_SHA256_LEN];
-
-	br_sha256_out(&s->sha, h);
-	if (memcmp(h, s->held_sha, sizeof h)) {
+	if (memcmp(h, s->held_sha, NET_SHA256_LEN)) {
 		log_err("send: the receiver's first ", U64(s->resume),
 		        " bytes of this dump are not this stream's (SHA-256 differs): not resuming onto them");
 		return -SALVAGE_E_PROTO_PREFIX;
 	}
 	s->prefix_checked = 1;
 	return 0;
+}
+
+static int check_prefix(struct net_send *s)
+{
+	unsigned char h[NET_SHA256_LEN];
+
+	br_sha256_out(&s->sha, h);
+	return prefix_is(s, h);
+}
+
+/* docs/protocol.md#resume-window: the window holds the stream's bytes
+ * [hashed - ring_len, hashed) in a ring, and the SHA-256 state at every
+ * multiple of NET_SEND_CHUNK in that range: the prefix hash at any offset
+ * in it is one state and at most a chunk of hashing away. */
+static void window_setup(struct net_send *s)
+{
+	const struct net_send_conf *c = s->conf;
+	size_t chunks;
+
+	s->ring_len = 0;
+	if (!c->window || c->window_len < NET_SEND_WINDOW_MIN)
+		return;
+	/* chunks of ring, and one state more than chunks */
+	chunks = (c->window_len - NET_SHA256_LEN) / (NET_SEND_CHUNK + NET_SHA256_LEN);
+	s->nstates = chunks + 1;
+	s->states = (unsigned char (*)[NET_SHA256_LEN])c->window;
+	s->ring = c->window + s->nstates * NET_SHA256_LEN;
+	s->ring_len = chunks * NET_SEND_CHUNK;
+}
+
+static unsigned char *state_at(struct net_send *s, uint64_t off)
+{
+	return s->states[off / NET_SEND_CHUNK % s->nstates];
+}
+
+/* Copies len bytes between the ring at stream offset off and p. */
+static void ring_copy(struct net_send *s, uint64_t off, unsigned char *p, size_t len, int in)
+{
+	while (len) {
+		size_t at = (size_t)(off % s->ring_len), n = s->ring_len - at;
+		if (n > len)
+			n = len;
+		if (in)
+			memcpy(s->ring + at, p, n);
+		else
+			memcpy(p, s->ring + at, n);
+		off += n, p += n, len -= n;
+	}
+}
+
+/* The running SHA-256 over len more bytes; with a window, its state kept
+ * at each chunk boundary, and the bytes in the ring. */
+static void hash(struct net_send *s, const unsigned char *p, size_t len)
+{
+	if (s->ring_len) {
+		size_t skip = len > s->ring_len ? len - s->ring_len : 0;   /* only the last ring_len stay */
+		ring_copy(s, s->hashed + skip, (unsigned char *)p + skip, len - skip, 1);
+	}
+	while (len) {
+		size_t n = NET_SEND_CHUNK - (size_t)(s->hashed % NET_SEND_CHUNK);
+		if (n > len)
+			n = len;
+		if (s->ring_len && s->hashed % NET_SEND_CHUNK == 0)
+			br_sha256_state(&s->sha, state_at(s, s->hashed));
+		br_sha256_update(&s->sha, p, n);
+		s->hashed += n, p += n, len -= n;
+	}
 }
 
 /* Both sums over len bytes; the prefix checked when they reach s->resume. */
@@ -230,13 +301,85 @@ static int sum(struct net_send *s, const unsigned char *p, size_t len)
 		size_t k = (size_t)(s->resume - s->pos);
 		int e;
 
-		br_sha256_update(&s->sha, p, k);
+		hash(s, p, k);
 		if ((e = check_prefix(s)))
 			return e;
 		p += k, len -= k;
 	}
-	br_sha256_update(&s->sha, p, len);
+	hash(s, p, len);
 	return 0;
+}
+
+/* Whether the window can serve a resume at off: its prefix hash and the
+ * bytes from it to pos are there. */
+static int in_window(const struct net_send *s, uint64_t off)
+{
+	uint64_t base = off - off % NET_SEND_CHUNK;
+
+	return s->ring_len && off <= s->pos && (off == s->hashed || base + s->ring_len >= s->hashed);
+}
+
+/* docs/protocol.md#resume-window: the prefix the receiver holds, hashed
+ * from the window, against HELLO_ACK's. */
+static int window_prefix(struct net_send *s)
+{
+	uint64_t off = s->resume, base = off - off % NET_SEND_CHUNK;
+	unsigned char h[NET_SHA256_LEN];
+	br_sha256_context c = s->sha;
+
+	if (off != s->hashed) {
+		br_sha256_init(&c);
+		br_sha256_set_state(&c, state_at(s, base), base);
+		ring_copy(s, base, s->buf, (size_t)(off - base), 0);
+		br_sha256_update(&c, s->buf, (size_t)(off - base));
+	}
+	br_sha256_out(&c, h);
+	return prefix_is(s, h);
+}
+
+/* The bytes from the receiver's offset to pos, again, from the ring. */
+static int resend(struct net_send *s)
+{
+	for (uint64_t off = s->resume; off < s->pos;) {
+		size_t n = s->pos - off < NET_SEND_CHUNK ? (size_t)(s->pos - off) : NET_SEND_CHUNK;
+		int e;
+
+		ring_copy(s, off, s->buf + NET_DATA_HEAD, n, 0);
+		if ((e = send_data(s, off, n)))
+			return e;
+		s->window_resent += n, off += n;
+	}
+	return 0;
+}
+
+static int reconnect(struct net_send *s, int e);
+
+/* A break (e) mended where it happened: reconnect, and if the receiver's
+ * offset is in the window, check its prefix and send the rest from the
+ * ring; the producer then goes on. Else -EAGAIN with s->regen: the
+ * producer is unwound and runs again on the new connection. */
+static int resume_in_place(struct net_send *s, int e)
+{
+	s->nbuf = 0;   /* in the ring: resent below */
+	for (;;) {
+		if ((e = reconnect(s, e))) {
+			s->judged = 1;
+			return e;
+		}
+		if (!in_window(s, s->resume)) {
+			log_info("send: the receiver's offset ", U64(s->resume), " is not in the resume window (",
+			         U64(s->hashed > s->ring_len ? s->hashed - s->ring_len : 0), "-", U64(s->pos),
+			         "): producing the stream again");
+			s->regen = 1;
+			return -EAGAIN;
+		}
+		if ((e = window_prefix(s)))
+			return e;
+		s->window_resumes++;
+		log_info("send: resuming from the window: ", U64(s->pos - s->resume), " bytes sent again");
+		if (!(e = resend(s)))
+			return 0;
+	}
 }
 
 /* The producer's write callback: checksums everything, sends what the
@@ -267,7 +410,9 @@ static int data_write(void *ctx, const void *buf, size_t len)
 			n = len;
 		memcpy(s->buf + NET_DATA_HEAD + s->nbuf, p, n);
 		s->nbuf += n, s->pos += n, p += n, len -= n;
-		if (s->nbuf == NET_SEND_CHUNK && (s->net_err = flush_data(s)))
+		if (s->nbuf == NET_SEND_CHUNK && (s->net_err = flush_data(s)) && s->ring_len)
+			s->net_err = resume_in_place(s, s->net_err);
+		if (s->net_err)
 			return s->net_err;
 	}
 	return 0;
@@ -303,7 +448,25 @@ static int open_session(struct net_send *s)
 	return 0;
 }
 
-static int finish(struct net_send *s)
+/* The finish note (docs/protocol.md#note), a PROGRESS line. */
+static int send_note(struct net_send *s)
+{
+	const struct net_send_conf *c = s->conf;
+	char line[NET_TEXT_MAX];
+	size_t k = sizeof NET_NOTE_PREFIX - 1, n;
+	long f;
+
+	if (!c->note)
+		return 0;
+	memcpy(line, NET_NOTE_PREFIX, k);
+	n = c->note(c->note_ctx, line + k, sizeof line - k);
+	if (n > sizeof line - k)
+		n = sizeof line - k;
+	f = net_frame_text(s->buf, sizeof s->buf, NET_PROGRESS, line, k + n);
+	return f < 0 ? (int)f : net_tls_write(&s->tls, s->fd, s->buf, (size_t)f, c->timeout_ms);
+}
+
+static int finish_once(struct net_send *s)
 {
 	unsigned char h[NET_SHA256_LEN];
 	struct net_frame f;
@@ -316,6 +479,8 @@ static int finish(struct net_send *s)
 		return -SALVAGE_E_PROTO_OFFSET;   /* the receiver holds more than the stream has */
 	/* an empty stream never called data_write: its prefix is checked here */
 	if (!s->prefix_checked && (e = check_prefix(s)))
+		return e;
+	if ((e = send_note(s)))
 		return e;
 	br_sha256_out(&s->sha, h);
 	n = net_frame_finish(s->buf, sizeof s->buf, s->pos, s->crc, h);
@@ -331,6 +496,16 @@ static int finish(struct net_send *s)
 		if ((e = handle_incoming(s, &f)))
 			return e;
 	}
+}
+
+/* FINISH; a break before FIN_ACK mended from the window, if there is one. */
+static int finish(struct net_send *s)
+{
+	int e;
+
+	while ((e = finish_once(s)) && s->ring_len && !(e = resume_in_place(s, e)))
+		;
+	return e;
 }
 
 static void tell_failure(struct net_send *s, int e)
@@ -384,39 +559,72 @@ static void backoff(int *wait_ms)
 	*wait_ms = *wait_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *wait_ms * 2;
 }
 
+/* After a break (e; 0 before the first connection): the receiver is
+ * told of a refused prefix, and unless e is final or the retry time is
+ * over, backoff and connect again until a session is open (0). */
+static int reconnect(struct net_send *s, int e)
+{
+	const struct net_send_conf *c = s->conf;
+
+	for (;;) {
+		if (e) {
+			if (e == -SALVAGE_E_PROTO_PREFIX)
+				tell_failure(s, e);   /* the receiver records why */
+			hangup(s);
+			s->err = e;
+			log_warn("send: ", c->server, ": ", err_name(e), ": ", err_text(e));
+			if (final(e) || clock_now_ms() >= s->give_up_ms)
+				return e;
+			/* a connection that carried data, or left the receiver
+			 * holding more, worked: the next wait starts small again */
+			if (s->acked > s->conn_acked || s->sent > s->conn_sent) {
+				s->wait_ms = c->backoff_ms > 0 ? c->backoff_ms : 1000;
+				s->give_up_ms = clock_now_ms() + (uint64_t)c->retry_for_s * 1000;
+			}
+			backoff(&s->wait_ms);
+		}
+		s->conn_acked = s->acked, s->conn_sent = s->sent;
+		s->nframe = 0, s->fdone = 0;
+		if (!(e = open_session(s)))
+			break;
+	}
+	if (s->resume)
+		log_info("send: connected to ", c->server, ", the receiver holds ", U64(s->resume), " bytes: resuming");
+	else
+		log_info("send: connected to ", c->server);
+	return 0;
+}
+
 int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer *produce, void *pctx)
 {
-	uint64_t give_up = clock_now_ms() + (uint64_t)c->retry_for_s * 1000;
-	int wait = c->backoff_ms > 0 ? c->backoff_ms : 1000, e;
+	int e, runs = 0;
 
 	memset(s, 0, offsetof(struct net_send, tls));
 	s->conf = c;
 	s->fd = -1;
 	s->start_ms = clock_now_ms();
+	s->give_up_ms = s->start_ms + (uint64_t)c->retry_for_s * 1000;
+	s->wait_ms = c->backoff_ms > 0 ? c->backoff_ms : 1000;
+	window_setup(s);
+	if ((e = reconnect(s, 0)))
+		return s->err = e;
 	for (;;) {
-		uint64_t acked_before = s->acked, sent_before = s->sent;
-
-		s->net_err = 0, s->pos = 0, s->crc = 0, s->nbuf = 0, s->nframe = 0, s->fdone = 0;
-		s->prefix_checked = 0;
+		s->net_err = 0, s->pos = 0, s->hashed = 0, s->crc = 0, s->nbuf = 0;
+		s->prefix_checked = 0, s->regen = 0;
 		br_sha256_init(&s->sha);
-		if (!(e = open_session(s))) {
-			if (s->resume)
-				log_info("send: connected to ", c->server, ", the receiver holds ",
-				         U64(s->resume), " bytes: resuming");
-			else
-				log_info("send: connected to ", c->server);
-			e = produce(pctx, data_write, s);
-			if (!e)
-				e = s->net_err;
-			if (!e)
-				e = finish(s);
-			else if (e && !s->net_err) {
-				/* the producer failed, not the network: tell the
-				 * receiver why, and stop */
-				tell_failure(s, e);
-				hangup(s);
-				return s->err = e;
-			}
+		if (runs++)
+			s->regenerations++;
+		e = produce(pctx, data_write, s);
+		if (!e)
+			e = s->net_err;
+		if (!e)
+			e = finish(s);
+		else if (!s->net_err) {
+			/* the producer failed, not the network: tell the
+			 * receiver why, and stop */
+			tell_failure(s, e);
+			hangup(s);
+			return s->err = e;
 		}
 		if (!e) {
 			s->total = s->pos;
@@ -425,20 +633,10 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 			hangup(s);
 			return 0;
 		}
-		if (e == -SALVAGE_E_PROTO_PREFIX)
-			tell_failure(s, e);   /* the receiver records why */
-		hangup(s);
-		s->err = e;
-		log_warn("send: ", c->server, ": ", err_name(e), ": ", err_text(e));
-		if (final(e) || clock_now_ms() >= give_up)
-			return e;
-		/* a connection that carried data, or left the receiver holding
-		 * more, worked: the next wait starts small again */
-		if (s->acked > acked_before || s->sent > sent_before) {
-			wait = c->backoff_ms > 0 ? c->backoff_ms : 1000;
-			give_up = clock_now_ms() + (uint64_t)c->retry_for_s * 1000;
-		}
-		backoff(&wait);
+		if (s->regen)
+			continue;   /* connected, from the receiver's offset */
+		if (s->judged || (e = reconnect(s, e)))
+			return s->err = e;
 	}
 }
 

@@ -111,6 +111,8 @@ static int write_meta(struct net_store *d)
 	}
 	if (d->reason[0])
 		meta_str(buf, cap, "reason", d->reason);
+	if (d->note[0])
+		meta_str(buf, cap, "note", d->note);
 	/* a new file renamed over the old: a reader never sees half of one */
 	fd = openat(d->dirfd, META ".new", O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -197,7 +199,7 @@ static int is_dynamic(const char *line)
 {
 	static const char *const keys[] = { "state=", "bytes=", "bytes_crc32c=", "bytes_sha256=",
 	                                    "bytes_sha256_mid=", "total=", "crc32c=", "sha256=",
-	                                    "reason=", "client=" };
+	                                    "reason=", "client=", "note=" };
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!strncmp(line, keys[i], strlen(keys[i])))
@@ -285,6 +287,7 @@ static int resume(struct net_store *d, const char *text)
 	}
 	meta_get(text, "state", state, sizeof state);
 	meta_get(text, "client", d->peer, sizeof d->peer);
+	meta_get(text, "note", d->note, sizeof d->note);
 	if (!strcmp(state, "complete") || !strcmp(state, "stored") || !strcmp(state, "unconverted")) {
 		if (meta_get(text, "total", v, sizeof v))
 			return -SALVAGE_E_SHORT_FILE;
@@ -616,6 +619,15 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
 	d->complete = 1;
 	strcpy(d->state, "complete");
 	return write_meta(d);
+}
+
+void net_store_note(struct net_store *d, const char *text, size_t n)
+{
+	/* write_meta makes it printable (meta_put) and cuts it at 200 bytes;
+	 * the frame's text holds no NUL (net/proto.c) */
+	n = n < sizeof d->note - 1 ? n : sizeof d->note - 1;
+	memcpy(d->note, text, n);
+	d->note[n] = 0;
 }
 
 void net_store_close(struct net_store *d, const char *state, const char *reason)

@@ -35,6 +35,7 @@ struct net_store {
 	unsigned char total_sha[NET_SHA256_LEN];
 	char state[16];                    /* receiving, interrupted, failed, complete, stored, unconverted */
 	char reason[256];
+	char note[256];                    /* the client's finish note, sanitised, or "" */
 	char info[NET_STORE_META_MAX];     /* fixed lines: id, host, key, started, client.* */
 	char peer[48];                     /* the client's address, last connection */
 };
@@ -58,6 +59,9 @@ void net_store_prefix_sha(const struct net_store *d, unsigned char out[NET_SHA25
  * complete answers by comparing with its recorded totals. */
 int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
                      const unsigned char sha256[NET_SHA256_LEN]);
+/* The client's finish note (docs/protocol.md#note): kept as one line of
+ * printable ASCII, at most 200 bytes, written with the next metadata. */
+void net_store_note(struct net_store *d, const char *text, size_t n);
 /* Syncs, records state (and reason, if not NULL) and closes the files. */
 void net_store_close(struct net_store *d, const char *state, const char *reason);
 /* For a complete dump: dmesg.txt from the stream, then vmcore

@@ -206,5 +206,13 @@ t "mk: --storage unknown"   1   "no drivers-list/block-floppy" $MK -o "$W/x" -k 
 t "mk: --storage all"       0   "nvme .*ahci"            $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf"
 t "mk: --shell, lz4"        0   "\(lz4\)"                $MK -o "$W/s.img" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf" --shell --compress lz4
 t "mk: --shell adds sh"     0   "^bin/sh$"               ls_img "$W/s.img"
+# the swap shim's block device: nbd unless the config says swap off
+printf 'target raw:/dev/vdb\nswap off \n' > "$W/swapoff.conf"
+printf 'target raw:/dev/vdb\nswap on\n' > "$W/swapon.conf"
+t "mk: nbd by default"      0   "modules: .*nbd"         $MK -o "$W/x" -k "$k61" --modules-dir "$m61" --conf "$W/raw.conf"
+t "mk: nbd in the image"    0   "block/nbd.ko$"          ls_img "$W/x"
+t "mk: nbd with swap on"    0   "modules: .*nbd"         $MK -o "$W/x" -k "$k612" --modules-dir "$m612" --conf "$W/swapon.conf"
+t "mk: .ko.xz nbd unpacked" 0   "^.ELF"                  img_file "$W/x" "lib/modules/$k612/kernel/drivers/block/nbd.ko"
+t "mk: no nbd with swap off" 0  "^no$"                   sh -c "$MK -o $W/x -k $k61 --modules-dir $m61 --conf $W/swapoff.conf | grep -q nbd && echo yes || echo no"
 
 summary

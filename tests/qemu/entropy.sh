@@ -11,9 +11,8 @@
 # dump with the panic in dmesg.txt. Prints the time the crash kernel took
 # to its first randomness.
 #
-# kexec-tools and the Xen libraries it links come from Debian's packages
-# (apt-get download into the cache), glibc and its loader from the host;
-# they go in a second cpio archive appended to the first-stage initramfs.
+# kexec-tools and the libraries it links go in a second cpio archive
+# appended to the first-stage initramfs (qemu_kexec_tools, lib.sh).
 set -eu
 series=${1:-6.1}
 QEMU_CPU=qemu64
@@ -24,35 +23,7 @@ w=$Q/entropy-$series
 rm -rf "$w"
 mkdir -p "$w"
 
-debs=${SALVAGE_CACHE:-/var/cache/salvage}/debs
-mkdir -p "$debs"
-pkgs="kexec-tools libxenmisc4.17 libxentoollog1 libxencall1 libxenevtchn1 libxengnttab1
-	libxenforeignmemory1 libxendevicemodel1 libxentoolcore1"
-x=$w/kexec-root
-mkdir -p "$x"
-for p in $pkgs; do
-	set -- "$debs/${p}"_*.deb
-	[ -e "$1" ] || (cd "$debs" && apt-get download "$p" > /dev/null 2>&1) || {
-		echo "FAIL: cannot download $p (apt-get download)"
-		exit 1
-	}
-	set -- "$debs/${p}"_*.deb
-	dpkg-deb -x "$1" "$x"
-done
-if ! LD_LIBRARY_PATH=$x/usr/lib/x86_64-linux-gnu ldd "$x/sbin/kexec" > "$w/ldd.out" ||
-	grep -q "not found" "$w/ldd.out"; then
-	cat "$w/ldd.out"
-	echo "FAIL: kexec-tools' libraries are incomplete"
-	exit 1
-fi
-e=$w/extra
-mkdir -p "$e/sbin" "$e/lib64" "$e/lib/x86_64-linux-gnu"
-cp "$x/sbin/kexec" "$e/sbin/kexec"
-# every library ldd resolved, under the name the loader looks for
-awk '$2 == "=>" && $3 != "not" { print $1, $3 }' "$w/ldd.out" | while read -r name path; do
-	cp -L "$path" "$e/lib/x86_64-linux-gnu/$name"
-done
-cp -L /lib64/ld-linux-x86-64.so.2 "$e/lib64/"
+qemu_kexec_tools "$w" || exit 1
 
 qemu_receiver "$w" "guest-$series"
 trap 'kill $RPID 2>/dev/null || true' EXIT INT TERM
@@ -62,7 +33,6 @@ printf 'final-action reboot\nnet-retry 60\n' > "$w/salvage.conf"
 qemu_net_initramfs "$w/salvage.conf" "$w/crash.img" "$w/keys/receiver.pub" "$w/keys/guest-$series.key" \
 	> "$w/mkinitramfs.out"
 qemu_stage1 "$w/crash.img" "$w/stage1-base.img"
-(cd "$e" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$w/extra.cpio"
 cat "$w/stage1-base.img" "$w/extra.cpio" > "$w/stage1.img"
 
 say "$KVER entropy: unseeded first kernel, kexec -s -p, network dump (log: $w/console.log)"

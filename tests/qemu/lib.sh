@@ -39,11 +39,22 @@ qemu_crash_initramfs() {
 		--modules-dir "$MODDIR" --conf "$conf" --binary "$SALVAGE" "$@"
 }
 
-# qemu_stage1 CRASHIMG OUT: the first-stage initramfs, holding toybox,
-# salvage, the kernel to kexec and the crash initramfs.
+# qemu_stage1 CRASHIMG OUT [MODULE...]: the first-stage initramfs, holding
+# toybox, salvage, the kernel to kexec and the crash initramfs; each MODULE
+# (a .ko or .ko.xz path) goes to /lib/modules/NAME.ko, uncompressed.
 qemu_stage1() {
 	s=$(mktemp -d)
-	mkdir -p "$s/bin" "$s/boot" "$s/proc" "$s/sys" "$s/dev"
+	mkdir -p "$s/bin" "$s/boot" "$s/proc" "$s/sys" "$s/dev" "$s/lib/modules"
+	img=$1 out=$2
+	shift 2
+	for m in "$@"; do
+		n=$(basename "$m" | sed 's/\.ko.*$//')
+		case $m in
+		*.xz) xz -dc "$m" > "$s/lib/modules/$n.ko" ;;
+		*.zst) zstd -qdc "$m" > "$s/lib/modules/$n.ko" ;;
+		*) cp "$m" "$s/lib/modules/$n.ko" ;;
+		esac
+	done
 	cp build/deps/bin/toybox "$s/bin/toybox"
 	for c in $(build/deps/bin/toybox); do ln -sf toybox "$s/bin/$c"; done
 	ln -sf toybox "$s/bin/sh"
@@ -51,20 +62,56 @@ qemu_stage1() {
 	cp tests/qemu/stage1-init "$s/init"
 	chmod 755 "$s/init"
 	cp "$VMLINUZ" "$s/boot/vmlinuz"
-	cp "$1" "$s/boot/crash.img"
-	(cd "$s" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2"
+	cp "$img" "$s/boot/crash.img"
+	(cd "$s" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$out"
 	rm -rf "$s"
+}
+
+# qemu_kexec_tools DIR: DIR/extra.cpio, an archive to append to a
+# first-stage initramfs that holds Debian's kexec-tools (/sbin/kexec, for
+# arming the crash kernel as a Debian user would) and the libraries it
+# links: kexec-tools and the Xen libraries from Debian's packages (apt-get
+# download into the cache), glibc and its loader from the host.
+qemu_kexec_tools() {
+	debs=${SALVAGE_CACHE:-/var/cache/salvage}/debs
+	kt=$1 x=$1/kexec-root e=$1/extra
+	mkdir -p "$debs" "$x" "$e/sbin" "$e/lib64" "$e/lib/x86_64-linux-gnu"
+	for p in kexec-tools libxenmisc4.17 libxentoollog1 libxencall1 libxenevtchn1 libxengnttab1 \
+		libxenforeignmemory1 libxendevicemodel1 libxentoolcore1; do
+		set -- "$debs/${p}"_*.deb
+		[ -e "$1" ] || (cd "$debs" && apt-get download "$p" > /dev/null 2>&1) || {
+			echo "FAIL: cannot download $p (apt-get download)"
+			return 1
+		}
+		set -- "$debs/${p}"_*.deb
+		dpkg-deb -x "$1" "$x"
+	done
+	if ! LD_LIBRARY_PATH=$x/usr/lib/x86_64-linux-gnu ldd "$x/sbin/kexec" > "$e.ldd" ||
+		grep -q "not found" "$e.ldd"; then
+		cat "$e.ldd"
+		echo "FAIL: kexec-tools' libraries are incomplete"
+		return 1
+	fi
+	cp "$x/sbin/kexec" "$e/sbin/kexec"
+	# every library ldd resolved, under the name the loader looks for
+	awk '$2 == "=>" && $3 != "not" { print $1, $3 }' "$e.ldd" | while read -r name path; do
+		cp -L "$path" "$e/lib/x86_64-linux-gnu/$name"
+	done
+	cp -L /lib64/ld-linux-x86-64.so.2 "$e/lib64/"
+	(cd "$e" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$kt/extra.cpio"
 }
 
 # qemu_run LOG INITRD APPEND [DISK...]: boots the kernel, serial console
 # time-stamped into LOG; returns when the guest powers off or reboots.
+# QEMU_CPU: the CPU model (qemu64), QEMU_SMP: vCPUs (1), QEMU_EXTRA: more
+# QEMU options (word-split).
 qemu_run() {
 	log=$1 initrd=$2 append=$3
 	shift 3
 	set -- $(for d in "$@"; do printf '%s ' -drive "file=$d,if=virtio,format=raw"; done)
-	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp 1 \
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp "${QEMU_SMP:-1}" \
 		-nographic -no-reboot -nic "${QEMU_NIC:-none}" -serial stdio -monitor none \
-		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" "$@" \
+		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" ${QEMU_EXTRA:-} "$@" \
 		< /dev/null 2>&1 | python3 tests/qemu/stamp.py > "$log"
 }
 
@@ -132,4 +179,29 @@ qemu_net_stored() {
 	D=$(ls -d "$1/dumps/$2"/*/)
 	grep -q "^state=stored" "$D/salvage.meta" || { cat "$D/salvage.meta" "$1/receive.log"; qemu_fail "$3" "not stored"; return 1; }
 	grep -q "sysrq triggered crash" "$D/dmesg.txt" || { qemu_fail "$3" "dmesg.txt lacks the panic"; return 1; }
+}
+
+# qemu_cut_crash DIR APPEND CUT CONF_LINES [EXTRA_CPIO]: a network dump
+# through a proxy that cuts the first connection (tests/cmd/cutproxy.py
+# CUT), with those config lines, the first kernel booted with APPEND (its
+# crashkernel= and stage1=), EXTRA_CPIO (if it exists) appended to the
+# stage-1 image, and a spare disk DIR/elf.img (GUEST_MEM + 1 GiB) as
+# /dev/vda. The receiver (RPID) is left running for qemu_net_stored; the
+# proxy is stopped.
+qemu_cut_crash() {
+	mkdir -p "$1"
+	qemu_receiver "$1" "guest"
+	proxy=$((PORT + 3000))
+	python3 tests/cmd/cutproxy.py "$proxy" "$PORT" "$3" > "$1/proxy.log" 2>&1 &
+	ppid_=$!
+	trap 'kill $RPID $ppid_ 2>/dev/null || true' EXIT INT TERM
+	printf 'final-action reboot\n%s\n' "$4" > "$1/salvage.conf"
+	qemu_crash_initramfs "$1/salvage.conf" "$1/crash.img" --server "10.0.2.2:$proxy" \
+		--server-key "$1/keys/receiver.pub" --client-key "$1/keys/guest.key" \
+		--net "$QEMU_MAC:dhcp" --nic virtio > "$1/mkinitramfs.out"
+	qemu_stage1 "$1/crash.img" "$1/stage1.img"
+	[ -z "${5:-}" ] || [ ! -f "$5" ] || cat "$5" >> "$1/stage1.img"
+	truncate -s $((GUEST_MEM + 1024))M "$1/elf.img"
+	qemu_net_run "$1/console.log" "$1/stage1.img" "$2" "$1/elf.img" || true
+	kill "$ppid_" 2>/dev/null || true
 }

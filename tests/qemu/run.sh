@@ -1,7 +1,8 @@
 #!/bin/sh
 # All QEMU crash-injection tests: the Debian kernels (6.1, 6.12, the newest
 # 7.x), both disk target kinds (filtered stream), the unfiltered format and the network dump, the page filter checked
-# against makedumpfile, crash and drgn, and salvage load's error paths. Last line: N passed, N failed.
+# against makedumpfile, crash and drgn, salvage load's error paths, and Bus Master Enable
+# off for a PCI device with no driver. Last line: N passed, N failed.
 set -u
 pass=0 fail=0
 run() {
@@ -34,5 +35,13 @@ run tests/qemu/five-level.sh
 run tests/qemu/full-disk.sh
 run tests/qemu/net-fallback.sh 6.1
 run tests/qemu/errors.sh 6.1
+# the swap shim in the first kernel: swap needed, repairs, EIO
+run tests/qemu/swap.sh 6.1
+run tests/qemu/swap.sh 7
+# Bus Master Enable off for a device without a driver in the crash kernel
+for series in 6.1 7; do run tests/qemu/pci.sh "$series"; done
+# the old-memory swap in a crash kernel with a small reservation
+run tests/qemu/shim.sh 6.1
+run tests/qemu/shim.sh 7
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]

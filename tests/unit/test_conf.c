@@ -42,6 +42,32 @@ TEST(conf_file_errors_name_the_line)
 	CHECK_INT(FINAL_REBOOT, c.final_action); /* bad values change nothing */
 }
 
+TEST(conf_swap_keys)
+{
+	struct salvage_conf c;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_INT(SWAP_AUTO, c.swap);
+	CHECK_INT(0, c.swap_corrupt);
+	CHECK_INT(0, conf_parse_text(&c, "swap off", &line));
+	CHECK_INT(SWAP_OFF, c.swap);
+	CHECK_INT(0, conf_parse_text(&c, "swap on", &line));
+	CHECK_INT(SWAP_ON, c.swap);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap yes", &line));
+	CHECK_INT(SWAP_ON, c.swap);
+	CHECK_INT(0, conf_parse_text(&c, "swap-test-corrupt one:100", &line));
+	CHECK_INT(100, c.swap_corrupt);
+	CHECK_INT(0, c.swap_corrupt_both);
+	CHECK_INT(0, conf_parse_text(&c, "swap-test-corrupt both:1000", &line));
+	CHECK_INT(1000, c.swap_corrupt);
+	CHECK_INT(1, c.swap_corrupt_both);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt both:1001", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt two:5", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt one:", &line));
+	CHECK_INT(1000, c.swap_corrupt);
+}
+
 TEST(conf_targets)
 {
 	struct target t;
@@ -96,6 +122,31 @@ TEST(conf_network_keys)
 	CHECK_INT(TARGET_NONE, c.fallback.kind);
 	CHECK_INT(-SALVAGE_E_TARGET_SYNTAX, conf_parse_text(&c, "fallback nfs:x\n", &line));
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "net-retry soon\n", &line));
+}
+
+TEST(conf_resume_window)
+{
+	struct salvage_conf c;
+	uint64_t n;
+	int line;
+
+	conf_defaults(&c);
+	CHECK_INT(64 << 20, c.resume_window);
+	CHECK_INT(0, conf_parse_text(&c, "resume-window 256K\n", &line));
+	CHECK_INT(256 << 10, c.resume_window);
+	CHECK_INT(0, conf_parse_text(&c, "resume-window 0\n", &line));
+	CHECK_INT(0, c.resume_window);
+	CHECK_INT(0, conf_parse_text(&c, "resume-window 1g\n", &line));
+	CHECK_INT(1 << 30, c.resume_window);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "resume-window 64MB\n", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "resume-window 2000G\n", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "resume-window M\n", &line));
+	CHECK_INT(1 << 30, c.resume_window);
+	CHECK_INT(0, conf_size("18446744073709551615", &n));
+	CHECK_INT(1, n == ~0ull);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_size("18446744073709551616", &n));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_size("17179869184G", &n));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_size("-1", &n));
 }
 
 TEST(conf_cmdline_overrides)

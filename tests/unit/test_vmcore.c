@@ -9,6 +9,7 @@
 #include "../../lib/err.h"
 #include "../../lib/le.h"
 #include "check.h"
+#include "synth.h"
 
 static const char info_text[] =
 	"OSRELEASE=6.1.0-56-amd64\nPAGESIZE=4096\n"
@@ -39,20 +40,6 @@ TEST(vmcoreinfo_numbers)
 	CHECK_STR("6.1.0-5", s);
 }
 
-static size_t note(unsigned char *p, const char *name, uint32_t type, const void *desc, uint32_t dlen)
-{
-	uint32_t nlen = (uint32_t)strlen(name) + 1;
-	size_t n = 12;
-
-	le32_put(p, nlen);
-	le32_put(p + 4, dlen);
-	le32_put(p + 8, type);
-	memcpy(p + n, name, nlen);
-	n += (nlen + 3) & ~3u;
-	memcpy(p + n, desc, dlen);
-	return n + ((dlen + 3) & ~3u);
-}
-
 TEST(notes_find_vmcoreinfo_and_cpus)
 {
 	unsigned char blob[2048] = { 0 }, prs[336] = { 0 };
@@ -60,9 +47,9 @@ TEST(notes_find_vmcoreinfo_and_cpus)
 	size_t len = 0;
 
 	le64_put(prs + 112 + 19 * 8, 0xffffc90000123f00ull); /* pr_reg's rsp */
-	len += note(blob + len, "CORE", 1, prs, sizeof prs);
-	len += note(blob + len, "CORE", 1, prs, 200); /* too short to hold rsp */
-	len += note(blob + len, "VMCOREINFO", 0, info_text, sizeof info_text - 1);
+	len += synth_note(blob + len, "CORE", 1, prs, sizeof prs);
+	len += synth_note(blob + len, "CORE", 1, prs, 200); /* too short to hold rsp */
+	len += synth_note(blob + len, "VMCOREINFO", 0, info_text, sizeof info_text - 1);
 	CHECK_INT(0, dump_notes_parse(&n, blob, len + 24)); /* zero padding after */
 	CHECK_INT(2, n.nr_prstatus);
 	CHECK_INT(1, n.nr_sp);

@@ -1,0 +1,273 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../dump/capture.h"
+#include "../dump/lend.h"
+#include "../lib/err.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "../shim/shim.h"
+#include "meminfo.h"
+#include "pci.h"
+#include "swap.h"
+
+/* `swap auto` turns the swap on below this much MemAvailable, or when a
+ * step asks for more than MemAvailable less the headroom. */
+#define SHORT_BYTES (48ull << 20)
+#define HEADROOM_BYTES (16ull << 20)
+/* swap size: twice what the step asks, within these */
+#define SWAP_MIN_BYTES (64ull << 20)
+#define SWAP_MAX_BYTES (1ull << 30)
+#define OWN_MAX 256
+
+/* PID 1's, locked with it: the plan the capture child inherits. */
+static struct dump_lend_plan plan;
+static struct shim_run runs[DUMP_LEND_RUNS_MAX];
+static struct shim sh;
+static struct shim_counters *counters;
+static int on, memfd = -1;
+static char note[256];
+
+/* The crash kernel's own RAM, never lent: "System RAM" in its iomem. */
+static int own_ram(struct dump_range *own, unsigned *n)
+{
+	static char text[65536];
+	long len = io_readfile("/proc/iomem", text, sizeof text);
+	int r;
+
+	if (len < 0)
+		return (int)len;
+	if ((r = dump_lend_own_ram(text, own, OWN_MAX - 1, n)))
+		return r;
+	/* /dev/mem reads and writes nothing above the crash kernel's own
+	 * highest RAM (its high_memory: EFAULT there), so old memory above it
+	 * is treated as its own: never planned (docs/shim.md#devmems-reach) */
+	if (*n) {
+		own[*n] = (struct dump_range){ own[*n - 1].end_pfn, UINT64_MAX };
+		++*n;
+	}
+	return 0;
+}
+
+/* Can /dev/mem read and write old memory? The first lent page is read and
+ * written back unchanged. A refusal is one line. Opening it fails with
+ * EPERM for PID 1 (CAP_SYS_RAWIO) only under the kernel's lockdown
+ * (LOCKDOWN_DEV_MEM, integrity and confidentiality); STRICT_DEVMEM lets
+ * the open through and refuses the write (EPERM). */
+static int open_old_memory(void)
+{
+	unsigned char page[4096];
+	off_t at = (off_t)(plan.run[0].pfn << 12);
+	int fd = open("/dev/mem", O_RDWR | O_CLOEXEC), r = 0;
+
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EPERM)
+			log_warn("swap: /dev/mem refused by the kernel's lockdown; no swap");
+		else
+			log_warn("swap: /dev/mem: ", err_name(r), "; no swap");
+		return r;
+	}
+	errno = 0;
+	if (pread(fd, page, sizeof page, at) != (ssize_t)sizeof page ||
+	    pwrite(fd, page, sizeof page, at) != (ssize_t)sizeof page)
+		r = errno ? -errno : -EIO;
+	if (r) {
+		log_warn("swap: /dev/mem does not reach old memory (", err_name(r),
+		         r == -EPERM ? ": STRICT_DEVMEM" : "", "); no swap");
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The initramfs is tmpfs (shmem), and shmem pages go to swap like
+ * anonymous ones: the salvage binary's pages not yet run, the keys, the
+ * modules. None of it may depend on old memory (a block that fails both
+ * copies would make /init or a key unreadable), so every regular file of
+ * the root file system is mapped and locked in PID 1 before swap is on:
+ * no copy, it is resident already. Files made later (resolv.conf) are
+ * written again by each attempt. */
+static void pin_tree(int dirfd, dev_t dev, unsigned depth, uint64_t *files, uint64_t *bytes, unsigned *failed)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		int fd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_dev != dev)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 16) {
+			if ((fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+				pin_tree(fd, dev, depth + 1, files, bytes, failed);
+		} else if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+		           (fd = openat(dirfd, e->d_name, O_RDONLY | O_CLOEXEC)) >= 0) {
+			/* mlock, not MAP_LOCKED: its failure is silent, and in a
+			 * test on 7.3 a key file still went to swap with it */
+			void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+			if (p != MAP_FAILED && !mlock(p, (size_t)st.st_size)) {
+				++*files;
+				*bytes += (uint64_t)st.st_size;
+			} else {
+				++*failed;
+			}
+			close(fd);
+		}
+	}
+	closedir(d);
+}
+
+static int pin_rootfs(void)
+{
+	struct stat st;
+	uint64_t files = 0, bytes = 0;
+	unsigned failed = 0;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		int r = -errno;
+		if (fd >= 0)
+			close(fd);
+		log_warn("swap: /: ", err_name(r), ": the initramfs is not locked in memory");
+		return r;
+	}
+	pin_tree(fd, st.st_dev, 0, &files, &bytes, &failed);
+	log_info("swap: the initramfs locked in memory: ", U64(files), " files, ", U64(bytes >> 10), " KiB");
+	if (failed)
+		log_warn("swap: ", U64(failed), " files of the initramfs could not be locked in memory");
+	return failed ? -ENOMEM : 0;
+}
+
+int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask)
+{
+	struct dump_range own[OWN_MAX];
+	struct init_pci_count pci;
+	struct shim_opts opt = { .prio = 0 };
+	uint64_t avail = init_mem_field("MemAvailable"), bytes;
+	unsigned nown = 0;
+	int r;
+
+	if (c->swap == SWAP_OFF)
+		return 0;
+	if (c->swap == SWAP_AUTO && avail >= SHORT_BYTES && ask + HEADROOM_BYTES <= avail) {
+		log_info("swap: not needed (", U64(avail >> 20), " MiB available",
+		         ask ? ", the capture asks " : "", ask ? U64(ask >> 20) : "", ask ? " MiB" : "", ")");
+		return 0;
+	}
+	log_info("swap: ", c->swap == SWAP_ON ? "on (swap on)" : avail < SHORT_BYTES ? "short of memory" :
+	         "the capture asks for more than is available", ": ", U64(avail >> 20), " MiB available",
+	         ask ? ", ask " : "", ask ? U64(ask >> 20) : "", ask ? " MiB" : "");
+	if ((r = own_ram(own, &nown))) {
+		log_warn("swap: /proc/iomem: ", err_name(r), ": the crash kernel's own RAM is unknown; no swap");
+		return 0;
+	}
+	bytes = 2 * ask < SWAP_MIN_BYTES ? SWAP_MIN_BYTES : 2 * ask > SWAP_MAX_BYTES ? SWAP_MAX_BYTES : 2 * ask;
+	if ((r = dump_lend_plan(cap, own, nown, 2 * (bytes >> 12) + 2, &plan))) {
+		log_warn("swap: planning the pages to lend: ", err_name(r), ": ", err_text(r), "; no swap");
+		return 0;
+	}
+	if (!plan.pages) {
+		log_info("swap: ", plan.why, "; no swap");
+		return 0;
+	}
+	if (plan.why[0])
+		log_info("swap: ", plan.why);
+	if ((memfd = open_old_memory()) < 0)
+		return 0;
+	/* no page is lent while a device without a driver may still DMA */
+	if ((r = init_pci_stop_dma("/sys", &pci))) {
+		log_warn("swap: DMA not known to be stopped (", err_name(r), "); no swap");
+		goto fail;
+	}
+	/* what the dump and PID 1 read from the initramfs never swaps */
+	if (pin_rootfs()) {
+		log_warn("swap: no swap while the initramfs could go to it");
+		goto fail;
+	}
+	counters = mmap(NULL, sizeof *counters, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counters == MAP_FAILED) {
+		counters = NULL;
+		log_warn("swap: mmap: ", err_name(-errno), "; no swap");
+		goto fail;
+	}
+	for (unsigned i = 0; i < plan.nrun; i++)
+		runs[i] = (struct shim_run){ plan.run[i].pfn << 12, plan.run[i].count << 12 };
+	opt.max_bytes = bytes;
+	opt.inject.one_permille = c->swap_corrupt_both ? 0 : c->swap_corrupt;
+	opt.inject.both_permille = c->swap_corrupt_both ? c->swap_corrupt : 0;
+	if (c->swap_corrupt)
+		log_warn("swap: TEST ONLY: ", U64(c->swap_corrupt), " per mille of the blocks get ",
+		         c->swap_corrupt_both ? "both copies" : "one copy", " damaged in old memory");
+	if (shim_start(&sh, memfd, runs, plan.nrun, "/dev/nbd0", &opt, counters))
+		goto fail;
+	log_info("swap: lent ", U64(plan.pages), " pages (", U64(plan.pages >> 8), " MiB) in ",
+	         U64(plan.nrun), " runs: free ", U64(plan.by_class[DUMP_CLASS_FREE]), ", user ",
+	         U64(plan.by_class[DUMP_CLASS_USER]), ", cache ",
+	         U64(plan.by_class[DUMP_CLASS_CACHE] + plan.by_class[DUMP_CLASS_CACHE_PRIVATE]));
+	cap->lent = &plan;
+	on = 1;
+	return 1;
+fail:
+	close(memfd);
+	memfd = -1;
+	return 0;
+}
+
+void init_swap_child(void)
+{
+	if (!on)
+		return;
+	shim_forget(&sh);
+	memfd = -1;
+}
+
+int init_swap_on(void)
+{
+	return on;
+}
+
+int init_swap_stop(void)
+{
+	int r;
+
+	if (!on)
+		return 0;
+	if ((r = shim_stop(&sh)))
+		return r;
+	on = 0;
+	close(memfd);
+	memfd = -1;
+	log_info("swap: off; ", U64(counters->scrubbed), " lent pages that held swap data are zeros again");
+	return 0;
+}
+
+const struct shim_counters *init_swap_counters(void)
+{
+	return counters;
+}
+
+const char *init_swap_note(void)
+{
+	const struct shim_counters *n = counters;
+
+	note[0] = 0;
+	if (n)
+		snprintf(note, sizeof note, "swap lent=%llu reads=%llu writes=%llu repairs=%llu errors=%llu",
+		         (unsigned long long)n->pages_lent, (unsigned long long)n->reads,
+		         (unsigned long long)n->writes, (unsigned long long)n->repairs,
+		         (unsigned long long)n->errors);
+	return note;
+}

@@ -1,0 +1,43 @@
+/* The old-memory swap in the crash kernel (docs/shim.md): whether to lend,
+ * which pages (dump/lend.h), DMA stopped (init/pci.h), and the shim
+ * (shim/shim.h) started and stopped around the capture. PID 1 runs all of
+ * it and never swaps itself; the capture that may swap runs in a child. */
+#ifndef SALVAGE_INIT_SWAP_H
+#define SALVAGE_INIT_SWAP_H
+#include <stdint.h>
+#include "../lib/conf.h"
+
+struct dump_capture;
+struct shim_counters;
+
+/* After dump_capture_open: with `swap on`, or `swap auto` when the crash
+ * kernel is short of memory or the capture asks for more (ask bytes) than
+ * it has, plans the pages to lend, stops DMA from devices without a
+ * driver, checks /dev/mem reaches old memory, and turns the swap on; sets
+ * cap->lent. Every reason not to is one log line, and the capture goes on
+ * without swap. Returns 1 if the swap is on, 0 if not. */
+int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask);
+
+/* In the capture child, right after fork: drops its copies of /dev/mem,
+ * the nbd device and the store (shim_forget); init_swap_on() still says
+ * whether the swap is on. */
+void init_swap_child(void);
+
+/* Is the swap on? */
+int init_swap_on(void);
+
+/* swapoff, disconnect, and every lent page that held swap data zeroed, so
+ * that no later attempt (an unfiltered copy included) reads swap data as
+ * the crashed kernel's memory. 0, or the error after a log line (the
+ * swap is then still on). */
+int init_swap_stop(void);
+
+/* The counters (a page shared with the server), or NULL if the swap was
+ * never on. */
+const struct shim_counters *init_swap_counters(void);
+
+/* The counters as one line of text ("swap lent=N reads=N ..."), for the
+ * console and the receiver; "" if the swap was never on. */
+const char *init_swap_note(void);
+
+#endif
