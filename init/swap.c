@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -151,6 +152,28 @@ static int pin_rootfs(void)
 	return failed ? -ENOMEM : 0;
 }
 
+/* Swapping to a block device served over a socket needs free pages to
+ * send each request (the kernel's nbd allocates them with __GFP_MEMALLOC,
+ * from what is left below the watermarks). At crashkernel=96M the kernel's
+ * own reserve is under 3 MiB, and a swap-out once found 1 MiB free, failed
+ * its send with ENOBUFS and took the device down: the reserve is raised,
+ * as for swap over NFS. */
+#define RESERVE_KB 8192
+
+static void raise_reserve(void)
+{
+	char text[32];
+	long n = io_readfile("/proc/sys/vm/min_free_kbytes", text, sizeof text);
+	int r;
+
+	if (n > 0 && strtoul(text, NULL, 10) >= RESERVE_KB)
+		return;
+	if ((r = io_writefile("/proc/sys/vm/min_free_kbytes", "8192\n", 5)))
+		log_warn("swap: vm.min_free_kbytes: ", err_name(r));
+	else
+		log_info("swap: vm.min_free_kbytes ", U64(n > 0 ? strtoul(text, NULL, 10) : 0), " -> 8192");
+}
+
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask)
 {
 	struct dump_range own[OWN_MAX];
@@ -211,6 +234,7 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	if (c->swap_corrupt)
 		log_warn("swap: TEST ONLY: ", U64(c->swap_corrupt), " per mille of the blocks get ",
 		         c->swap_corrupt_both ? "both copies" : "one copy", " damaged in old memory");
+	raise_reserve();
 	if (shim_start(&sh, memfd, runs, plan.nrun, "/dev/nbd0", &opt, counters))
 		goto fail;
 	log_info("swap: lent ", U64(plan.pages), " pages (", U64(plan.pages >> 8), " MiB) in ",

@@ -120,7 +120,10 @@ static void limit_requests(const char *dev)
 	strcat(path, name);
 	strcat(path, "/queue/max_sectors_kb");
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
-		io_writeall(fd, U64(SHIM_NBD_BUF / 1024), strlen(U64(SHIM_NBD_BUF / 1024)));
+		/* small requests: each is one socket buffer the kernel must
+		 * allocate while it is short of memory (a 256 KiB one failed
+		 * with ENOBUFS at crashkernel=96M and took the device down) */
+		io_writeall(fd, "32", 2);
 		close(fd);
 	}
 }
