@@ -205,6 +205,31 @@ static void log_peak_memory(const char *who)
 	}
 }
 
+/* Waits for the capture child. With the swap on, checks its device every
+ * 100 ms: once it is down, every page the child had swapped out is lost
+ * and a child reclaiming onto it may spin without ever meeting the OOM
+ * killer, so it is killed (the retry then goes without swap). */
+static int wait_capture(pid_t pid, int *st)
+{
+	int killed = 0, e;
+	pid_t r;
+
+	while ((r = waitpid(pid, st, init_swap_on() ? WNOHANG : 0)) != pid) {
+		if (r < 0 && errno != EINTR) {
+			log_err("waitpid: ", err_name(-errno));
+			return -1;
+		}
+		if (r == 0 && !killed && (e = init_swap_check())) {
+			log_err("swap: ", err_name(e), ": ", err_text(e), "; the capture process is killed");
+			kill(pid, SIGKILL);
+			killed = 1;
+		}
+		if (r == 0)
+			usleep(100000);
+	}
+	return 0;
+}
+
 /* dump_to in a child process, so that whatever kills it (the OOM killer,
  * a swap-in error that cannot be repaired) leaves PID 1 to try again.
  * The child inherits the open capture and writes its results into d,
@@ -230,11 +255,8 @@ static int attempt(struct dest *d)
 		log_peak_memory("the capture process");
 		_exit(0);
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			log_err("waitpid: ", err_name(-errno));
-			return d->r;
-		}
+	if (wait_capture(pid, &st))
+		return d->r;
 	if (WIFSIGNALED(st))
 		log_err("the capture process was killed by signal ", U64((uint64_t)WTERMSIG(st)),
 		        WTERMSIG(st) == SIGKILL ? " (SIGKILL: out of memory?)" :

@@ -2,7 +2,6 @@
  * "Memory in the crash kernel"). */
 #ifndef SALVAGE_INIT_MEMINFO_H
 #define SALVAGE_INIT_MEMINFO_H
-#include <stdint.h>
 
 /* One line "memory WHEN (kB): MemTotal N MemAvailable N ..." from
  * /proc/meminfo: total, free and available, the unpacked initramfs (Shmem:
@@ -10,9 +9,5 @@
  * and locked memory (salvage), and the kernel's own (slab, stacks, page
  * tables, per-CPU). Nothing is logged when /proc/meminfo cannot be read. */
 void init_log_memory(const char *when);
-
-/* A /proc/meminfo field ("MemAvailable", "SwapTotal") in bytes; 0 when
- * absent or unreadable. */
-uint64_t init_mem_field(const char *name);
 
 #endif

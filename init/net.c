@@ -8,11 +8,11 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "../lib/meminfo.h"
 #include "../net/netconf.h"
 #include "../net/send.h"
 #include "../net/up.h"
 #include "init.h"
-#include "meminfo.h"
 #include "swap.h"
 
 /* Static: fixed memory, no heap (the sender holds a 256 KiB frame and a
@@ -78,7 +78,7 @@ static int produce_capture(void *ctx, int (*write)(void *, const void *, size_t)
  * cut to what memory holds; lean (a retry) has none. */
 static size_t map_window(const struct salvage_conf *c, int lean, unsigned char **w)
 {
-	uint64_t want = c->resume_window, avail = init_mem_field("MemAvailable");
+	uint64_t want = c->resume_window, avail = meminfo_bytes("MemAvailable");
 	void *p;
 
 	*w = NULL;
@@ -86,7 +86,7 @@ static size_t map_window(const struct salvage_conf *c, int lean, unsigned char *
 		return 0;
 	/* with swap, what memory and swap hold together */
 	if (init_swap_on())
-		avail += init_mem_field("SwapFree");
+		avail += meminfo_bytes("SwapFree");
 	if (want + WINDOW_HEADROOM > avail) {
 		uint64_t fit = avail > WINDOW_HEADROOM ? (avail - WINDOW_HEADROOM) & ~((1ull << 20) - 1) : 0;
 		log_warn("resume window: ", U64(want >> 20), " MiB asked, ", U64(avail >> 20),

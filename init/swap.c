@@ -12,8 +12,8 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "../lib/meminfo.h"
 #include "../shim/shim.h"
-#include "meminfo.h"
 #include "pci.h"
 #include "swap.h"
 
@@ -179,7 +179,7 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	struct dump_range own[OWN_MAX];
 	struct init_pci_count pci;
 	struct shim_opts opt = { .prio = 0 };
-	uint64_t avail = init_mem_field("MemAvailable"), bytes;
+	uint64_t avail = meminfo_bytes("MemAvailable"), bytes;
 	unsigned nown = 0;
 	int r;
 
@@ -252,8 +252,12 @@ fail:
 
 void init_swap_child(void)
 {
+	int r;
+
 	if (!on)
 		return;
+	if (sh.fenced && (r = shim_join(&sh)))
+		log_warn("swap: the capture process outside the swap users' cgroup: ", err_name(r));
 	shim_forget(&sh);
 	memfd = -1;
 }
@@ -261,6 +265,11 @@ void init_swap_child(void)
 int init_swap_on(void)
 {
 	return on;
+}
+
+int init_swap_check(void)
+{
+	return on ? shim_check(&sh) : 0;
 }
 
 int init_swap_stop(void)

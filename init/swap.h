@@ -18,13 +18,18 @@ struct shim_counters;
  * without swap. Returns 1 if the swap is on, 0 if not. */
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask);
 
-/* In the capture child, right after fork: drops its copies of /dev/mem,
+/* In the capture child, right after fork: joins the swap users' memory
+ * cgroup (shim_join), drops its copies of /dev/mem,
  * the nbd device and the store (shim_forget); init_swap_on() still says
  * whether the swap is on. */
 void init_swap_child(void);
 
 /* Is the swap on? */
 int init_swap_on(void);
+
+/* In PID 1, while the capture child runs: 0, or the shim's error once
+ * its device is down (shim_check): the child must be killed then. */
+int init_swap_check(void);
 
 /* swapoff, disconnect, and every lent page that held swap data zeroed, so
  * that no later attempt (an unfiltered copy included) reads swap data as

@@ -82,7 +82,8 @@
 	X(SHIM_TOO_SMALL,    "too little lendable memory for the swap shim (it needs 10 blocks of 2 pages)") \
 	X(SHIM_NBD_PROTOCOL, "NBD request with a bad magic: the block device's stream is out of step") \
 	X(SHIM_NBD_DOWN,     "the NBD device did not come up (nbd module loaded? device busy?)") \
-	X(SHIM_SERVER_DIED,  "the swap shim's block server ended before it was stopped")
+	X(SHIM_SERVER_DIED,  "the swap shim's block server ended before it was stopped") \
+	X(SHIM_NBD_LOST,     "the kernel dropped the swap's NBD connection (a request went unanswered): every block on the swap is lost")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

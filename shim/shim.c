@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +15,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "../lib/meminfo.h"
 #include "nbd.h"
 #include "shim.h"
 #include "swap.h"
@@ -165,6 +168,45 @@ static int init_store(struct shim *sh, int memfd, const struct shim_run *runs, u
 	return shim_store_init_below(&sh->store, memfd, runs, nrun, opt->max_bytes / SHIM_BLOCK, shared, limit);
 }
 
+/* The memory cgroup of the swap's users (shim.h, SHIM_ROOM): cgroup2
+ * mounted where it is not, the memory controller on for the root's
+ * children, and memory.max of SHIM_CGROUP at MemAvailable - room (at
+ * least room, so that a crash kernel already short of memory still lets
+ * its users start). */
+static int fence(struct shim *sh, uint64_t room)
+{
+	uint64_t avail = meminfo_bytes("MemAvailable"), max;
+	char ctl[256];
+	int r;
+
+	if (access(SHIM_CGROUP_ROOT "/cgroup.controllers", F_OK) && mount("cgroup2", SHIM_CGROUP_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	if ((r = io_readfile(SHIM_CGROUP_ROOT "/cgroup.controllers", ctl, sizeof ctl)) < 0)
+		return r;
+	if (!strstr(ctl, "memory"))
+		return -EOPNOTSUPP;
+	if ((r = io_writefile(SHIM_CGROUP_ROOT "/cgroup.subtree_control", "+memory", 7)))
+		return r;
+	if (mkdir(SHIM_CGROUP, 0700) && errno != EEXIST)
+		return -errno;
+	max = avail > 2 * room ? avail - room : room;
+	if ((r = io_writefile(SHIM_CGROUP "/memory.max", U64(max), strlen(U64(max))))) {
+		rmdir(SHIM_CGROUP);
+		return r;
+	}
+	sh->fenced = 1;
+	log_info("shim: the swap's users held below ", U64(max >> 20), " MiB (memory.max; ",
+	         U64(avail >> 20), " MiB available)");
+	return 0;
+}
+
+int shim_join(const struct shim *sh)
+{
+	if (!sh->fenced)
+		return -ENOENT;
+	return io_writefile(SHIM_CGROUP "/cgroup.procs", "0", 1);
+}
+
 int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned nrun,
                const char *nbd_dev, const struct shim_opts *opt, struct shim_counters *shared)
 {
@@ -208,6 +250,9 @@ int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned
 	sh->swap_on = 1;
 	log_info("shim: swap on ", nbd_dev, ": ", U64(sh->store.nblocks * SHIM_BLOCK >> 20),
 	         " MiB in two copies at least ", U64(sh->store.c->min_distance >> 20), " MiB apart");
+	if ((r = fence(sh, opt->room ? opt->room : SHIM_ROOM)))
+		log_warn("shim: no memory cgroup for the swap's users (", err_name(r),
+		         "): a swap-out may wait for a server that waits for memory");
 	return 0;
 }
 
@@ -227,6 +272,8 @@ int shim_stop(struct shim *sh)
 		ioctl(sh->nbd, NBD_DISCONNECT);
 		ioctl(sh->nbd, NBD_CLEAR_SOCK);
 	}
+	if (sh->fenced && !rmdir(SHIM_CGROUP))
+		sh->fenced = 0;
 	end_process(&sh->holder, sh->timeout_ms);
 	end_process(&sh->server, sh->timeout_ms);
 	if (sh->nbd >= 0)
@@ -259,7 +306,11 @@ int shim_check(struct shim *sh)
 {
 	if (sh->server > 0 && waitpid(sh->server, NULL, WNOHANG) == sh->server)
 		sh->server = 0;
-	return sh->server > 0 ? 0 : -SALVAGE_E_SHIM_SERVER_DIED;
+	if (sh->holder > 0 && waitpid(sh->holder, NULL, WNOHANG) == sh->holder)
+		sh->holder = 0;
+	if (sh->server <= 0)
+		return -SALVAGE_E_SHIM_SERVER_DIED;
+	return sh->holder > 0 ? 0 : -SALVAGE_E_SHIM_NBD_LOST;
 }
 
 void shim_log_counters(const struct shim_counters *c)

@@ -19,13 +19,28 @@ struct shim_opts {
 	struct shim_inject inject; /* test-only fault injection */
 	unsigned timeout_ms;       /* for the device to come up, the server to end (0: 10 s) */
 	unsigned io_timeout_s;     /* a request unanswered this long fails the device (0: 60 s) */
+	uint64_t room;             /* memory the swap's users leave to the server and the
+	                            * kernel (0: SHIM_ROOM) */
 };
+
+/* The swap's users (the processes that call shim_join) are held in a
+ * memory cgroup below MemAvailable - room when the swap comes on: they
+ * reclaim, onto the swap, their own pages, while the server answering
+ * those swap-outs still finds free memory for its own allocations (the
+ * socket buffers of its replies, /dev/mem's mapping of each page).
+ * Without it a swap-out that found memory exhausted waited for a server
+ * that waited for memory, until nbd's timeout dropped the connection.
+ * docs/shim.md#the-block-device */
+#define SHIM_ROOM (8u << 20)
+#define SHIM_CGROUP_ROOT "/sys/fs/cgroup"
+#define SHIM_CGROUP SHIM_CGROUP_ROOT "/salvage-swap"
 
 struct shim {
 	struct shim_store store;
 	int nbd;                   /* the nbd device, open; -1 when stopped */
 	pid_t server, holder;      /* the NBD server; the process in NBD_DO_IT */
 	int swap_on;
+	int fenced;                /* SHIM_CGROUP is set up */
 	unsigned timeout_ms;
 	char dev[64];
 };
@@ -42,6 +57,10 @@ int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned
  * processes, scrub every page written. 0 or the first error (after a log
  * line); the counters are final. */
 int shim_stop(struct shim *sh);
+/* In a process that will use the swap, forked from the one that started
+ * the shim: moves it into the swap users' memory cgroup. 0, or -errno
+ * (the shim had no cgroup, or the move failed: it runs without). */
+int shim_join(const struct shim *sh);
 /* In a process forked from the one that started the shim (the capture
  * child): closes its copies of the lent memory's fd and of the nbd device
  * and unmaps its view of the store (CRCs, state), so that nothing it does,
@@ -49,7 +68,12 @@ int shim_stop(struct shim *sh);
  * the blocks' checks. The shim of the process that started it is
  * untouched; sh is not usable here after. */
 void shim_forget(struct shim *sh);
-/* 0 while the server runs, -SALVAGE_E_SHIM_SERVER_DIED once it ended. */
+/* 0 while the device works; -SALVAGE_E_SHIM_SERVER_DIED once the server
+ * ended, -SALVAGE_E_SHIM_NBD_LOST once the kernel dropped the connection
+ * (a request unanswered for io_timeout_s). Either way every block on the
+ * swap is lost and a swap-out fails for ever: kill what uses the swap
+ * (a process reclaiming onto a dead device may never reach the OOM
+ * killer), then shim_stop. */
 int shim_check(struct shim *sh);
 /* One log line with every counter. */
 void shim_log_counters(const struct shim_counters *c);

@@ -9,8 +9,10 @@
 # the shim; with copy A of 5 % of the blocks corrupted after each write it
 # completes with repairs counted; with both copies of 2 % corrupted it
 # dies (SIGBUS on the unreadable block) and the errors are counted; with
-# a server that stops answering after 50 requests, nbd's timeout fails
-# the device, the child dies and the swap is turned off. A
+# a server that stops answering after 50 requests, nbd's timeout drops
+# the connection, swaptest sees it and kills the child (reclaim onto a
+# dead device spun past the test's 600 s once), and the swap is turned
+# off. A
 # range beyond the guest's RAM, out of /dev/mem's reach, is left out. The
 # stage-1 shell, PID 1 here, is kept out of the swap by a cgroup (in the
 # crash kernel PID 1 is salvage, mlocked).
@@ -47,6 +49,8 @@ run_of "without swap" | grep -q "child: killed by signal 9" ||
 run_of "without swap" | grep -q "stage1: exit 1$" || qemu_fail "$log" "without swap: exit"
 run_of "inject off" | grep -q "lent pages from 0x25800000 on do not read" ||
 	qemu_fail "$log" "pages beyond /dev/mem's reach not left out"
+run_of "inject off" | grep -q "shim: the swap's users held below [0-9]* MiB" ||
+	qemu_fail "$log" "the child not held in a memory cgroup of its own"
 run_of "inject off" | grep -q "child: ok, data verified" || qemu_fail "$log" "child failed on the shim"
 run_of "inject off" | grep -q "stage1: exit 0$" || qemu_fail "$log" "shim: exit"
 [ "$(counter "inject off" writes)" -gt 10000 ] || qemu_fail "$log" "under 40 MiB swapped out"
@@ -64,6 +68,8 @@ run_of "inject both=20" | grep -q "stage1: exit 1$" || qemu_fail "$log" "both co
 # the child dies, swapoff completes, the run ends (without the timeout
 # the guest hung here)
 run_of "inject stall=50" | grep -q "nbd0: Dead connection" || qemu_fail "$log" "stuck server: nbd did not give up on it"
+run_of "inject stall=50" | grep -q "SHIM_NBD_LOST: .*; the child is killed" ||
+	qemu_fail "$log" "stuck server: the connection's loss not seen, the child not killed"
 run_of "inject stall=50" | grep -q "child: ok" && qemu_fail "$log" "stuck server: the child completed"
 run_of "inject stall=50" | grep -q "stage1: exit 1$" || qemu_fail "$log" "stuck server: swaptest did not end with the child failed"
 grep "swaptest: swap-\|shim: pages lent" "$log" | sed 's/^/qemu: /'
