@@ -208,7 +208,8 @@ static void log_peak_memory(const char *who)
 /* Waits for the capture child. With the swap on, checks its device every
  * 100 ms: once it is down, every page the child had swapped out is lost
  * and a child reclaiming onto it may spin without ever meeting the OOM
- * killer, so it is killed (the retry then goes without swap). */
+ * killer, so it is killed (the retry then goes without swap). Returns
+ * 1 if PID 1 killed it, 0 if it ended by itself, -1 if waitpid failed. */
 static int wait_capture(pid_t pid, int *st)
 {
 	int killed = 0, e;
@@ -227,7 +228,7 @@ static int wait_capture(pid_t pid, int *st)
 		if (r == 0)
 			usleep(100000);
 	}
-	return 0;
+	return killed;
 }
 
 /* dump_to in a child process, so that whatever kills it (the OOM killer,
@@ -237,7 +238,7 @@ static int wait_capture(pid_t pid, int *st)
 static int attempt(struct dest *d)
 {
 	pid_t pid;
-	int st;
+	int st, killed;
 
 	d->r = -SALVAGE_E_CAPTURE_KILLED;
 	d->target_failed = d->swap_suspect = 0;
@@ -255,10 +256,11 @@ static int attempt(struct dest *d)
 		log_peak_memory("the capture process");
 		_exit(0);
 	}
-	if (wait_capture(pid, &st))
+	if ((killed = wait_capture(pid, &st)) < 0)
 		return d->r;
 	if (WIFSIGNALED(st))
 		log_err("the capture process was killed by signal ", U64((uint64_t)WTERMSIG(st)),
+		        killed ? " (by PID 1: the swap's device is down)" :
 		        WTERMSIG(st) == SIGKILL ? " (SIGKILL: out of memory?)" :
 		        WTERMSIG(st) == SIGBUS ? " (SIGBUS: a page it had could not be read back)" : "");
 	return d->r;

@@ -234,6 +234,9 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	if (c->swap_corrupt)
 		log_warn("swap: TEST ONLY: ", U64(c->swap_corrupt), " per mille of the blocks get ",
 		         c->swap_corrupt_both ? "both copies" : "one copy", " damaged in old memory");
+	opt.inject.stall_after = c->swap_stall;
+	if (c->swap_stall)
+		log_warn("swap: TEST ONLY: the server stops answering after ", U64(c->swap_stall), " requests");
 	raise_reserve();
 	if (shim_start(&sh, memfd, runs, plan.nrun, "/dev/nbd0", &opt, counters))
 		goto fail;

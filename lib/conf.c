@@ -214,12 +214,18 @@ static int set_swap(struct salvage_conf *c, const char *v)
 	return -SALVAGE_E_CONF_BAD_VALUE;
 }
 
-/* one:N or both:N, N per mille (0-1000) */
+/* one:N or both:N, N per mille (0-1000); stall:N, N requests */
 static int set_swap_corrupt(struct salvage_conf *c, const char *v)
 {
 	unsigned long n;
 	int both = !strncmp(v, "both:", 5), r;
 
+	if (!strncmp(v, "stall:", 6)) {
+		if ((r = number(v + 6, 1000000, &n)))
+			return r;
+		c->swap_stall = (unsigned)n;
+		return 0;
+	}
 	if (!both && strncmp(v, "one:", 4))
 		return -SALVAGE_E_CONF_BAD_VALUE;
 	if ((r = number(v + (both ? 5 : 4), 1000, &n)))
@@ -268,7 +274,8 @@ static const struct {
 	{ "swap", set_swap,
 	  "lend the crashed kernel's left-out pages to the crash kernel as swap: auto (default: when memory is short), on, off" },
 	{ "swap-test-corrupt", set_swap_corrupt,
-	  "test only: damage one:N or both:N per mille of the swap blocks' copies in old memory" },
+	  "test only: damage one:N or both:N per mille of the swap blocks' copies in old memory, "
+	  "or stall:N: the swap's server stops answering after N requests" },
 	{ "swap-test-elf", set_swap_test_elf,
 	  "test only: at the end, the whole vmcore (ELF, as old memory is then) to this raw device" },
 };

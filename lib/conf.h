@@ -34,6 +34,7 @@ struct salvage_conf {
 	int swap;                /* SWAP_* */
 	unsigned swap_corrupt;   /* test only: per mille of swap blocks damaged in old memory */
 	int swap_corrupt_both;   /* test only: both copies, not one */
+	unsigned swap_stall;     /* test only: the swap's server stops answering after N requests */
 	char swap_test_elf[128]; /* test only: the whole vmcore to this raw device at the end */
 };
 

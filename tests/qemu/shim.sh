@@ -3,7 +3,7 @@
 # crash kernel with a small reservation. The memory-hungry step is the
 # network dump's resume window (64 MiB of the stream kept so that a resume
 # after a cut sends from it instead of capturing again from the start); a
-# TCP proxy on the host cuts the first connection mid-stream. Five crashes:
+# TCP proxy on the host cuts the first connection mid-stream. Six crashes:
 #   off    swap off: the window does not fit in the crash kernel's memory,
 #          so the resume captures the vmcore again from the start
 #   auto   swap auto: the window asks for more than the crash kernel has,
@@ -15,6 +15,11 @@
 #   both   as auto, with both copies of half the blocks damaged: the
 #          capture child dies of SIGBUS at the resume, PID 1 turns the swap
 #          off and captures again without it, and the dump is stored
+#   stall  as auto, with the swap's server made to stop answering after
+#          200 requests: nbd drops the connection after its 60 s timeout,
+#          PID 1 sees it and kills the capture child (which would go on
+#          reclaiming onto the dead device), turns the swap off and
+#          stores the dump without it
 #   locked as auto, with only the crash kernel booted with
 #          lockdown=integrity (stage 1's `salvage load --append`; a first
 #          kernel under lockdown refuses to load an image signed with a
@@ -28,7 +33,7 @@
 # page that -d 31 keeps missing (a lent page holding swap data, zeroed
 # after, would show as a difference); and they open in crash (6.1) or drgn.
 #
-# SHIM_RUNS: the crashes to run (default: off auto one both locked).
+# SHIM_RUNS: the crashes to run (default: off auto one both stall locked).
 # SHIM_LOADER=kexec|kexecload: the crash kernel armed with Debian's
 # kexec-tools, `kexec -s -p` or `kexec -p`, instead of `salvage load`.
 # SHIM_CRASHARGS=A,B: words added to the crash kernel's command line (e.g.
@@ -72,8 +77,10 @@ crash() {
 		want "$name" "$armed did not arm the crash kernel" "stage1: armed with $armed, kexec_crash_loaded 1"
 		! grep -q "salvage: crash kernel loaded" "$w/console.log" || fail "$name" "salvage load armed it, not $armed"
 	fi
-	# (in "both" the capture may die before the cut)
-	[ "$name" = both ] || grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection"
+	# (in "both" and "stall" the capture may die before the cut)
+	case $name in both | stall) ;; *)
+		grep -q "^cut 1" "$w/proxy.log" || fail "$name" "the proxy never cut the connection" ;;
+	esac
 	want "$name" "the dump was not stored" "salvage: dump stored by"
 	qemu_net_stored "$w" guest "$w/console.log" || fail "$name" "the receiver did not store it"
 }
@@ -102,6 +109,7 @@ run_auto() {
 	crash auto "$(printf 'swap auto\nswap-test-elf /dev/vda')"
 	want auto "swap auto did not turn the swap on" "MiB available, ask 64 MiB"
 	want auto "no swap on old memory" "salvage: shim: swap on /dev/nbd0"
+	want auto "the capture not held apart from the server" "salvage: shim: the swap's users held below"
 	want auto "the window was not whole" "salvage: resume window: 64 MiB (the old-memory swap"
 	want auto "the resume was not sent from the window" "resumes: 1 from the resume window"
 	want auto "the resume captured again" "0 by capturing again"
@@ -140,6 +148,18 @@ run_both() {
 	! grep -q "salvage: .*: EIO" "$W/both/console.log" || fail both "the retry met an EIO"
 }
 
+# the server stops answering: nbd's timeout drops the connection 60 s
+# later, PID 1 sees it and kills the capture (it would reclaim onto the
+# dead device), turns the swap off and saves the dump without it
+run_stall() {
+	crash stall "$(printf 'swap auto\nswap-test-corrupt stall:200')"
+	want stall "the server did not stall" "the server stops answering after 200 requests"
+	want stall "PID 1 did not see the connection lost" "salvage: swap: SHIM_NBD_LOST: .*; the capture process is killed"
+	want stall "the capture not killed by PID 1" "capture process was killed by signal 9 (by PID 1"
+	want stall "PID 1 did not go on without the swap" "trying again without the old-memory swap"
+	want stall "the swap was not turned off" "salvage: swap: off;"
+}
+
 run_locked() {
 	crash locked "swap auto" "lockdown=${SHIM_LOCKDOWN:-integrity}"
 	want locked "the crash kernel was not locked down" "Kernel is locked down from command line; see man kernel_lockdown.7"
@@ -153,9 +173,11 @@ run_locked() {
 
 # off: the step fails without the shim; auto: the shim makes it work;
 # one: one copy damaged, repaired, the dump right; both: both copies
-# damaged, the child dies, PID 1 saves the dump without swap; locked: a
-# locked-down crash kernel refuses /dev/mem, the dump is saved without swap
-for r in ${SHIM_RUNS:-off auto one both locked}; do
+# damaged, the child dies, PID 1 saves the dump without swap; stall: the
+# server stops answering, PID 1 kills the child and saves the dump without
+# swap; locked: a locked-down crash kernel refuses /dev/mem, the dump is
+# saved without swap
+for r in ${SHIM_RUNS:-off auto one both stall locked}; do
 	run_$r
 done
 say "$KVER shim: ok"

@@ -63,6 +63,9 @@ TEST(conf_swap_keys)
 	CHECK_INT(1000, c.swap_corrupt);
 	CHECK_INT(1, c.swap_corrupt_both);
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt both:1001", &line));
+	CHECK_INT(0, conf_parse_text(&c, "swap-test-corrupt stall:40", &line));
+	CHECK_INT(40, c.swap_stall);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt stall:x", &line));
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt two:5", &line));
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "swap-test-corrupt one:", &line));
 	CHECK_INT(1000, c.swap_corrupt);
