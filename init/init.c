@@ -56,11 +56,16 @@ struct dest {
 	int src;                 /* /proc/vmcore */
 	uint64_t len;            /* its size */
 	int cap_err;             /* 0: the capture is open and filters; else why not */
+	int no_fork;             /* d is PID 1's own memory: a child could not
+	                          * report back, so PID 1 captures itself */
 	char dev[256];           /* the target's device node, once found */
 	char dir[320];           /* fs: the directory the dump goes in, mounted */
 	/* results */
 	char made[512];          /* fs: the dump's own directory, once made */
-	int lean;                /* a retry: no optional memory-hungry step */
+	int lean;                /* no optional memory-hungry step: set for a
+	                          * retry and kept for the fallback target */
+	int saved;               /* the dump is committed on the target: an
+	                          * attempt that dies after must not redo it */
 	int swap_suspect;        /* failed with the old-memory swap on, in a way
 	                          * a page that could not be read back explains */
 	int target_failed;       /* the target itself failed (full, read-only,
@@ -92,7 +97,9 @@ static int stream_raw(struct dest *d)
 	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
 	if (t.sink.err)
 		d->target_failed = t.sink.err;
-	return dump_raw_end(&t, !r) ?: r;
+	if ((r = dump_raw_end(&t, !r) ?: r) == 0)
+		d->saved = 1;
+	return r;
 }
 
 static int stream_fs(struct dest *d)
@@ -111,17 +118,25 @@ static int stream_fs(struct dest *d)
 	r = dump_capture_run(&cap, dump_sink_write, &t.sink);
 	if (t.sink.err)
 		d->target_failed = t.sink.err;
-	return dump_fs_end(&t, !r) ?: r;
+	if ((r = dump_fs_end(&t, !r) ?: r) == 0)
+		d->saved = 1;
+	return r;
 }
 
 /* The unfiltered ELF vmcore, as /proc/vmcore presents it. */
 static int copy_whole(struct dest *d)
 {
+	int r;
+
 	if (lseek(d->src, 0, SEEK_SET) < 0)
 		return -errno;
 	if (d->t->kind == TARGET_RAW)
-		return dump_raw_write(d->dev, d->src, d->len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf);
-	return dump_fs_write(d->dir, d->src, d->len, "vmcore", d->made, sizeof d->made, copybuf, sizeof copybuf);
+		r = dump_raw_write(d->dev, d->src, d->len, DUMP_RAW_FORMAT_ELF, copybuf, sizeof copybuf);
+	else
+		r = dump_fs_write(d->dir, d->src, d->len, "vmcore", d->made, sizeof d->made, copybuf, sizeof copybuf);
+	if (!r)
+		d->saved = 1;
+	return r;
 }
 
 /* The filtered stream if the vmcore allows it, else the whole vmcore:
@@ -217,7 +232,8 @@ static int wait_capture(pid_t pid, int *st)
 
 	while ((r = waitpid(pid, st, init_swap_on() ? WNOHANG : 0)) != pid) {
 		if (r < 0 && errno != EINTR) {
-			log_err("waitpid: ", err_name(-errno));
+			log_err("waitpid: ", err_name(-errno), "; the capture process is killed");
+			kill(pid, SIGKILL);
 			return -1;
 		}
 		if (r == 0 && !killed && (e = init_swap_check())) {
@@ -234,7 +250,8 @@ static int wait_capture(pid_t pid, int *st)
 /* dump_to in a child process, so that whatever kills it (the OOM killer,
  * a swap-in error that cannot be repaired) leaves PID 1 to try again.
  * The child inherits the open capture and writes its results into d,
- * which is shared. Where fork fails, PID 1 does it itself. */
+ * which is shared. Where fork fails (or d is not shared), PID 1 does it
+ * itself, lean: what it touches stays locked. */
 static int attempt(struct dest *d)
 {
 	pid_t pid;
@@ -243,9 +260,11 @@ static int attempt(struct dest *d)
 	d->r = -SALVAGE_E_CAPTURE_KILLED;
 	d->target_failed = d->swap_suspect = 0;
 	d->made[0] = 0;
-	pid = fork();
+	pid = d->no_fork ? -1 : fork();
 	if (pid < 0) {
-		log_warn("fork: ", err_name(-errno), "; capturing in PID 1");
+		if (!d->no_fork)
+			log_warn("fork: ", err_name(-errno), "; capturing in PID 1");
+		d->lean = 1;
 		return d->r = dump_to(d);
 	}
 	if (pid == 0) {
@@ -271,8 +290,16 @@ static int dump_target(struct dest *d, const struct target *t)
 	int r;
 
 	d->t = t;
+	d->saved = 0;
 	r = attempt(d);
+	if (r && d->saved) {
+		log_warn("the capture process ended after the dump was saved: ", err_name(r), " ignored");
+		return 0;
+	}
 	if (r == -SALVAGE_E_CAPTURE_KILLED || d->swap_suspect) {
+		/* a file system the killed child had mounted */
+		if (t->kind == TARGET_FS && !umount2(MOUNT_DIR, MNT_DETACH))
+			log_warn("unmounted ", MOUNT_DIR, ", left by the capture process");
 		/* a swap-in that failed both copies' checks kills the child with
 		 * SIGBUS (or fails a system call with EFAULT); whatever killed
 		 * it, the retry takes no chances */
@@ -382,6 +409,7 @@ void init_main(void)
 	if (d == MAP_FAILED) {
 		log_warn("mmap: ", err_name(-errno), "; capturing in PID 1");
 		d = &solo;
+		d->no_fork = 1;
 	}
 	capture(&conf, d);
 	log_peak_memory("PID 1");

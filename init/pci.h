@@ -23,9 +23,11 @@ struct init_pci_count {
  * the crash kernel's disk or NIC included. Drivers that only hold a device
  * (pci-stub, vfio-pci) count as no driver.
  *
- * Call it after the crash kernel's modules are loaded and the target
- * device is up: a driver that binds later sets the bit again itself
- * (pci_set_master), and a device that appears later is not seen.
+ * Call it after the crash kernel's modules are loaded (PID 1 does: a PCI
+ * driver binds in its module's init, before insmod returns; the target's
+ * block device may appear later, its PCI function is bound by then). A
+ * driver that binds later still sets the bit again itself
+ * (pci_set_master); a device that appears later is not seen.
  *
  * Logs one line per cleared or failed device (at most 16 of each) and
  * one line of counts. n is filled in every case. Returns 0 when every

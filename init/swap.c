@@ -160,18 +160,29 @@ static int pin_rootfs(void)
  * as for swap over NFS. */
 #define RESERVE_KB 8192
 
+static char reserve_was[32]; /* min_free_kbytes before, "" if unchanged */
+
 static void raise_reserve(void)
 {
 	char text[32];
 	long n = io_readfile("/proc/sys/vm/min_free_kbytes", text, sizeof text);
 	int r;
 
-	if (n > 0 && strtoul(text, NULL, 10) >= RESERVE_KB)
+	if (n <= 0 || strtoul(text, NULL, 10) >= RESERVE_KB)
 		return;
-	if ((r = io_writefile("/proc/sys/vm/min_free_kbytes", "8192\n", 5)))
+	if ((r = io_writefile("/proc/sys/vm/min_free_kbytes", "8192\n", 5))) {
 		log_warn("swap: vm.min_free_kbytes: ", err_name(r));
-	else
-		log_info("swap: vm.min_free_kbytes ", U64(n > 0 ? strtoul(text, NULL, 10) : 0), " -> 8192");
+		return;
+	}
+	memcpy(reserve_was, text, sizeof text);
+	log_info("swap: vm.min_free_kbytes ", U64(strtoul(text, NULL, 10)), " -> 8192");
+}
+
+/* Without the swap the reserve only takes memory from the capture. */
+static void restore_reserve(void)
+{
+	if (reserve_was[0] && !io_writefile("/proc/sys/vm/min_free_kbytes", reserve_was, strlen(reserve_was)))
+		reserve_was[0] = 0;
 }
 
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask)
@@ -248,6 +259,10 @@ int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint
 	on = 1;
 	return 1;
 fail:
+	restore_reserve();
+	if (counters)
+		munmap(counters, sizeof *counters);
+	counters = NULL;
 	close(memfd);
 	memfd = -1;
 	return 0;
@@ -281,12 +296,17 @@ int init_swap_stop(void)
 
 	if (!on)
 		return 0;
-	if ((r = shim_stop(&sh)))
-		return r;
+	r = shim_stop(&sh);
+	if (sh.swap_on)
+		return r; /* swapoff failed: still on */
 	on = 0;
 	close(memfd);
 	memfd = -1;
-	log_info("swap: off; ", U64(counters->scrubbed), " lent pages that held swap data are zeros again");
+	restore_reserve();
+	if (r)
+		log_warn("swap: off, but the lent pages may still hold swap data (", err_name(r), ")");
+	else
+		log_info("swap: off; ", U64(counters->scrubbed), " lent pages that held swap data are zeros again");
 	return 0;
 }
 

@@ -33,8 +33,9 @@ int init_swap_check(void);
 
 /* swapoff, disconnect, and every lent page that held swap data zeroed, so
  * that no later attempt (an unfiltered copy included) reads swap data as
- * the crashed kernel's memory. 0, or the error after a log line (the
- * swap is then still on). */
+ * the crashed kernel's memory. 0 once the swap is off (a zeroing that
+ * failed is a warning in the log), or swapoff's error after a log line
+ * (the swap is then still on). */
 int init_swap_stop(void);
 
 /* The counters (a page shared with the server), or NULL if the swap was

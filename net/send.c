@@ -605,6 +605,7 @@ int net_send_run(struct net_send *s, const struct net_send_conf *c, net_producer
 	s->start_ms = clock_now_ms();
 	s->give_up_ms = s->start_ms + (uint64_t)c->retry_for_s * 1000;
 	s->wait_ms = c->backoff_ms > 0 ? c->backoff_ms : 1000;
+	s->judged = 0; /* after tls: the memset above leaves it */
 	window_setup(s);
 	if ((e = reconnect(s, 0)))
 		return s->err = e;

@@ -108,8 +108,9 @@ static int wait_up(struct shim *sh)
 	return -SALVAGE_E_SHIM_NBD_DOWN;
 }
 
-/* Requests no larger than the server's buffer, so that a read is
- * verified whole before its reply (best effort: sysfs may be absent). */
+/* Requests of at most 32 KiB (best effort: sysfs may be absent): within
+ * the server's buffer, so that a read is verified whole before its
+ * reply, and small, for the reason below. */
 static void limit_requests(const char *dev)
 {
 	char path[128];

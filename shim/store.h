@@ -109,8 +109,9 @@ long shim_store_scrub(struct shim_store *s);
 
 void shim_store_set_inject(struct shim_store *s, const struct shim_inject *inj);
 /* "off", or comma-separated "one=N" and "both=N" with N per mille (0-1000),
- * and "stall=N" (requests, up to 999999999): the value of the test-only
- * config key. 0 or -SALVAGE_E_CONF_BAD_VALUE. */
+ * and "stall=N" (requests, up to 999999999): swaptest's --inject (the
+ * crash kernel's test-only config key, swap-test-corrupt, is parsed by
+ * lib/conf.c). 0 or -SALVAGE_E_CONF_BAD_VALUE. */
 int shim_inject_parse(struct shim_inject *inj, const char *spec);
 
 #endif
