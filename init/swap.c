@@ -296,13 +296,17 @@ int init_swap_stop(void)
 
 	if (!on)
 		return 0;
+	/* first: swapoff only reads back, and needs memory itself (opening
+	 * the device rescans its partitions: on 7.3 at crashkernel=96M, with
+	 * free memory just under the raised min watermark, that allocation
+	 * met "Out of memory and no killable processes" and a panic) */
+	restore_reserve();
 	r = shim_stop(&sh);
 	if (sh.swap_on)
 		return r; /* swapoff failed: still on */
 	on = 0;
 	close(memfd);
 	memfd = -1;
-	restore_reserve();
 	if (r)
 		log_warn("swap: off, but the lent pages may still hold swap data (", err_name(r), ")");
 	else

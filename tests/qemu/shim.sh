@@ -17,9 +17,9 @@
 #          off and captures again without it, and the dump is stored
 #   stall  as auto, with the swap's server made to stop answering after
 #          200 requests: nbd drops the connection after its 60 s timeout,
-#          PID 1 sees it and kills the capture child (which would go on
-#          reclaiming onto the dead device), turns the swap off and
-#          stores the dump without it
+#          PID 1 sees it and kills the capture child (which could go on
+#          reclaiming onto the dead device) or the child dies of SIGBUS
+#          first; PID 1 turns the swap off and stores the dump without it
 #   locked as auto, with only the crash kernel booted with
 #          lockdown=integrity (stage 1's `salvage load --append`; a first
 #          kernel under lockdown refuses to load an image signed with a
@@ -154,8 +154,13 @@ run_both() {
 run_stall() {
 	crash stall "$(printf 'swap auto\nswap-test-corrupt stall:200')"
 	want stall "the server did not stall" "the server stops answering after 200 requests"
-	want stall "PID 1 did not see the connection lost" "salvage: swap: SHIM_NBD_LOST: .*; the capture process is killed"
-	want stall "the capture not killed by PID 1" "capture process was killed by signal 9 (by PID 1"
+	# PID 1 kills the capture once it sees the connection lost (the
+	# child may also die first by itself, of SIGBUS on a swap-in: both
+	# seen; without PID 1's check a child that only swaps out can spin,
+	# which tests/qemu/swap.sh's stall case holds deterministically)
+	grep -q -e "capture process was killed by signal 9 (by PID 1: the swap's device is down)" \
+		-e "capture process was killed by signal 7 (SIGBUS" "$W/stall/console.log" ||
+		fail stall "the capture neither killed by PID 1 nor dead of SIGBUS"
 	want stall "PID 1 did not go on without the swap" "trying again without the old-memory swap"
 	want stall "the swap was not turned off" "salvage: swap: off;"
 }
