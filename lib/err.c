@@ -31,6 +31,7 @@ static const struct { int e; const char *n; } errnos[] = {
 	{ EFAULT, "EFAULT" }, { ERANGE, "ERANGE" },
 	{ EHOSTUNREACH, "EHOSTUNREACH" }, { ENETUNREACH, "ENETUNREACH" }, { EDQUOT, "EDQUOT" },
 	{ EMSGSIZE, "EMSGSIZE" }, { ECONNABORTED, "ECONNABORTED" }, { EMFILE, "EMFILE" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" },
 };
 
 static int code(int e) { return e < 0 ? -e : e; }

@@ -253,6 +253,7 @@ int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned
 	         " MiB in two copies at least ", U64(sh->store.c->min_distance >> 20), " MiB apart");
 	if ((r = fence(sh, opt->room ? opt->room : SHIM_ROOM)))
 		log_warn("shim: no memory cgroup for the swap's users (", err_name(r),
+		         r == -EOPNOTSUPP ? ": no memory controller; cgroup_disable=memory?" : "",
 		         "): a swap-out may wait for a server that waits for memory");
 	return 0;
 }
