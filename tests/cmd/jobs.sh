@@ -49,6 +49,13 @@ t "jobs: printk -d 31"      0   "^same: [0-9]+ bytes"   same_dump 31 "$W/printk"
 t "jobs: cut in the data"   0   "ELF program header out of bounds.* exit 111 $" same_error "$W/cut"
 t "jobs: truncated headers" 0   "ELF program header out of bounds.* exit 111 $" same_error "$W/truncated"
 
+# crash-cpus: salvage load reads it before anything else (the command
+# line it makes is checked in tests/unit/test_load.c)
+printf 'crash-cpus 9\n' > "$W/cpus9.conf"
+t "load: crash-cpus 9"      111 "cpus9.conf line 1: .*value" $S load --kernel x --initrd y --conf "$W/cpus9.conf"
+t "load: --conf missing"    111 "none.conf: No such file" $S load --kernel x --initrd y --conf "$W/none.conf"
+t "help: crash-cpus"        0   "crash-cpus"            $S help
+
 # The real kernels' vmcores (6.1 and 6.12, the filter at work)
 for k in 6.1-raw-elf 6.12-raw-elf; do
 	v=build/qemu/crash-$k/out/vmcore
