@@ -56,11 +56,14 @@ t "load: crash-cpus 9"      111 "cpus9.conf line 1: .*value" $S load --kernel x 
 t "load: --conf missing"    111 "none.conf: No such file" $S load --kernel x --initrd y --conf "$W/none.conf"
 t "help: crash-cpus"        0   "crash-cpus"            $S help
 
-# The real kernels' vmcores (6.1 and 6.12, the filter at work)
-for k in 6.1-raw-elf 6.12-raw-elf; do
-	v=build/qemu/crash-$k/out/vmcore
+# The real kernels' vmcores (6.1 and 6.12, the filter at work): those
+# tests/qemu/crash.sh SERIES raw-elf and tests/qemu/cpus.sh 6.1 leave
+for v in build/qemu/crash-6.1-raw-elf/out/vmcore build/qemu/crash-6.12-raw-elf/out/vmcore \
+	build/qemu/cpus-6.1/after/vmcore; do
+	k=${v#build/qemu/}
+	k=${k%%/*}
 	if [ ! -f "$v" ]; then
-		skip "jobs: $k" "no $v (tests/qemu/crash.sh ${k%%-*} raw-elf makes it)"
+		skip "jobs: $k" "no $v (made by the QEMU tests)"
 		continue
 	fi
 	t "jobs: $k -d 31"          0 "^same: [0-9]+ bytes" same_dump 31 "$v"
