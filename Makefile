@@ -114,6 +114,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/receive-attack.sh
 	sh tests/cmd/receive-damaged.sh
 	sh tests/cmd/net.sh
+	sh tests/cmd/jobs.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.
@@ -121,6 +122,7 @@ qemutests: $(B)/salvage $(B)/mkstream
 	sh tests/qemu/run.sh
 	sh tests/cmd/run.sh real
 	sh tests/cmd/convert.sh real
+	sh tests/cmd/jobs.sh
 
 check: setup
 	$(MAKE) all $(B)/unit-tests

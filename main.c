@@ -28,10 +28,10 @@ static const struct {
 	int (*main)(int, char **);
 	const char *help;
 } commands[] = {
-	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS]  arm the crash kernel" },
+	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]  arm the crash kernel (nr_cpus= from crash-cpus)" },
 	{ "unload", load_unload_main, "  disarm the crash kernel" },
 	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
-	{ "dump", dump_main, "[-d LEVEL] [-o OUT] VMCORE  filter a vmcore into a salvage stream" },
+	{ "dump", dump_main, "[-d LEVEL] [-j N] [-o OUT] VMCORE  filter a vmcore into a salvage stream (-j: N threads, same bytes)" },
 	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
 	{ "dmesg", dmesg_main, "[--caller] DUMP  the crashed kernel's log from a vmcore, stream or kdump file" },
 	{ "convert", convert_main, "[--codec zlib|none] [--elf] IN OUT  salvage stream to a kdump-compressed (or ELF) file" },

@@ -3,6 +3,7 @@
 #include "../lib/log.h"
 #include "capture.h"
 #include "dmesg.h"
+#include "jobs.h"
 #include "lend.h"
 #include "progress.h"
 
@@ -91,6 +92,9 @@ void dump_capture_report(const struct dump_capture *c, int asked)
 	         U64(c->dmesg_len >> 10), " KiB; memory budget ", U64(sizeof *c >> 10),
 	         " KiB (bitmap ", U64(sizeof c->keep >> 10), " KiB per ",
 	         U64((uint64_t)DUMP_CAPTURE_CYCLE_PFNS >> 18), " GiB cycle)");
+	if (c->jobs)
+		log_info(U64(dump_jobs_count(c->jobs)), " workers read and compress the pages: ",
+		         U64(dump_jobs_size(dump_jobs_count(c->jobs)) >> 10), " KiB more");
 }
 
 void dump_capture_mark_ram(struct dump_capture *c, uint64_t start, uint64_t end)
@@ -113,14 +117,48 @@ static int lent_class(const struct dump_lend_plan *p, unsigned *i, uint64_t pfn)
 	return *i < p->nrun && p->run[*i].pfn <= pfn ? p->run[*i].cls : -1;
 }
 
-static void write_cycle(struct dump_capture *c, uint64_t start, uint64_t end,
-                        struct dump_progress *p, uint64_t *done)
+/* Where a run's kept pages go: straight into the stream, or into units
+ * for c->jobs' workers, DUMP_STREAM_BATCH pages each across cycles (the
+ * records the stream writer itself would make). */
+struct run {
+	struct dump_progress p;
+	uint64_t done;
+	uint64_t *unit;
+	unsigned nunit;
+};
+
+static void put_page(struct dump_capture *c, struct run *u, uint64_t pfn)
+{
+	const void *page;
+	int r = 0;
+
+	if (c->jobs) {
+		if (!u->unit)
+			u->unit = dump_jobs_unit(c->jobs);
+		u->unit[u->nunit++] = pfn;
+		if (u->nunit == DUMP_STREAM_BATCH) {
+			dump_jobs_submit(c->jobs, u->nunit);
+			u->unit = NULL;
+			u->nunit = 0;
+		}
+		return;
+	}
+	page = dump_elf_page(&c->elf, pfn);
+	if (!page && !(r = dump_elf_read_phys(&c->elf, pfn << DUMP_PAGE_SHIFT, c->page, DUMP_PAGE_SIZE)))
+		page = c->page;
+	if (page)
+		dump_stream_page(&c->stream, pfn, page);
+	else
+		c->stream.err = r;
+}
+
+static void write_cycle(struct dump_capture *c, uint64_t start, uint64_t end, struct run *u)
 {
 	unsigned lent = 0;
 
 	for (uint64_t pfn = start; pfn < end && !c->stream.err; pfn++) {
 		uint64_t i = pfn - start;
-		int r, cls;
+		int cls;
 
 		if (!(c->keep[i >> 3] & (1u << (i & 7))))
 			continue;
@@ -129,20 +167,21 @@ static void write_cycle(struct dump_capture *c, uint64_t start, uint64_t end,
 		if (c->lent && (cls = lent_class(c->lent, &lent, pfn)) >= 0) {
 			dump_stream_exclude(&c->stream, 1, (enum dump_class)cls);
 			c->lent_kept++;
-			dump_progress_update(p, ++*done << DUMP_PAGE_SHIFT);
-			continue;
+		} else {
+			put_page(c, u, pfn);
 		}
-		const void *page = dump_elf_page(&c->elf, pfn);
-
-		if (!page && !(r = dump_elf_read_phys(&c->elf, pfn << DUMP_PAGE_SHIFT,
-		                                      c->page, DUMP_PAGE_SIZE)))
-			page = c->page;
-		if (page)
-			dump_stream_page(&c->stream, pfn, page);
-		else
-			c->stream.err = r;
-		dump_progress_update(p, ++*done << DUMP_PAGE_SHIFT);
+		dump_progress_update(&u->p, ++u->done << DUMP_PAGE_SHIFT);
 	}
+}
+
+/* The pages still with the workers out, the workers stopped. */
+static void end_jobs(struct dump_capture *c, struct run *u)
+{
+	if (!c->jobs)
+		return;
+	if (u->nunit && !c->stream.err)
+		dump_jobs_submit(c->jobs, u->nunit);
+	dump_jobs_finish(c->jobs);
 }
 
 /* One line of page counts per class, the figures makedumpfile's
@@ -217,9 +256,10 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 		.crashtime = (uint64_t)dump_vmcoreinfo_num_or(&c->vi, "CRASHTIME", 0),
 		.dump_level = (uint32_t)c->level,
 	};
-	uint64_t before[DUMP_CLASS_COUNT], done = 0;
-	struct dump_progress p;
-	int r;
+	uint64_t before[DUMP_CLASS_COUNT];
+	struct run u = { .done = 0 };
+	struct dump_jobs *jobs = c->jobs;
+	int r = 0;
 
 	/* a second run (a network resume) must give the same bytes: nothing
 	 * carried over from the end of the last one */
@@ -227,24 +267,33 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	c->filter.level = c->level;
 	dump_stream_init(&c->stream, write, ctx, c->work, sizeof c->work);
 	dump_stream_begin(&c->stream, &info);
-	dump_progress_start(&p, "dump", c->present << DUMP_PAGE_SHIFT);
+	if (jobs && !c->stream.err && (r = dump_jobs_start(jobs, &c->elf, &c->stream))) {
+		log_warn("no workers (", err_text(r), "): the pages are compressed by one thread");
+		c->jobs = NULL;
+		r = 0;
+	}
+	dump_progress_start(&u.p, "dump", c->present << DUMP_PAGE_SHIFT);
 	c->lent_kept = 0;
-	for (uint64_t start, end, from = 0; dump_capture_cycle(c, from, &start, &end); from = end) {
+	for (uint64_t start, end, from = 0; !c->stream.err && dump_capture_cycle(c, from, &start, &end); from = end) {
 		dump_capture_mark_ram(c, start, end);
 		memcpy(before, c->filter.count, sizeof before);
 		if ((r = dump_filter_cycle(&c->filter, start, end, c->keep)) < 0)
-			return r;
+			break;
 		if (r)
 			distrust(c, start, end, before);
 		for (int k = 0; k < DUMP_CLASS_COUNT; k++) {
 			uint64_t n = c->filter.count[k] - before[k];
 			if (n)
 				dump_stream_exclude(&c->stream, n, (enum dump_class)k);
-			done += n; /* decided, and no I/O needed */
+			u.done += n; /* decided, and no I/O needed */
 		}
-		write_cycle(c, start, end, &p, &done);
+		write_cycle(c, start, end, &u);
 	}
-	dump_progress_end(&p, done << DUMP_PAGE_SHIFT);
+	end_jobs(c, &u);
+	c->jobs = jobs;
+	if (r < 0)
+		return r;
+	dump_progress_end(&u.p, u.done << DUMP_PAGE_SHIFT);
 	r = dump_stream_end(&c->stream);
 	log_counts(c->stream.count);
 	if (c->lent_kept)

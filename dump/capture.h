@@ -1,6 +1,7 @@
 /* The capture pipeline: ELF vmcore -> filter -> salvage stream -> a write
  * callback, in memory fixed at build time (struct dump_capture, about
- * 3 MiB, whatever the crashed machine's RAM): the filter decides
+ * 3 MiB, whatever the crashed machine's RAM, plus dump/jobs.h's block
+ * when workers are given): the filter decides
  * DUMP_CAPTURE_CYCLE_PFNS pages (16 GiB) per cycle with a bitmap of
  * DUMP_CAPTURE_CYCLE_PFNS / 8 bytes. */
 #ifndef SALVAGE_DUMP_CAPTURE_H
@@ -19,6 +20,7 @@
 #define DUMP_CAPTURE_MAX_RAM 256
 
 struct dump_lend_plan;
+struct dump_jobs;
 
 struct dump_capture {
 	struct dump_elf elf;
@@ -38,6 +40,9 @@ struct dump_capture {
 	 * read, even when kept; lent_kept counts those a run found kept */
 	const struct dump_lend_plan *lent;
 	uint64_t lent_kept;
+	/* workers that read and compress the pages (dump/jobs.h), NULL by
+	 * default: this thread does it all. The stream is the same. */
+	struct dump_jobs *jobs;
 	unsigned char keep[DUMP_CAPTURE_CYCLE_PFNS / 8];
 	unsigned char page[DUMP_PAGE_SIZE];
 	unsigned char note_buf[DUMP_CAPTURE_NOTES_MAX];

@@ -1,10 +1,13 @@
-/* salvage dump [-d LEVEL] [-o OUT] VMCORE
+/* salvage dump [-d LEVEL] [-j N] [-o OUT] VMCORE
  *
  * Filters an ELF vmcore (/proc/vmcore, or a copy of it) as makedumpfile's
  * dump level says (default 31: zero, cache, user and free pages go) and
  * writes the kept pages as a salvage stream (docs/stream-format.md) to OUT,
  * or to stdout. `salvage convert` turns the stream into a kdump-compressed
- * file for crash, drgn and makedumpfile. */
+ * file for crash, drgn and makedumpfile. -j N (1 to 8, default 1): N
+ * threads read and compress the pages (dump/jobs.h: about 2.2 MiB more
+ * per thread when N > 1); the output is the same, byte for byte, for
+ * every N. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,6 +17,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "capture.h"
+#include "jobs.h"
 
 static struct dump_capture cap;
 
@@ -26,12 +30,17 @@ int dump_main(int argc, char **argv)
 {
 	const char *out = NULL;
 	int c, level = 31, in, fd = 1, r;
+	long jobs = 1;
 	char *end;
 
-	while ((c = getopt(argc, argv, "d:o:")) != -1) {
+	while ((c = getopt(argc, argv, "d:j:o:")) != -1) {
 		if (c == 'd') {
 			level = (int)strtol(optarg, &end, 10);
 			if (*end || level < 0 || level > 31)
+				level = -1;
+		} else if (c == 'j') {
+			jobs = strtol(optarg, &end, 10);
+			if (*end || jobs < 1 || jobs > DUMP_JOBS_MAX)
 				level = -1;
 		} else if (c == 'o') {
 			out = optarg;
@@ -40,8 +49,12 @@ int dump_main(int argc, char **argv)
 		}
 	}
 	if (level < 0 || optind != argc - 1) {
-		log_err("usage: salvage dump [-d LEVEL 0-31] [-o OUT] VMCORE");
+		log_err("usage: salvage dump [-d LEVEL 0-31] [-j N 1-8] [-o OUT] VMCORE");
 		return 100;
+	}
+	if (jobs > 1 && !(cap.jobs = dump_jobs_map((unsigned)jobs))) {
+		log_err("dump: memory for ", U64((uint64_t)jobs), " workers: ", err_text(-errno));
+		return 111;
 	}
 	if ((in = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0) {
 		log_err("dump: ", argv[optind], ": ", err_text(-errno));

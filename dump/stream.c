@@ -23,24 +23,39 @@ enum {
 
 enum { ST_NEW, ST_PAGES, ST_ENDED };
 
+int dump_stream_batch_init(struct dump_stream_batch *b, void *lz, void *rec)
+{
+	uintptr_t p = ((uintptr_t)lz + 15) & ~(uintptr_t)15;
+
+	memset(b, 0, sizeof *b);
+	if ((size_t)LZ4_sizeofState() > DUMP_STREAM_LZ4_STATE_MAX)
+		return -EINVAL;
+	b->lz4 = (void *)p;
+	b->ring = (unsigned char *)p + DUMP_STREAM_LZ4_STATE_MAX;
+	b->rec = rec;
+	dump_stream_batch_clear(b);
+	return 0;
+}
+
+void dump_stream_batch_clear(struct dump_stream_batch *b)
+{
+	b->chain = b->nentries = b->npages = 0;
+	b->ndata = 0;
+	b->first_pfn = b->next_pfn = b->zero_end = 0;
+	b->kept = b->zero = 0;
+	b->fresh = 1;
+}
+
 void dump_stream_init(struct dump_stream_writer *w,
                       int (*write)(void *ctx, const void *buf, size_t len),
                       void *ctx, void *work, size_t worklen)
 {
-	uintptr_t p = ((uintptr_t)work + 15) & ~(uintptr_t)15;
-
 	memset(w, 0, sizeof *w);
 	w->write = write;
 	w->ctx = ctx;
 	if (!work || worklen < DUMP_STREAM_WORK_SIZE ||
-	    (size_t)LZ4_sizeofState() > DUMP_STREAM_LZ4_STATE_MAX) {
+	    dump_stream_batch_init(&w->batch, work, (unsigned char *)work + DUMP_STREAM_LZ_SIZE))
 		w->err = -EINVAL;
-		return;
-	}
-	w->lz4 = (void *)p;
-	w->ring = (unsigned char *)p + DUMP_STREAM_LZ4_STATE_MAX;
-	w->rec = w->ring + DUMP_STREAM_RING_PAGES * DUMP_STREAM_PAGE_SIZE;
-	LZ4_initStream(w->lz4, DUMP_STREAM_LZ4_STATE_MAX);
 }
 
 static void emit(struct dump_stream_writer *w, const void *buf, size_t len)
@@ -150,38 +165,57 @@ void dump_stream_begin(struct dump_stream_writer *w, const struct dump_stream_in
 	w->state = ST_PAGES;
 }
 
-static void flush(struct dump_stream_writer *w)
+void dump_stream_batch_seal(struct dump_stream_batch *b)
 {
-	size_t table = REC_ENTRIES + (size_t)w->nentries * DUMP_STREAM_ENTRY_SIZE;
-	unsigned char *data = w->rec + REC_DATA;
-	uint32_t len, crc;
+	size_t table = REC_ENTRIES + (size_t)b->nentries * DUMP_STREAM_ENTRY_SIZE;
+	unsigned char *data = b->rec + REC_DATA;
 
-	if (!w->nentries)
-		return;
-	len = (uint32_t)(table - 8 + w->ndata);
-	le32_put(w->rec, DUMP_STREAM_PAGES);
-	le32_put(w->rec + 4, len);
-	le32_put(w->rec + 8, w->nentries);
-	le32_put(w->rec + 12, 0);
-	crc = crc32c(crc32c(0, w->rec, table), data, w->ndata);
-	le32_put(data + w->ndata, crc);
-	emit(w, w->rec, table);
-	emit(w, data, w->ndata + 4);
-	w->records_crc = crc32c(w->records_crc, data + w->ndata, 4);
-	w->pages_records++;
-	w->nentries = 0;
-	w->ndata = 0;
-	w->zero_end = 0;
-	w->chain = 0;    /* docs/stream-format.md#linked-lz4: chains end with the record */
+	le32_put(b->rec, DUMP_STREAM_PAGES);
+	le32_put(b->rec + 4, (uint32_t)(table - 8 + b->ndata));
+	le32_put(b->rec + 8, b->nentries);
+	le32_put(b->rec + 12, 0);
+	b->crc = crc32c(crc32c(0, b->rec, table), data, b->ndata);
+	le32_put(data + b->ndata, b->crc);
 }
 
-static unsigned char *new_entry(struct dump_stream_writer *w, uint64_t pfn, uint32_t kind, uint32_t size)
+void dump_stream_put_batch(struct dump_stream_writer *w, const struct dump_stream_batch *b)
 {
-	unsigned char *e;
+	size_t table = REC_ENTRIES + (size_t)b->nentries * DUMP_STREAM_ENTRY_SIZE;
 
-	if (w->nentries == DUMP_STREAM_BATCH)
-		flush(w);
-	e = w->rec + REC_ENTRIES + (size_t)w->nentries++ * DUMP_STREAM_ENTRY_SIZE;
+	if (w->err || !b->nentries)
+		return;
+	if (w->state != ST_PAGES || b->first_pfn < w->next_pfn || b->next_pfn > w->max_pfn) {
+		w->err = -SALVAGE_E_STREAM_ORDER;
+		return;
+	}
+	if (b != &w->batch && w->batch.nentries) {
+		dump_stream_batch_seal(&w->batch);
+		dump_stream_put_batch(w, &w->batch);
+		dump_stream_batch_clear(&w->batch);
+	}
+	emit(w, b->rec, table);
+	emit(w, b->rec + REC_DATA, b->ndata + 4);
+	w->records_crc = crc32c(w->records_crc, b->rec + REC_DATA + b->ndata, 4);
+	w->pages_records++;
+	w->count[DUMP_CLASS_KEPT] += b->kept;
+	w->count[DUMP_CLASS_ZERO] += b->zero;
+	w->next_pfn = b->next_pfn;
+}
+
+/* The writer's own record, full or at the end: out, and a new one. */
+static void flush(struct dump_stream_writer *w)
+{
+	if (!w->batch.nentries)
+		return;
+	dump_stream_batch_seal(&w->batch);
+	dump_stream_put_batch(w, &w->batch);
+	dump_stream_batch_clear(&w->batch);
+}
+
+static unsigned char *new_entry(struct dump_stream_batch *b, uint64_t pfn, uint32_t kind, uint32_t size)
+{
+	unsigned char *e = b->rec + REC_ENTRIES + (size_t)b->nentries++ * DUMP_STREAM_ENTRY_SIZE;
+
 	le64_put(e, pfn);
 	le32_put(e + 8, kind);
 	le32_put(e + 12, size);
@@ -205,74 +239,83 @@ static int is_zero(const void *page)
 	return !acc;
 }
 
-static void add_zero(struct dump_stream_writer *w, uint64_t pfn)
+static void add_zero(struct dump_stream_batch *b, uint64_t pfn)
 {
 	unsigned char *last;
 
 	/* docs/stream-format.md#pages: a zero page extends the ZERO run
 	 * that ends just before it. */
-	if (w->nentries && w->zero_end == pfn) {
-		last = w->rec + REC_ENTRIES + (size_t)(w->nentries - 1) * DUMP_STREAM_ENTRY_SIZE;
-		uint32_t run = le32_get(last + 12);
-		if (run < UINT32_MAX) {
-			le32_put(last + 12, run + 1);
-			w->zero_end = pfn + 1;
-			return;
-		}
+	if (b->nentries && b->zero_end == pfn) {
+		last = b->rec + REC_ENTRIES + (size_t)(b->nentries - 1) * DUMP_STREAM_ENTRY_SIZE;
+		le32_put(last + 12, le32_get(last + 12) + 1);
+	} else {
+		new_entry(b, pfn, DUMP_STREAM_ZERO, 1);
 	}
-	new_entry(w, pfn, DUMP_STREAM_ZERO, 1);
-	w->zero_end = pfn + 1;
+	b->zero_end = pfn + 1;
 }
 
-static void add_data(struct dump_stream_writer *w, uint64_t pfn, const void *page)
+static void add_data(struct dump_stream_batch *b, uint64_t pfn, const void *page)
 {
-	unsigned char *dst, *src;
+	unsigned char *dst = b->rec + REC_DATA + b->ndata, *src;
 	int n;
 
-	if (w->nentries == DUMP_STREAM_BATCH)
-		flush(w);
-	dst = w->rec + REC_DATA + w->ndata;
 	/* docs/stream-format.md#linked-lz4: the page joins the chain's ring,
 	 * where LZ4 finds matches in the chain's earlier pages too (about 7 %
 	 * smaller than independent pages on kernel memory). A chain starts
-	 * with an empty window. */
-	if (!w->chain)
-		LZ4_resetStream_fast(w->lz4);
-	src = w->ring + (w->chain % DUMP_STREAM_RING_PAGES) * DUMP_STREAM_PAGE_SIZE;
+	 * with an empty window; a record's first chain with a state as new,
+	 * so that the record's bytes owe nothing to the records before it
+	 * (LZ4_resetStream_fast keeps stale hash entries that can change
+	 * which matches are found). */
+	if (!b->chain && b->fresh)
+		LZ4_initStream(b->lz4, DUMP_STREAM_LZ4_STATE_MAX);
+	else if (!b->chain)
+		LZ4_resetStream_fast(b->lz4);
+	b->fresh = 0;
+	src = b->ring + (b->chain % DUMP_STREAM_RING_PAGES) * DUMP_STREAM_PAGE_SIZE;
 	memcpy(src, page, DUMP_STREAM_PAGE_SIZE);
 	/* Only a block smaller than the page is worth keeping. */
-	n = LZ4_compress_fast_continue(w->lz4, (const char *)src, (char *)dst, (int)DUMP_STREAM_PAGE_SIZE,
+	n = LZ4_compress_fast_continue(b->lz4, (const char *)src, (char *)dst, (int)DUMP_STREAM_PAGE_SIZE,
 	                               (int)DUMP_STREAM_PAGE_SIZE - 1, 1);
 	if (n > 0) {
-		new_entry(w, pfn, DUMP_STREAM_LZ4_LINKED, (uint32_t)n);
-		w->ndata += (size_t)n;
-		w->chain++;
+		new_entry(b, pfn, DUMP_STREAM_LZ4_LINKED, (uint32_t)n);
+		b->ndata += (size_t)n;
+		b->chain++;
 	} else {
 		/* A failed call leaves LZ4's stream undefined: RAW ends the chain. */
 		memcpy(dst, page, DUMP_STREAM_PAGE_SIZE);
-		new_entry(w, pfn, DUMP_STREAM_RAW, DUMP_STREAM_PAGE_SIZE);
-		w->ndata += DUMP_STREAM_PAGE_SIZE;
-		w->chain = 0;
+		new_entry(b, pfn, DUMP_STREAM_RAW, DUMP_STREAM_PAGE_SIZE);
+		b->ndata += DUMP_STREAM_PAGE_SIZE;
+		b->chain = 0;
 	}
-	w->zero_end = 0;
+	b->zero_end = 0;
+}
+
+void dump_stream_batch_page(struct dump_stream_batch *b, uint64_t pfn, const void *page)
+{
+	if (!b->npages)
+		b->first_pfn = pfn;
+	if (is_zero(page)) {
+		add_zero(b, pfn);
+		b->zero++;
+	} else {
+		add_data(b, pfn, page);
+		b->kept++;
+	}
+	b->npages++;
+	b->next_pfn = pfn + 1;
 }
 
 void dump_stream_page(struct dump_stream_writer *w, uint64_t pfn, const void *page)
 {
 	if (w->err)
 		return;
-	if (w->state != ST_PAGES || pfn < w->next_pfn || pfn >= w->max_pfn) {
+	if (w->state != ST_PAGES || pfn < w->next_pfn || pfn < w->batch.next_pfn || pfn >= w->max_pfn) {
 		w->err = -SALVAGE_E_STREAM_ORDER;
 		return;
 	}
-	w->next_pfn = pfn + 1;
-	if (is_zero(page)) {
-		add_zero(w, pfn);
-		w->count[DUMP_CLASS_ZERO]++;
-	} else {
-		add_data(w, pfn, page);
-		w->count[DUMP_CLASS_KEPT]++;
-	}
+	if (w->batch.npages == DUMP_STREAM_BATCH)
+		flush(w);
+	dump_stream_batch_page(&w->batch, pfn, page);
 }
 
 void dump_stream_exclude(struct dump_stream_writer *w, uint64_t npages, enum dump_class c)

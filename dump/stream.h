@@ -86,17 +86,52 @@ enum { DUMP_STREAM_RAW = 1, DUMP_STREAM_LZ4 = 2, DUMP_STREAM_ZERO = 3, DUMP_STRE
 #define DUMP_STREAM_INFO_LEN 40
 #define DUMP_STREAM_TRAILER_LEN (24 + 8 * DUMP_CLASS_COUNT)
 
-/* Entries per PAGES record this writer emits (at most 1 MiB of data). */
+/* Pages per PAGES record this writer emits: DUMP_STREAM_BATCH kept pages
+ * in a row, zero or not (so at most that many entries and 1 MiB of data).
+ * A record depends only on its own pages: each one starts from a freshly
+ * initialised LZ4 state, so who builds it (the writer, or a worker of
+ * dump/jobs.h) does not change a byte. docs/stream-format.md#pages */
 #define DUMP_STREAM_BATCH 256
 /* Room for LZ4's state (LZ4_sizeofState(): 16 KiB + 32 in lz4 1.9.4),
  * checked when the writer starts. */
 #define DUMP_STREAM_LZ4_STATE_MAX ((1u << 14) + 64)
 #define DUMP_STREAM_BATCH_SIZE (DUMP_STREAM_PAGES_HEAD + 8 + \
 	DUMP_STREAM_BATCH * (DUMP_STREAM_ENTRY_SIZE + DUMP_STREAM_PAGE_SIZE) + 4)
-/* The work buffer dump_stream_init() needs: LZ4 state, the ring of the
- * current chain's pages, one PAGES record, and slack to align the state. */
-#define DUMP_STREAM_WORK_SIZE (16 + DUMP_STREAM_LZ4_STATE_MAX + \
-	DUMP_STREAM_RING_PAGES * DUMP_STREAM_PAGE_SIZE + DUMP_STREAM_BATCH_SIZE)
+/* A compressor's work area: LZ4 state, the ring of the current chain's
+ * pages, and slack to align the state. */
+#define DUMP_STREAM_LZ_SIZE (16 + DUMP_STREAM_LZ4_STATE_MAX + \
+	DUMP_STREAM_RING_PAGES * DUMP_STREAM_PAGE_SIZE)
+/* The work buffer dump_stream_init() needs: a compressor and one PAGES
+ * record. */
+#define DUMP_STREAM_WORK_SIZE (DUMP_STREAM_LZ_SIZE + DUMP_STREAM_BATCH_SIZE)
+
+/* One PAGES record being built: by the writer itself, or apart from it
+ * (a worker) and then handed to dump_stream_put_batch(). */
+struct dump_stream_batch {
+	void *lz4;                       /* the compressor (DUMP_STREAM_LZ_SIZE) */
+	unsigned char *ring;
+	unsigned char *rec;              /* the record (DUMP_STREAM_BATCH_SIZE) */
+	unsigned chain;                  /* LINKED pages in the current chain */
+	int fresh;                       /* no page compressed since the clear */
+	unsigned nentries, npages;
+	size_t ndata;
+	uint64_t first_pfn, next_pfn;
+	uint64_t zero_end;               /* end of the last entry if a ZERO run */
+	uint64_t kept, zero;             /* pages stored with data, zero pages */
+	uint32_t crc;                    /* set by dump_stream_batch_seal() */
+};
+
+/* Sets b up to build records with the compressor in lz (DUMP_STREAM_LZ_SIZE
+ * bytes, any alignment) into rec (DUMP_STREAM_BATCH_SIZE bytes). -EINVAL
+ * if this lz4's state does not fit. */
+int dump_stream_batch_init(struct dump_stream_batch *b, void *lz, void *rec);
+/* Empties b for a new record. */
+void dump_stream_batch_clear(struct dump_stream_batch *b);
+/* Adds page pfn (DUMP_STREAM_PAGE_SIZE bytes). The caller keeps pfns
+ * increasing and at most DUMP_STREAM_BATCH pages in b. */
+void dump_stream_batch_page(struct dump_stream_batch *b, uint64_t pfn, const void *page);
+/* Fills the record's head and CRC: it is ready to go out. */
+void dump_stream_batch_seal(struct dump_stream_batch *b);
 
 struct dump_stream_writer {
 	/* Writes all len bytes or fails: 0 or -errno. */
@@ -107,14 +142,8 @@ struct dump_stream_writer {
 	uint64_t bytes;                  /* written through the callback */
 	uint64_t pages_records;
 	/* private */
-	void *lz4;
-	unsigned char *ring;             /* the chain's last pages, LZ4's window */
-	unsigned chain;                  /* LINKED pages in the current chain */
-	unsigned char *rec;              /* the PAGES record being built */
-	unsigned nentries;
-	size_t ndata;
+	struct dump_stream_batch batch;  /* the record dump_stream_page() fills */
 	uint64_t next_pfn, max_pfn;
-	uint64_t zero_end;               /* end of the last entry if a ZERO run */
 	uint32_t records_crc;
 	int state;
 };
@@ -146,5 +175,11 @@ void dump_stream_exclude(struct dump_stream_writer *w, uint64_t npages, enum dum
 /* Emits the last PAGES record and the trailer. Returns w->err: 0, -errno
  * from the callback, or a named error. */
 int dump_stream_end(struct dump_stream_writer *w);
+
+/* Emits a sealed record built apart (its pages after every page written
+ * so far, and below max_pfn, else -SALVAGE_E_STREAM_ORDER), after the
+ * record dump_stream_page() was filling, if any. An empty batch writes
+ * nothing. */
+void dump_stream_put_batch(struct dump_stream_writer *w, const struct dump_stream_batch *b);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../dump/capture.h"
+#include "../dump/jobs.h"
 #include "../dump/raw_header.h"
 #include "../dump/target.h"
 #include "../lib/err.h"
@@ -311,6 +312,7 @@ static int dump_target(struct dest *d, const struct target *t)
 			log_warn("trying again");
 		}
 		d->lean = 1;
+		cap.jobs = NULL; /* one thread: the same bytes in less memory */
 		r = attempt(d);
 	}
 	return r;
@@ -340,6 +342,22 @@ static uint64_t capture_ask(const struct salvage_conf *c)
 	return c->target.kind == TARGET_TLS || c->fallback.kind == TARGET_TLS ? c->resume_window : 0;
 }
 
+/* One worker per online CPU (crash-cpus, through salvage load's
+ * nr_cpus=), at most DUMP_JOBS_MAX; none with one CPU. Their memory is
+ * mapped here, once; the capture child is the one that touches it. */
+static void start_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n > DUMP_JOBS_MAX)
+		n = DUMP_JOBS_MAX;
+	if (n < 2)
+		return;
+	if (!(cap.jobs = dump_jobs_map((unsigned)n)))
+		log_warn("no memory for ", U64((uint64_t)n), " workers (", err_name(-errno),
+		         "): one thread compresses");
+}
+
 static int capture(const struct salvage_conf *c, struct dest *d)
 {
 	struct stat st;
@@ -366,10 +384,12 @@ static int capture(const struct salvage_conf *c, struct dest *d)
 	/* the capture, opened once: every attempt and target reuses it */
 	if (c->format == DUMP_FORMAT_STREAM || c->target.kind == TARGET_TLS ||
 	    c->fallback.kind == TARGET_TLS) {
-		if ((d->cap_err = dump_capture_open(&cap, d->src, c->dump_level)))
+		if ((d->cap_err = dump_capture_open(&cap, d->src, c->dump_level))) {
 			log_err("cannot filter this vmcore: ", err_name(d->cap_err), " (", err_text(d->cap_err), ")");
-		else
+		} else {
+			start_workers();
 			dump_capture_report(&cap, c->dump_level);
+		}
 	}
 	if (!d->cap_err && c->format == DUMP_FORMAT_STREAM)
 		init_swap_start(c, &cap, capture_ask(c));

@@ -191,6 +191,18 @@ static int set_dump_level(struct salvage_conf *c, const char *v)
 	return r;
 }
 
+static int set_crash_cpus(struct salvage_conf *c, const char *v)
+{
+	unsigned long n;
+	int r = number(v, 8, &n);
+
+	if (!r && !n)
+		r = -SALVAGE_E_CONF_BAD_VALUE;
+	if (!r)
+		c->crash_cpus = (unsigned)n;
+	return r;
+}
+
 static int set_format(struct salvage_conf *c, const char *v)
 {
 	if (!strcmp(v, "stream"))
@@ -271,6 +283,9 @@ static const struct {
 	  "pages to leave out, as makedumpfile -d: 1 zero, 2 cache, 4 private cache, 8 user, 16 free (default 31)" },
 	{ "format", set_format,
 	  "stream (default: filtered, lz4) or elf (the whole /proc/vmcore, unfiltered)" },
+	{ "crash-cpus", set_crash_cpus,
+	  "CPUs the crash kernel brings up (salvage load's nr_cpus=), 1-8; the dump uses one worker per CPU. "
+	  "Each costs the crash kernel memory (default 1)" },
 	{ "swap", set_swap,
 	  "lend the crashed kernel's left-out pages to the crash kernel as swap: auto (default: when memory is short), on, off" },
 	{ "swap-test-corrupt", set_swap_corrupt,
@@ -286,6 +301,7 @@ void conf_defaults(struct salvage_conf *c)
 	c->final_action = FINAL_REBOOT;
 	c->device_timeout = 60;
 	c->dump_level = 31;
+	c->crash_cpus = 1;
 	strcpy(c->server_key, "/etc/salvage/server.pub");
 	strcpy(c->client_key, "/etc/salvage/client.key");
 	c->net_timeout = 60;

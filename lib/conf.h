@@ -23,6 +23,7 @@ struct salvage_conf {
 	unsigned device_timeout; /* seconds to wait for the target device */
 	int dump_level;          /* makedumpfile's -d: 0-31 */
 	int format;              /* DUMP_FORMAT_* */
+	unsigned crash_cpus;     /* nr_cpus= salvage load gives the crash kernel (1-8) */
 	/* network targets (docs/protocol.md) */
 	char net[128];           /* IFACE:dhcp | IFACE:ADDR/PREFIX[,GW]; "" = the kernel's ip= */
 	char server_key[128];    /* the receiver's .pub, pinned */

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "load.h"
 
@@ -31,9 +32,9 @@ static int append(char *out, size_t outlen, size_t *at, const char *w, size_t le
 	return 0;
 }
 
-int load_crash_cmdline(const char *running, char *out, size_t outlen)
+int load_crash_cmdline(const char *running, unsigned cpus, char *out, size_t outlen)
 {
-	static const char extra[] = "irqpoll nr_cpus=1 reset_devices";
+	char extra[64];
 	const char *p = running;
 	size_t at = 0;
 	int r;
@@ -41,6 +42,7 @@ int load_crash_cmdline(const char *running, char *out, size_t outlen)
 	if (!outlen)
 		return -E2BIG;
 	out[0] = 0;
+	snprintf(extra, sizeof extra, "irqpoll nr_cpus=%u reset_devices", cpus ? cpus : 1);
 	for (;;) {
 		const char *w;
 		int quoted = 0;
@@ -55,5 +57,5 @@ int load_crash_cmdline(const char *running, char *out, size_t outlen)
 		if (!drop(w, (size_t)(p - w)) && (r = append(out, outlen, &at, w, (size_t)(p - w))))
 			return r;
 	}
-	return append(out, outlen, &at, extra, sizeof extra - 1);
+	return append(out, outlen, &at, extra, strlen(extra));
 }

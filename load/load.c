@@ -1,11 +1,13 @@
-/* salvage load --kernel FILE --initrd FILE [--append ARGS]
+/* salvage load --kernel FILE --initrd FILE [--append ARGS] [--conf FILE]
  * salvage unload
  * salvage status
  *
  * Arms (or disarms) the crash kernel with kexec_file_load(2) and
  * KEXEC_FILE_ON_CRASH, so no kexec-tools are needed. Without --append the
  * crash kernel gets the running kernel's command line, cleaned up for a
- * crash kernel (see load_crash_cmdline in load.h). */
+ * crash kernel (see load_crash_cmdline in load.h), with nr_cpus= from the
+ * config's crash-cpus (--conf FILE, default /etc/salvage.conf; a missing
+ * default file means the defaults: nr_cpus=1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kexec.h>
+#include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/le.h"
@@ -116,7 +119,7 @@ static void explain(int e, long long reservation, unsigned long long kneed,
 
 static int usage(void)
 {
-	log_err("usage: salvage load --kernel FILE --initrd FILE [--append ARGS]");
+	log_err("usage: salvage load --kernel FILE --initrd FILE [--append ARGS] [--conf FILE]");
 	return 100;
 }
 
@@ -140,26 +143,53 @@ static int preflight(long long *reservation)
 	return 0;
 }
 
+/* crash-cpus from the config file; 0 (the default) if conf is NULL and
+ * the default file is missing, -1 (said) if it cannot be used. */
+static int crash_cpus(const char *conf)
+{
+	static char text[8192];
+	struct salvage_conf c;
+	const char *path = conf ? conf : "/etc/salvage.conf";
+	long n = io_readfile(path, text, sizeof text);
+	int r, line;
+
+	conf_defaults(&c);
+	if (n == -ENOENT && !conf)
+		return (int)c.crash_cpus;
+	if (n < 0) {
+		log_err("load: ", path, ": ", err_text((int)n));
+		return -1;
+	}
+	if ((r = conf_parse_text(&c, text, &line))) {
+		log_err("load: ", path, " line ", U64((uint64_t)line), ": ", err_text(r));
+		return -1;
+	}
+	return (int)c.crash_cpus;
+}
+
 int load_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' },
-		{ "append", 1, 0, 'a' }, { 0, 0, 0, 0 },
+		{ "append", 1, 0, 'a' }, { "conf", 1, 0, 'c' }, { 0, 0, 0, 0 },
 	};
-	const char *kernel = 0, *initrd = 0, *extra = 0;
+	const char *kernel = 0, *initrd = 0, *extra = 0, *conf = 0;
 	char running[4096], cmdline[4096];
 	unsigned long long ksize, isize, kneed;
 	long long reservation;
-	int c, kfd, ifd, r;
+	int c, kfd, ifd, r, cpus;
 
 	while ((c = getopt_long(argc, argv, "", opts, 0)) != -1) {
 		if (c == 'k') kernel = optarg;
 		else if (c == 'i') initrd = optarg;
 		else if (c == 'a') extra = optarg;
+		else if (c == 'c') conf = optarg;
 		else return usage();
 	}
 	if (!kernel || !initrd || optind != argc)
 		return usage();
+	if ((cpus = crash_cpus(conf)) < 0)
+		return 111;
 	if ((r = preflight(&reservation)))
 		return r;
 	if (extra) {
@@ -167,7 +197,7 @@ int load_main(int argc, char **argv)
 			return usage();
 		strcpy(cmdline, extra);
 	} else if (io_readfile("/proc/cmdline", running, sizeof running) < 0 ||
-	           load_crash_cmdline(running, cmdline, sizeof cmdline) < 0) {
+	           load_crash_cmdline(running, (unsigned)cpus, cmdline, sizeof cmdline) < 0) {
 		log_err("load: cannot build the crash kernel command line from /proc/cmdline");
 		return 111;
 	}

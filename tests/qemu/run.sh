@@ -43,5 +43,7 @@ for series in 6.1 7; do run tests/qemu/pci.sh "$series"; done
 # the old-memory swap in a crash kernel with a small reservation
 run tests/qemu/shim.sh 6.1
 run tests/qemu/shim.sh 7
+# two CPUs in the crash kernel (crash-cpus 2): the same stream as one thread
+run tests/qemu/cpus.sh 6.1
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]

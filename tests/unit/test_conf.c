@@ -40,6 +40,12 @@ TEST(conf_file_errors_name_the_line)
 	CHECK_INT(DUMP_FORMAT_ELF, c.format);
 	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "format kdump", &line));
 	CHECK_INT(FINAL_REBOOT, c.final_action); /* bad values change nothing */
+	CHECK_INT(1, c.crash_cpus);
+	CHECK_INT(0, conf_parse_text(&c, "crash-cpus 2", &line));
+	CHECK_INT(2, c.crash_cpus);
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "crash-cpus 0", &line));
+	CHECK_INT(-SALVAGE_E_CONF_BAD_VALUE, conf_parse_text(&c, "crash-cpus 9", &line));
+	CHECK_INT(2, c.crash_cpus);
 }
 
 TEST(conf_swap_keys)

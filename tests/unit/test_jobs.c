@@ -1,0 +1,101 @@
+/* The capture's workers (dump/jobs.h): a run of the synthetic vmcore
+ * (synth.h, level 31, the filter at work) writes the same bytes without
+ * workers and with 1, 2 or 3 of them, also when a page cannot be read
+ * halfway through: the same error, and the same records before it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "../../dump/capture.h"
+#include "../../dump/jobs.h"
+#include "../../lib/err.h"
+#include "check.h"
+#include "synth.h"
+
+static struct dump_capture c;
+static unsigned char out[2][6 << 20];
+static size_t outlen[2];
+
+static int to_buf(void *ctx, const void *p, size_t n)
+{
+	size_t *k = ctx, i = (size_t)(k - outlen);
+
+	if (n > sizeof out[i] - *k)
+		return -ENOSPC;
+	memcpy(out[i] + *k, p, n);
+	*k += n;
+	return 0;
+}
+
+/* Runs the capture with n workers (0: none) into out[1]; its result. */
+static int run_with(void *mem, size_t len, unsigned n)
+{
+	c.jobs = n ? dump_jobs_init(mem, len, n) : NULL;
+	if (n)
+		CHECK_INT(n, c.jobs ? dump_jobs_count(c.jobs) : 0);
+	outlen[1] = 0;
+	return dump_capture_run(&c, to_buf, &outlen[1]);
+}
+
+static void same_for_every_n(int cut)
+{
+	char path[256];
+	size_t len = dump_jobs_size(3);
+	void *mem;
+	int fd, want;
+
+	synth_build(&synth_linux612);
+	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
+	if ((fd = synth_core(path)) < 0)
+		CHECK_SKIP("cannot write a vmcore in the temporary directory");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK_INT(1, mem != MAP_FAILED);
+	CHECK_INT(0, dump_capture_open(&c, fd, 31));
+	CHECK_INT(31, c.level);
+	if (cut) {
+		/* pages from pfn 500 on are past the file's end: a short
+		 * pread (no mapping: a mapped page past the end is SIGBUS) */
+		c.elf.no_mmap = 1;
+		CHECK_INT(0, ftruncate(fd, (4 + 500) * 4096));
+	}
+	want = cut ? -SALVAGE_E_SHORT_FILE : 0;
+	c.jobs = NULL;
+	outlen[0] = 0;
+	CHECK_INT(want, dump_capture_run(&c, to_buf, &outlen[0]));
+	CHECK_INT(1, outlen[0] > 16);
+	for (unsigned n = 1; n <= 3; n++) {
+		CHECK_INT(want, run_with(mem, len, n));
+		CHECK_INT(outlen[0], outlen[1]);
+		CHECK_MEM(out[0], out[1], outlen[0]);
+	}
+	c.jobs = NULL;
+	munmap(mem, len);
+	dump_elf_close(&c.elf);
+	close(fd);
+}
+
+TEST(jobs_same_stream_for_every_n)
+{
+	same_for_every_n(0);
+	/* more than one record, so units do go to several workers */
+	CHECK_INT(1, c.stream.pages_records > 2);
+}
+
+TEST(jobs_read_error_same_for_every_n)
+{
+	same_for_every_n(1);
+}
+
+TEST(jobs_size_and_bounds)
+{
+	static unsigned char small[4096];
+
+	CHECK_INT(0, dump_jobs_size(0));
+	CHECK_INT(0, dump_jobs_size(DUMP_JOBS_MAX + 1));
+	CHECK_INT(1, dump_jobs_size(2) - dump_jobs_size(1) ==
+	             DUMP_STREAM_LZ_SIZE + DUMP_JOBS_STACK + 2 * DUMP_STREAM_BATCH_SIZE);
+	CHECK_INT(1, dump_jobs_init(small, sizeof small, 1) == NULL);
+	CHECK_INT(1, dump_jobs_init(NULL, dump_jobs_size(1), 1) == NULL);
+}
