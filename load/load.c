@@ -92,12 +92,14 @@ static int open_file(const char *what, const char *path, unsigned long long *siz
 	return fd;
 }
 
+/* MiB, rounded up; each of the last four calls keeps its text (one
+ * message holds up to four) */
 static char *mib(unsigned long long bytes)
 {
-	static char buf[2][24];
-	static int i;
+	static char buf[4][24];
+	static unsigned i;
 
-	i ^= 1;
+	i = (i + 1) % 4;
 	return fmt_u64(buf[i], (bytes + (1 << 20) - 1) >> 20);
 }
 
