@@ -167,13 +167,8 @@ static int preflight(long long *reservation, unsigned long long *cma)
 		log_err("this kernel has no kexec support (no ", SYSK, "kexec_crash_size)");
 		return 111;
 	}
+	/* (crashkernel=SIZE,cma alone reserves nothing: 7.3 wants the fixed part) */
 	*cma = cma_bytes();
-	if (*reservation == 0 && *cma) {
-		log_err("only a CMA part (", mib(*cma), " MiB, crashkernel=SIZE,cma) is reserved: "
-		        "the kernel and initramfs need a fixed part too (e.g. crashkernel=72M crashkernel=",
-		        mib(*cma), "M,cma)");
-		return 111;
-	}
 	if (*reservation == 0) {
 		log_err("no crash kernel memory reserved: boot with crashkernel= (e.g. crashkernel=128M)");
 		return 111;
