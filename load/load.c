@@ -39,6 +39,19 @@ static long long sys_number(const char *path)
 	return v;
 }
 
+/* A kexec number from its file in /sys/kernel/ (Linux up to now), else
+ * from /sys/kernel/kexec/ (6.19+, where the old names are deprecated). */
+static long long kexec_number(const char *old, const char *now)
+{
+	char path[64] = SYSK "kexec/";
+	long long v = sys_number(old);
+
+	if (v != -ENOENT)
+		return v;
+	strncat(path, now, sizeof path - sizeof SYSK "kexec/");
+	return sys_number(path);
+}
+
 /* The active lockdown mode ("none", "integrity", "confidentiality"), or
  * "unknown" when securityfs is not mounted. */
 static void lockdown_mode(char *out, size_t len)
@@ -82,17 +95,20 @@ static int open_file(const char *what, const char *path, unsigned long long *siz
 	return fd;
 }
 
+/* MiB, rounded up; each of the last four calls keeps its text (one
+ * message holds up to four) */
 static char *mib(unsigned long long bytes)
 {
-	static char buf[2][24];
-	static int i;
+	static char buf[4][24];
+	static unsigned i;
 
-	i ^= 1;
+	i = (i + 1) % 4;
 	return fmt_u64(buf[i], (bytes + (1 << 20) - 1) >> 20);
 }
 
+/* cma: the CMA part's bytes (0 without one) */
 static void explain(int e, long long reservation, unsigned long long kneed,
-                    unsigned long long isize)
+                    unsigned long long isize, unsigned long long cma)
 {
 	char mode[32];
 
@@ -105,6 +121,12 @@ static void explain(int e, long long reservation, unsigned long long kneed,
 	else if (e == EKEYREJECTED || e == ENOKEY || e == EBADMSG || e == EKEYREVOKED)
 		log_err("load: kernel image signature rejected (", err_name(e),
 		        "; lockdown ", mode, "): use a kernel signed with a trusted key");
+	else if ((e == ENOMEM || e == EADDRNOTAVAIL || e == EBUSY) && cma)
+		/* kexec loads into the fixed part only */
+		log_err("load: kernel (", mib(kneed), " MiB unpacked) and initramfs (",
+		        mib(isize), " MiB) do not fit in the fixed part of the crashkernel= reservation (",
+		        U64((unsigned long long)reservation >> 20), " MiB; the ", mib(cma),
+		        " MiB CMA part cannot hold them): raise crashkernel=SIZE, not crashkernel=SIZE,cma");
 	else if (e == ENOMEM || e == EADDRNOTAVAIL || e == EBUSY)
 		log_err("load: kernel (", mib(kneed), " MiB unpacked) and initramfs (",
 		        mib(isize), " MiB) do not fit in the crashkernel= reservation (",
@@ -123,19 +145,33 @@ static int usage(void)
 	return 100;
 }
 
+/* The CMA part's size in bytes; 0 without one, or when this kernel does
+ * not say (before 6.19). */
+static unsigned long long cma_bytes(void)
+{
+	struct load_cma_range r[LOAD_CMA_MAX];
+	unsigned n;
+
+	return load_cma_read(r, LOAD_CMA_MAX, &n) ? 0 : load_cma_bytes(r, n);
+}
+
 /* Root and a reservation, checked before anything is opened, so the user
- * sees the real reason rather than a syscall's errno. */
-static int preflight(long long *reservation)
+ * sees the real reason rather than a syscall's errno. *reservation is the
+ * fixed part (kexec_crash_size leaves the CMA part out), *cma the CMA
+ * part's bytes. */
+static int preflight(long long *reservation, unsigned long long *cma)
 {
 	if (geteuid() != 0) {
 		log_err("must be root (kexec_file_load needs CAP_SYS_BOOT)");
 		return 100;
 	}
-	*reservation = sys_number(SYSK "kexec_crash_size");
+	*reservation = kexec_number(SYSK "kexec_crash_size", "crash_size");
 	if (*reservation < 0) {
 		log_err("this kernel has no kexec support (no ", SYSK, "kexec_crash_size)");
 		return 111;
 	}
+	/* (crashkernel=SIZE,cma alone reserves nothing: 7.3 wants the fixed part) */
+	*cma = cma_bytes();
 	if (*reservation == 0) {
 		log_err("no crash kernel memory reserved: boot with crashkernel= (e.g. crashkernel=128M)");
 		return 111;
@@ -175,7 +211,7 @@ int load_main(int argc, char **argv)
 	};
 	const char *kernel = 0, *initrd = 0, *extra = 0, *conf = 0;
 	char running[4096], cmdline[4096];
-	unsigned long long ksize, isize, kneed;
+	unsigned long long ksize, isize, kneed, cma;
 	long long reservation;
 	int c, kfd, ifd, r, cpus;
 
@@ -190,7 +226,7 @@ int load_main(int argc, char **argv)
 		return usage();
 	if ((cpus = crash_cpus(conf)) < 0)
 		return 111;
-	if ((r = preflight(&reservation)))
+	if ((r = preflight(&reservation, &cma)))
 		return r;
 	if (extra) {
 		if (strlen(extra) >= sizeof cmdline)
@@ -207,22 +243,28 @@ int load_main(int argc, char **argv)
 		return 111;
 	kneed = image_need(kfd, ksize);
 	if (kneed + isize > (unsigned long long)reservation) {
-		explain(ENOMEM, reservation, kneed, isize);
+		explain(ENOMEM, reservation, kneed, isize, cma);
 		return 111;
 	}
+	/* the kernel itself adds the CMA part to the crash kernel's memory
+	 * map (kexec_file_load only: kexec_load takes the map from its caller) */
 	if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline,
 	            KEXEC_FILE_ON_CRASH) < 0) {
-		explain(errno, reservation, kneed, isize);
+		explain(errno, reservation, kneed, isize, cma);
 		return 111;
 	}
 	log_info("crash kernel loaded: ", kernel, " + ", initrd, " (",
 	         mib(kneed + isize), " of ", U64((unsigned long long)reservation >> 20), " MiB)");
+	if (cma)
+		log_info("crash kernel memory: ", U64((unsigned long long)reservation >> 20),
+		         " MiB fixed + ", mib(cma), " MiB CMA (not dumped; the crash kernel starts 10 s after a panic)");
 	log_info("crash kernel command line: ", cmdline);
 	return 0;
 }
 
 int load_unload_main(int argc, char **argv)
 {
+	unsigned long long cma;
 	long long reservation;
 	int r;
 
@@ -231,7 +273,7 @@ int load_unload_main(int argc, char **argv)
 		log_err("usage: salvage unload");
 		return 100;
 	}
-	if ((r = preflight(&reservation)))
+	if ((r = preflight(&reservation, &cma)))
 		return r;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0, 0,
 	            KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
@@ -242,11 +284,39 @@ int load_unload_main(int argc, char **argv)
 	return 0;
 }
 
+/* One line of parts to stdout. */
+static void say_parts(const char *const *parts)
+{
+	for (; *parts; parts++)
+		io_writeall(1, *parts, strlen(*parts));
+	io_writeall(1, "\n", 1);
+}
+#define say(...) say_parts((const char *const[]){__VA_ARGS__, 0})
+
+/* The CMA part's lines, if this kernel has one (e 0, n > 0) or cannot
+ * say why its file is unreadable (e not -ENOENT). */
+static void status_cma(int e, const struct load_cma_range *r, unsigned n)
+{
+	if (e == -ENOENT || (!e && !n))
+		return;
+	if (e) {
+		say("cma reservation: unknown (", err_name(-e), ")");
+		return;
+	}
+	say("cma reservation: ", mib(load_cma_bytes(r, n)), " MiB in ", U64(n),
+	    n == 1 ? " range" : " ranges", " (not dumped; the crash kernel starts 10 s after a panic)");
+	for (unsigned i = 0; i < n; i++)
+		say("  ", HEX(r[i].start), "-", HEX(r[i].end));
+}
+
 int load_status_main(int argc, char **argv)
 {
-	long long loaded = sys_number(SYSK "kexec_crash_loaded");
-	long long size = sys_number(SYSK "kexec_crash_size");
+	long long loaded = kexec_number(SYSK "kexec_crash_loaded", "crash_loaded");
+	long long size = kexec_number(SYSK "kexec_crash_size", "crash_size");
 	static const char *const state[] = { "not loaded", "loaded" };
+	struct load_cma_range r[LOAD_CMA_MAX];
+	unsigned n = 0;
+	int e;
 
 	(void)argv;
 	if (argc > 1) {
@@ -257,12 +327,11 @@ int load_status_main(int argc, char **argv)
 		log_err("this kernel has no kexec support (no ", SYSK, "kexec_crash_loaded)");
 		return 111;
 	}
-	io_writeall(1, "crash kernel: ", 14);
-	io_writeall(1, state[loaded != 0], strlen(state[loaded != 0]));
-	io_writeall(1, "\nreservation: ", 14);
-	const char *mib = U64((unsigned long long)size >> 20);
-	io_writeall(1, mib, strlen(mib));
-	io_writeall(1, size ? " MiB\n" : " MiB (boot with crashkernel= to reserve memory)\n",
-	            size ? 5 : 48);
+	e = load_cma_read(r, LOAD_CMA_MAX, &n);
+	say("crash kernel: ", state[loaded != 0]);
+	say("reservation: ", U64((unsigned long long)size >> 20),
+	    !size ? " MiB (boot with crashkernel= to reserve memory)"
+	    : !e && n ? " MiB fixed (holds the kernel and initramfs)" : " MiB");
+	status_cma(e, r, n);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # All QEMU crash-injection tests: the Debian kernels (6.1, 6.12, the newest
-# 7.x), both disk target kinds (filtered stream), the unfiltered format and the network dump, the page filter checked
+# 7.x), both disk target kinds (filtered stream), the unfiltered format and the network dump, a
+# reservation mostly from CMA (7.x), the page filter checked
 # against makedumpfile, crash and drgn, salvage load's error paths, and Bus Master Enable
 # off for a PCI device with no driver. Last line: N passed, N failed.
 set -u
@@ -31,6 +32,8 @@ run tests/qemu/crash.sh 7 raw
 run tests/qemu/crash.sh 7 fs
 run tests/qemu/net.sh 7
 run tests/qemu/filter.sh 7
+# crashkernel=FIXED crashkernel=SIZE,cma: the crash kernel's memory mostly CMA
+run tests/qemu/cma.sh 7
 run tests/qemu/five-level.sh
 run tests/qemu/full-disk.sh
 run tests/qemu/net-fallback.sh 6.1

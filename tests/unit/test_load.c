@@ -1,3 +1,4 @@
+#include <errno.h>
 #include "../../load/load.h"
 #include "check.h"
 
@@ -21,4 +22,58 @@ TEST(load_crash_cmdline_cleans_the_running_one)
 	CHECK_INT(0, load_crash_cmdline("", 0, out, sizeof out));
 	CHECK_STR("irqpoll nr_cpus=1 reset_devices", out);
 	CHECK_INT(-7 /* -E2BIG */, load_crash_cmdline("console=ttyS0", 1, out, 20));
+}
+
+/* /sys/kernel/kexec/crash_cma_ranges: "%08llx-%08llx\n" per range, the end
+ * inclusive (kernel/kexec_core.c); empty without a CMA part. The first
+ * vector is the kernel's ABI document's example. */
+TEST(load_cma_parse_reads_the_kernels_ranges)
+{
+	struct load_cma_range r[LOAD_CMA_MAX];
+	unsigned n = 99;
+
+	CHECK_INT(0, load_cma_parse("100000000-10c7fffff\n", r, LOAD_CMA_MAX, &n));
+	CHECK_INT(1, n);
+	CHECK_INT(0x100000000LL, (long long)r[0].start);
+	CHECK_INT(0x10c7fffffLL, (long long)r[0].end);
+	CHECK_INT(200LL << 20, (long long)load_cma_bytes(r, n));
+	/* several ranges (the kernel halves its request when one does not fit),
+	 * zero-padded to 8 digits, the last newline optional */
+	CHECK_INT(0, load_cma_parse("06000000-07ffffff\n76000000-79ffffff", r, LOAD_CMA_MAX, &n));
+	CHECK_INT(2, n);
+	CHECK_INT(0x76000000LL, (long long)r[1].start);
+	CHECK_INT(0x79ffffffLL, (long long)r[1].end);
+	CHECK_INT(96LL << 20, (long long)load_cma_bytes(r, n));
+	/* no CMA part: an empty file */
+	CHECK_INT(0, load_cma_parse("", r, LOAD_CMA_MAX, &n));
+	CHECK_INT(0, n);
+	CHECK_INT(0, (long long)load_cma_bytes(r, n));
+	/* a one-page range */
+	CHECK_INT(0, load_cma_parse("00001000-00001fff\n", r, LOAD_CMA_MAX, &n));
+	CHECK_INT(4096, (long long)load_cma_bytes(r, n));
+}
+
+TEST(load_cma_parse_refuses_what_the_kernel_never_writes)
+{
+	struct load_cma_range r[2];
+	unsigned n = 7;
+
+	CHECK_INT(-EINVAL, load_cma_parse("6e000000\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("6e000000-\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("-77ffffff\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("0x6e000000-0x77ffffff\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("6e000000-77ffffff \n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("6e000000 - 77ffffff\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("1000-1fff 3000-3fff\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("6e000000-77ffffff\n\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("77ffffff-6e000000\n", r, 2, &n)); /* ends before it starts */
+	CHECK_INT(-EINVAL, load_cma_parse("10000000000000000-10000000000000001\n", r, 2, &n));
+	CHECK_INT(-EINVAL, load_cma_parse("6g000000-77ffffff\n", r, 2, &n));
+	CHECK_INT(-E2BIG, load_cma_parse("1000-1fff\n3000-3fff\n5000-5fff\n", r, 2, &n));
+	CHECK_INT(7, n); /* untouched on failure */
+	/* 16 digits is the most there is */
+	CHECK_INT(0, load_cma_parse("fffffffffffff000-ffffffffffffffff\n", r, 2, &n));
+	CHECK_INT(1, n);
+	CHECK_INT(4096, (long long)load_cma_bytes(r, n));
 }
