@@ -115,6 +115,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/receive-damaged.sh
 	sh tests/cmd/net.sh
 	sh tests/cmd/jobs.sh
+	sh tests/cmd/estimate.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.

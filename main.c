@@ -13,6 +13,7 @@ int collect_main(int argc, char **argv);
 int convert_main(int argc, char **argv);
 int dump_main(int argc, char **argv);
 int dmesg_main(int argc, char **argv);
+int estimate_main(int argc, char **argv);
 int ifup_main(int argc, char **argv);
 int modules_main(int argc, char **argv);
 int keygen_main(int argc, char **argv);
@@ -31,6 +32,7 @@ static const struct {
 	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]  arm the crash kernel (nr_cpus= from crash-cpus)" },
 	{ "unload", load_unload_main, "  disarm the crash kernel" },
 	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
+	{ "estimate", estimate_main, "[--kernel VMLINUZ] [--initrd IMG] [--conf FILE]  the crashkernel= to reserve, and how it was derived" },
 	{ "dump", dump_main, "[-d LEVEL] [-j N] [-o OUT] VMCORE  filter a vmcore into a salvage stream (-j: N threads, same bytes)" },
 	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
 	{ "dmesg", dmesg_main, "[--caller] DUMP  the crashed kernel's log from a vmcore, stream or kdump file" },

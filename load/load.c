@@ -19,8 +19,8 @@
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
-#include "../lib/le.h"
 #include "../lib/log.h"
+#include "estimate.h"
 #include "load.h"
 
 #define SYSK "/sys/kernel/"
@@ -69,16 +69,15 @@ static void lockdown_mode(char *out, size_t len)
 }
 
 /* Memory the kernel image needs once loaded: the bzImage header's
- * init_size (boot protocol >= 2.10, Documentation/arch/x86/boot.rst),
- * else the file size. */
+ * init_size (load/estimate.h), else the file size. */
 static unsigned long long image_need(int fd, unsigned long long file_size)
 {
-	unsigned char hdr[0x264];
+	static unsigned char head[LOAD_KERNEL_HEAD];
+	struct load_kernel k;
+	long n = io_preadall(fd, head, sizeof head, 0);
 
-	if (io_preadall(fd, hdr, sizeof hdr, 0) == (long)sizeof hdr &&
-	    !memcmp(hdr + 0x202, "HdrS", 4) && le16_get(hdr + 0x206) >= 0x20a &&
-	    le32_get(hdr + 0x260) > file_size)
-		return le32_get(hdr + 0x260);
+	if (n > 0 && !load_kernel_parse(head, (size_t)n, &k) && k.init_size > file_size)
+		return k.init_size;
 	return file_size;
 }
 

@@ -39,6 +39,9 @@ qemu_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-256M} stag
 grep -q "crash kernel loaded" "$w/console.log" || qemu_fail "$w/console.log" "salvage load did not load"
 grep -q "sysrq triggered crash" "$w/console.log" || qemu_fail "$w/console.log" "no panic"
 grep -q "salvage: dump saved" "$w/console.log" || qemu_fail "$w/console.log" "crash kernel did not save a dump"
+# the loaded modules' files left the rootfs (init/modules.c)
+grep -q "salvage: initramfs: freed [1-9][0-9]* module files, [0-9]* KiB" "$w/console.log" ||
+	qemu_fail "$w/console.log" "init did not free the loaded modules' files"
 
 case $kind in
 raw*) $SALVAGE collect "$w/vdb.img" "$w/out" ;;

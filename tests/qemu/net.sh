@@ -38,6 +38,8 @@ qemu_net_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-256M} 
 
 grep -q "sysrq triggered crash" "$w/console.log" || qemu_fail "$w/console.log" "no panic"
 grep -q "salvage: dump stored by" "$w/console.log" || { cat "$w/receive.log"; qemu_fail "$w/console.log" "the crash kernel did not send the dump"; }
+grep -q "salvage: initramfs: freed [1-9][0-9]* module files, [0-9]* KiB" "$w/console.log" ||
+	qemu_fail "$w/console.log" "init did not free the loaded modules' files"
 # the receiver converts in a child process: wait for it
 qemu_net_stored "$w" "guest-$series" "$w/console.log"
 d=$D
