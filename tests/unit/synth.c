@@ -227,3 +227,14 @@ int synth_core(const char *path)
 	}
 	return fd;
 }
+
+int synth_sink_write(void *ctx, const void *p, size_t n)
+{
+	struct synth_sink *s = ctx;
+
+	if (n > s->cap - s->len)
+		return -ENOSPC;
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	return 0;
+}

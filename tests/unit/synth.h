@@ -65,4 +65,12 @@ size_t synth_note(unsigned char *p, const char *name, uint32_t type, const void 
  * it, or -errno. */
 int synth_core(const char *path);
 
+/* A capture's output kept in memory: dump_capture_run(c, synth_sink_write,
+ * &sink) appends to buf (cap bytes; -ENOSPC beyond) and counts len. */
+struct synth_sink {
+	unsigned char *buf;
+	size_t cap, len;
+};
+int synth_sink_write(void *ctx, const void *p, size_t n);
+
 #endif

@@ -16,18 +16,7 @@
 
 static struct dump_capture c;
 static unsigned char out[2][6 << 20];
-static size_t outlen[2];
-
-static int to_buf(void *ctx, const void *p, size_t n)
-{
-	size_t *k = ctx, i = (size_t)(k - outlen);
-
-	if (n > sizeof out[i] - *k)
-		return -ENOSPC;
-	memcpy(out[i] + *k, p, n);
-	*k += n;
-	return 0;
-}
+static struct synth_sink sink[2] = { { out[0], sizeof out[0], 0 }, { out[1], sizeof out[1], 0 } };
 
 /* Runs the capture with n workers (0: none) into out[1]; its result. */
 static int run_with(void *mem, size_t len, unsigned n)
@@ -35,8 +24,8 @@ static int run_with(void *mem, size_t len, unsigned n)
 	c.jobs = n ? dump_jobs_init(mem, len, n) : NULL;
 	if (n)
 		CHECK_INT(n, c.jobs ? dump_jobs_count(c.jobs) : 0);
-	outlen[1] = 0;
-	return dump_capture_run(&c, to_buf, &outlen[1]);
+	sink[1].len = 0;
+	return dump_capture_run(&c, synth_sink_write, &sink[1]);
 }
 
 static void same_for_every_n(int cut)
@@ -62,13 +51,13 @@ static void same_for_every_n(int cut)
 	}
 	want = cut ? -SALVAGE_E_SHORT_FILE : 0;
 	c.jobs = NULL;
-	outlen[0] = 0;
-	CHECK_INT(want, dump_capture_run(&c, to_buf, &outlen[0]));
-	CHECK_INT(1, outlen[0] > 16);
+	sink[0].len = 0;
+	CHECK_INT(want, dump_capture_run(&c, synth_sink_write, &sink[0]));
+	CHECK_INT(1, sink[0].len > 16);
 	for (unsigned n = 1; n <= 3; n++) {
 		CHECK_INT(want, run_with(mem, len, n));
-		CHECK_INT(outlen[0], outlen[1]);
-		CHECK_MEM(out[0], out[1], outlen[0]);
+		CHECK_INT(sink[0].len, sink[1].len);
+		CHECK_MEM(out[0], out[1], sink[0].len);
 	}
 	c.jobs = NULL;
 	munmap(mem, len);

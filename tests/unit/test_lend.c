@@ -330,18 +330,7 @@ TEST(lend_leaves_the_filter_as_it_was)
  * filter distrusted, level 1) reads none of them: each goes as the class
  * it was lent as, counted. */
 static unsigned char out[3][1 << 20];
-static size_t outlen[3];
-
-static int to_buf(void *ctx, const void *p, size_t n)
-{
-	size_t *k = ctx, i = (size_t)(k - outlen);
-
-	if (n > sizeof out[i] - *k)
-		return -ENOSPC;
-	memcpy(out[i] + *k, p, n);
-	*k += n;
-	return 0;
-}
+static struct synth_sink sink[3] = { { out[0], sizeof out[0], 0 }, { out[1], sizeof out[1], 0 }, { out[2], sizeof out[2], 0 } };
 
 TEST(lend_capture_writes_the_same_stream)
 {
@@ -353,25 +342,26 @@ TEST(lend_capture_writes_the_same_stream)
 	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
 	if ((fd = synth_core(path)) < 0)
 		CHECK_SKIP("cannot write a vmcore in the temporary directory");
-	memset(outlen, 0, sizeof outlen);
+	for (unsigned i = 0; i < 3; i++)
+		sink[i].len = 0;
 	c.lent = NULL;
 	CHECK_INT(0, dump_capture_open(&c, fd, 31));
 	CHECK_INT(31, c.level);
-	CHECK_INT(0, dump_capture_run(&c, to_buf, &outlen[0]));
+	CHECK_INT(0, dump_capture_run(&c, synth_sink_write, &sink[0]));
 	memcpy(count, c.stream.count, sizeof count);
 	CHECK_INT(0, dump_lend_plan(&c, NULL, 0, 1000, &plan));
 	CHECK_INT(20, plan.pages);
-	CHECK_INT(0, dump_capture_run(&c, to_buf, &outlen[1]));
+	CHECK_INT(0, dump_capture_run(&c, synth_sink_write, &sink[1]));
 	c.lent = &plan;
-	CHECK_INT(0, dump_capture_run(&c, to_buf, &outlen[2]));
+	CHECK_INT(0, dump_capture_run(&c, synth_sink_write, &sink[2]));
 	CHECK_INT(0, c.lent_kept);
-	CHECK_INT(outlen[0], outlen[1]);
-	CHECK_INT(outlen[0], outlen[2]);
-	CHECK_MEM(out[0], out[1], outlen[0]);
-	CHECK_MEM(out[0], out[2], outlen[0]);
+	CHECK_INT(sink[0].len, sink[1].len);
+	CHECK_INT(sink[0].len, sink[2].len);
+	CHECK_MEM(out[0], out[1], sink[0].len);
+	CHECK_MEM(out[0], out[2], sink[0].len);
 	/* level 1 keeps everything but zero pages: the lent ones go as lent */
 	c.level = 1;
-	CHECK_INT(0, dump_capture_run(&c, to_buf, (outlen[2] = 0, &outlen[2])));
+	CHECK_INT(0, dump_capture_run(&c, synth_sink_write, (sink[2].len = 0, &sink[2])));
 	CHECK_INT(20, c.lent_kept);
 	CHECK_INT(5, c.stream.count[DUMP_CLASS_FREE]);
 	CHECK_INT(9, c.stream.count[DUMP_CLASS_USER]);
