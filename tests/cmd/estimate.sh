@@ -51,7 +51,7 @@ for series in 6.1 7; do
 	t "estimate $series net, no initrd" 0 "^within" within $net $S estimate --kernel "$vmlinuz" --conf "$W/net.conf"
 	case $kver in
 	6.1.*) t "estimate $series: no cma split" 0 "^crashkernel=[0-9]+M$" sh -c "$S estimate --kernel $vmlinuz --conf $W/net.conf | grep -c cma, | grep -qx 0 && head -1 $W/last" ;;
-	*) t "estimate $series: cma split" 0 "^or, .*crashkernel=64M crashkernel=24M,cma$" $S estimate --kernel "$vmlinuz" --initrd "$W/net-$series.img" --conf "$W/net.conf" ;;
+	*) t "estimate $series: cma split" 0 "^or, .*crashkernel=72M crashkernel=16M,cma$" $S estimate --kernel "$vmlinuz" --initrd "$W/net-$series.img" --conf "$W/net.conf" ;;
 	esac
 done
 
