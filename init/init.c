@@ -228,10 +228,12 @@ static void log_peak_memory(const char *who)
  * 1 if PID 1 killed it, 0 if it ended by itself, -1 if waitpid failed. */
 static int wait_capture(pid_t pid, int *st)
 {
-	int killed = 0, e;
+	/* a device already down (a swapoff that failed after it dropped)
+	 * is not watched: it would kill every retry at once */
+	int watch = init_swap_on() && !init_swap_check(), killed = 0, e;
 	pid_t r;
 
-	while ((r = waitpid(pid, st, init_swap_on() ? WNOHANG : 0)) != pid) {
+	while ((r = waitpid(pid, st, watch ? WNOHANG : 0)) != pid) {
 		if (r < 0 && errno != EINTR) {
 			log_err("waitpid: ", err_name(-errno), "; the capture process is killed");
 			kill(pid, SIGKILL);
@@ -286,21 +288,27 @@ static int attempt(struct dest *d)
 	return d->r;
 }
 
+/* After an attempt: a dump committed before its process died counts as
+ * saved; a file system the killed process had mounted is detached. */
+static int settle(struct dest *d, int r)
+{
+	if (r && d->t->kind == TARGET_FS && !umount2(MOUNT_DIR, MNT_DETACH))
+		log_warn("unmounted ", MOUNT_DIR, ", left by the capture process");
+	if (r && d->saved) {
+		log_warn("the capture process ended after the dump was saved: ", err_name(r), " ignored");
+		return 0;
+	}
+	return r;
+}
+
 static int dump_target(struct dest *d, const struct target *t)
 {
 	int r;
 
 	d->t = t;
 	d->saved = 0;
-	r = attempt(d);
-	if (r && d->saved) {
-		log_warn("the capture process ended after the dump was saved: ", err_name(r), " ignored");
-		return 0;
-	}
+	r = settle(d, attempt(d));
 	if (r == -SALVAGE_E_CAPTURE_KILLED || d->swap_suspect) {
-		/* a file system the killed child had mounted */
-		if (t->kind == TARGET_FS && !umount2(MOUNT_DIR, MNT_DETACH))
-			log_warn("unmounted ", MOUNT_DIR, ", left by the capture process");
 		/* a swap-in that failed both copies' checks kills the child with
 		 * SIGBUS (or fails a system call with EFAULT); whatever killed
 		 * it, the retry takes no chances */
@@ -313,7 +321,7 @@ static int dump_target(struct dest *d, const struct target *t)
 		}
 		d->lean = 1;
 		cap.jobs = NULL; /* one thread: the same bytes in less memory */
-		r = attempt(d);
+		r = settle(d, attempt(d));
 	}
 	return r;
 }

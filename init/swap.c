@@ -302,8 +302,10 @@ int init_swap_stop(void)
 	 * met "Out of memory and no killable processes" and a panic) */
 	restore_reserve();
 	r = shim_stop(&sh);
-	if (sh.swap_on)
-		return r; /* swapoff failed: still on */
+	if (sh.swap_on) {
+		raise_reserve(); /* swapoff failed: still on, and swapping */
+		return r;
+	}
 	on = 0;
 	close(memfd);
 	memfd = -1;

@@ -233,7 +233,7 @@ static int set_swap_corrupt(struct salvage_conf *c, const char *v)
 	int both = !strncmp(v, "both:", 5), r;
 
 	if (!strncmp(v, "stall:", 6)) {
-		if ((r = number(v + 6, 1000000, &n)))
+		if ((r = number(v + 6, 999999999, &n)))
 			return r;
 		c->swap_stall = (unsigned)n;
 		return 0;

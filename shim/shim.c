@@ -180,8 +180,13 @@ static int fence(struct shim *sh, uint64_t room)
 	char ctl[256];
 	int r;
 
-	if (access(SHIM_CGROUP_ROOT "/cgroup.controllers", F_OK) && mount("cgroup2", SHIM_CGROUP_ROOT, "cgroup2", 0, NULL))
-		return -errno;
+	if (!avail)
+		return -ENOENT; /* no /proc/meminfo: no figure to hold them to */
+	/* mounted only by PID 1 (the crash kernel's, where nothing else
+	 * does): on a host it would hide a cgroup v1 tree */
+	if (access(SHIM_CGROUP_ROOT "/cgroup.controllers", F_OK) &&
+	    (getpid() != 1 || mount("cgroup2", SHIM_CGROUP_ROOT, "cgroup2", 0, NULL)))
+		return getpid() != 1 ? -EOPNOTSUPP : -errno;
 	if ((r = io_readfile(SHIM_CGROUP_ROOT "/cgroup.controllers", ctl, sizeof ctl)) < 0)
 		return r;
 	if (!strstr(ctl, "memory"))

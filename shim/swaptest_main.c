@@ -272,6 +272,8 @@ int swaptest_main(int argc, char **argv)
 		run_child(t.child_mb, c);
 	}
 	bad = pid < 0 ? 1 : child_outcome(pid, c, &sh);
+	if ((r = shim_check(&sh)))
+		log_err("swaptest: ", err_name(r), ": ", err_text(r));
 	r = shim_stop(&sh);
 	shim_log_counters(c);
 	return r ? 111 : bad;
