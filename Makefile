@@ -137,7 +137,7 @@ demo: setup
 bench: setup
 	$(MAKE) all $(B)/netbench
 	sh bench/dump.sh
-	sh bench/crash-kernel-dump.sh 6.1
+	for gb in 2 64 256; do sh bench/crash-kernel-dump.sh 6.1 $$gb; done
 	sh bench/net.sh
 	sh bench/crashkernel.sh 6.1 fs
 	sh bench/crashkernel.sh 6.1 net

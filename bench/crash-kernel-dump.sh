@@ -1,17 +1,23 @@
 #!/bin/sh
-# bench/crash-kernel-dump.sh [SERIES]: salvage dump against makedumpfile
-# where it matters, in the crash kernel on /proc/vmcore: the 2 GB guest
-# (with the test workload) panics into a crash kernel whose /init is a
-# toybox script that runs, one after the other, `salvage dump -d 31`,
-# `makedumpfile -F -l -d 31` and `makedumpfile -F -c -d 31` (Debian's
+# bench/crash-kernel-dump.sh [SERIES] [GB]: salvage dump against
+# makedumpfile where it matters, in the crash kernel on /proc/vmcore: a
+# guest of GB GB (2 unless said; larger ones map their RAM without
+# reserving it, memory-backend-ram reserve=off, and add about 2 GiB to the
+# test workload, stage1big=2) panics into a crash kernel with two CPUs
+# (QEMU_SMP, 2 unless said: nr_cpus=2) whose /init is a toybox script that
+# runs, one after the other, `salvage dump -d 31` on one worker and on
+# two, `makedumpfile -F -l -d 31` and `makedumpfile -F -c -d 31` (Debian's
 # binary with its shared libraries copied in), all writing to /dev/null,
 # timed with /proc/uptime. Under QEMU/TCG, so the times are emulated ones,
-# the same for both tools. A measurement, not a test.
+# the same for both tools; multi-threaded TCG runs the two vCPUs on the
+# host's two cores. Prints seconds and seconds per GB of RAM. A
+# measurement, not a test.
 set -eu
-series=${1:-6.1}
+series=${1:-6.1} gb=${2:-2}
 . tests/qemu/lib.sh
 qemu_kernel "$series"
-w=$Q/bench-crash-$series
+w=$Q/bench-crash-$series-$gb
+smp=${QEMU_SMP:-2}
 rm -rf "$w"
 mkdir -p "$w/root/bin" "$w/root/proc" "$w/root/sys" "$w/root/dev" "$w/root/tmp"
 cp build/deps/bin/toybox "$w/root/bin/toybox"
@@ -41,18 +47,26 @@ run() {
 	[ $rc = 0 ] || tail -n 3 /tmp/err
 	rm -f /tmp/out
 }
-run salvage dump -d 31 /proc/vmcore
+run salvage dump -j 1 -d 31 /proc/vmcore
+run salvage dump -j 2 -d 31 /proc/vmcore
 run makedumpfile -F -l -d 31 /proc/vmcore
 run makedumpfile -F -c -d 31 /proc/vmcore
-run salvage dump -d 31 /proc/vmcore
+run salvage dump -j 1 -d 31 /proc/vmcore
 poweroff -f
 EOT
 chmod 755 "$w/root/init"
 (cd "$w/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | zstd -q -3 > "$w/crash.img"
 qemu_stage1 "$w/crash.img" "$w/stage1.img"
-qemu_run "$w/console.log" "$w/stage1.img" "crashkernel=${CRASHKERNEL:-384M} stage1=crash" || true
+big=""
+if [ "$gb" -gt 2 ]; then
+	big="stage1big=2"
+	QEMU_EXTRA="-object memory-backend-ram,id=m0,size=${gb}G,reserve=off -machine pc,memory-backend=m0"
+	export QEMU_EXTRA
+fi
+GUEST_MEM=${gb}G QEMU_SMP=$smp qemu_run "$w/console.log" "$w/stage1.img" \
+	"crashkernel=${CRASHKERNEL:-384M} stage1=crash $big crashargs=nr_cpus=$smp" || true
 grep -q "bench:" "$w/console.log" || qemu_fail "$w/console.log" "no figures"
-echo "in the $KVER crash kernel (QEMU/TCG, 1 vCPU), over /proc/vmcore of the 2 GB guest, output to /dev/null:"
+echo "in the $KVER crash kernel (QEMU/TCG, $smp vCPUs), over /proc/vmcore of the $gb GB guest, output to /dev/null:"
 sed -n 's/^\[ *[0-9.]*\] bench: //p' "$w/console.log" |
-	awk '{ printf "  %-40s %7.2f s %7.1f MiB  exit %s\n", substr($0, index($0, $5)), $2 - $1, $3 / 1048576, $4 }'
+	awk -v gb="$gb" '{ printf "  %-40s %7.2f s %6.3f s/GB %7.1f MiB  exit %s\n", substr($0, index($0, $5)), $2 - $1, ($2 - $1) / gb, $3 / 1048576, $4 }'
 

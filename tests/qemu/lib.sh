@@ -120,9 +120,13 @@ qemu_when() {
 	grep -m1 -- "$2" "$1" | sed 's/^\[ *\([0-9.]*\)\].*/\1/'
 }
 
-# qemu_fail LOG MESSAGE: print why and the guest's console, then fail.
+# qemu_fail LOG MESSAGE: print why, the end of the guest's console (first:
+# a CI excerpt that cuts a long console keeps it) and the whole console,
+# then fail.
 qemu_fail() {
 	echo "FAIL: $2"
+	echo "---- the last 40 lines of the guest console ($1) ----"
+	tail -n 40 "$1"
 	echo "---- guest console ($1) ----"
 	cat "$1"
 	echo "----"

@@ -24,6 +24,16 @@ compares it page by page with the classification:
 and exits 1 if any page is missing. An ELF dump cannot mark a page
 excluded (it reads as zeros): there only pages with data count as held.
 
+page-classes.py --ram KDUMP ELF_DUMP classifies a filtered dump, for a
+guest too large to keep its unfiltered vmcore (tests/qemu/large.sh): RAM
+is the first bitmap of KDUMP, a kdump-compressed file, and ELF_DUMP is
+the same dump as ELF (salvage convert --elf), whose PT_LOADs cover only
+the pages held. The struct pages are kernel data and held, so every
+class decided from them comes out as from the original; a page the dump
+left out reads as zeros, so the zero count includes any kept page the
+dump lost (its class counts then disagree with the dumper's). Prints the
+counts only.
+
 page-classes.py --list CLASS ELF_VMCORE prints the pfns of one class (e.g.
 kept_slab), one per line, (a list of pfns to drop from a dump in negative tests).
 
@@ -82,7 +92,28 @@ def s32(v):
     return v - (1 << 32) if v & 0x80000000 else v
 
 
-def classify(path):
+def kdump_bitmaps(path):
+    """the two bitmaps of a kdump-compressed file (RAM, pages held)"""
+    with open(path, "rb") as f:
+        h = f.read(4096)
+        if h[:8] not in (b"KDUMP   ", b"DISKDUMP"):
+            return None
+        bs, sub, bb = struct.unpack_from("<iiI", h, 428)
+        half = bb // 2 * bs
+        f.seek((1 + sub) * bs)
+        return f.read(half), f.read(half)
+
+
+def bits(b):
+    """the numbers of the bits set in bytes b, lowest first"""
+    out = []
+    for i, byte in enumerate(b):
+        if byte:
+            out.extend(i * 8 + j for j in range(8) if byte >> j & 1)
+    return out
+
+
+def classify(path, ram_from=None):
     f = open(path, "rb")
     m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
     loads, notes = elf_loads(m)
@@ -93,14 +124,24 @@ def classify(path):
         sys.exit("page-classes: %s has no VMCOREINFO note" % path)
     I = Info(vi)
     where = {}
+    if ram_from is not None:
+        bm = kdump_bitmaps(ram_from)
+        if bm is None:
+            sys.exit("page-classes: %s is not kdump-compressed" % ram_from)
+        where = dict.fromkeys(bits(bm[0]))
     for paddr, filesz, memsz, off in reversed(loads):
         for i in range(memsz // PAGE):
+            if ram_from is not None and paddr // PAGE + i not in where:
+                sys.exit("page-classes: %s holds pfn 0x%x, outside %s's RAM"
+                         % (path, paddr // PAGE + i, ram_from))
             where[paddr // PAGE + i] = off + i * PAGE if i * PAGE < filesz \
                 else None
     ram = sorted(where)
 
     prog = drgn.Program()
-    prog.set_core_dump(path)
+    # (drgn cannot walk the page tables of salvage convert --elf's output:
+    # it has no PT_LOAD at the kernel image's addresses; the kdump file)
+    prog.set_core_dump(ram_from or path)
 
     N = lambda k: I.num("NUMBER(%s)" % k)
     O = lambda k: I.num("OFFSET(%s)" % k)
@@ -247,15 +288,7 @@ def held_pfns(path):
     with open(path, "rb") as f:
         h = f.read(4096)
         if h[:8] in (b"KDUMP   ", b"DISKDUMP"):
-            bs, sub, bb = struct.unpack_from("<iiI", h, 428)
-            half = bb // 2 * bs
-            f.seek((1 + sub) * bs + half)
-            b = f.read(half)
-            out = set()
-            for i, byte in enumerate(b):
-                if byte:
-                    out.update(i * 8 + j for j in range(8) if byte >> j & 1)
-            return out
+            return set(bits(kdump_bitmaps(path)[1]))
     with open(path, "rb") as f:
         m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
         loads, _ = elf_loads(m)
@@ -283,11 +316,15 @@ def main():
         for pfn in sorted(p for p, c in cls.items() if c == sys.argv[2]):
             print("0x%x" % pfn)
         return 0
-    if len(sys.argv) not in (2, 3):
+    ram_from = None
+    if len(sys.argv) == 4 and sys.argv[1] == "--ram":
+        ram_from = sys.argv[2]
+        del sys.argv[1:3]
+    elif len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
     t0 = time.time()
-    cls, _ = classify(sys.argv[1])
+    cls, _ = classify(sys.argv[1], ram_from)
     count = Counter(cls.values())
     for c in ORDER:
         print(c, count[c])

@@ -3,7 +3,8 @@
 # 7.x), both disk target kinds (filtered stream), the unfiltered format and the network dump, a
 # reservation mostly from CMA (7.x), the page filter checked
 # against makedumpfile, crash and drgn, salvage load's error paths, and Bus Master Enable
-# off for a PCI device with no driver. Last line: N passed, N failed.
+# off for a PCI device with no driver, 64 GB guests with the 2 GB guest's
+# crashkernel=. Last line: N passed, N failed.
 set -u
 pass=0 fail=0
 run() {
@@ -48,5 +49,8 @@ run tests/qemu/shim.sh 6.1
 run tests/qemu/shim.sh 7
 # two CPUs in the crash kernel (crash-cpus 2): the same stream as one thread
 run tests/qemu/cpus.sh 6.1
+# a 64 GB guest (RAM mapped, not reserved) with the 2 GB guest's crashkernel=
+run tests/qemu/large.sh 6.1
+run tests/qemu/large.sh 7
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]
