@@ -18,6 +18,8 @@
 #    out as free;
 #  - the crash kernel's time and init's peak memory are printed, not
 #    asserted (bench/crash-kernel-dump.sh compares them with makedumpfile).
+# For bench/crashkernel.sh: CRASHKERNEL=SIZE replaces the estimate, and
+# LARGE_CHECKS=0 stops once the dump is saved (no host-side checks).
 set -eu
 series=$1 gb=${2:-64}
 . tests/qemu/lib.sh
@@ -32,10 +34,11 @@ truncate -s 4G "$w/vdb.img"
 printf 'target raw:/dev/vdb\nfinal-action reboot\n' > "$w/salvage.conf"
 qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" > "$w/mkinitramfs.out"
 ck=$($SALVAGE estimate --kernel "$VMLINUZ" --initrd "$w/crash.img" --conf "$w/salvage.conf" | head -n 1)
+[ -z "${CRASHKERNEL:-}" ] || ck=crashkernel=$CRASHKERNEL
 case $ck in crashkernel=[0-9]*M) ;; *) echo "FAIL: salvage estimate printed \"$ck\""; exit 1 ;; esac
 qemu_stage1 "$w/crash.img" "$w/stage1.img"
 
-say "$KVER ${gb} GB: $ck (salvage estimate), boot, load, panic, dump (log: $w/console.log)"
+say "$KVER ${gb} GB: $ck (${CRASHKERNEL:+given, not }salvage estimate), boot, load, panic, dump (log: $w/console.log)"
 GUEST_MEM=${gb}G QEMU_EXTRA="-object memory-backend-ram,id=m0,size=${gb}G,reserve=off -machine pc,memory-backend=m0" \
 	qemu_run "$w/console.log" "$w/stage1.img" "$ck stage1=crash stage1big=2" "$w/vda.img" "$w/vdb.img" || true
 
@@ -47,6 +50,7 @@ grep -q "crash kernel loaded" "$log" || fail "salvage load did not load"
 grep -q "sysrq triggered crash" "$log" || fail "no panic"
 grep -q "salvage: dump saved" "$log" || fail "the crash kernel did not save a dump with $ck"
 grep -q "falling back" "$log" && fail "the filtered dump failed"
+[ "${LARGE_CHECKS:-1}" = 0 ] && { say "$KVER ${gb} GB: dump saved with $ck (not checked: LARGE_CHECKS=0)"; exit 0; }
 
 $SALVAGE collect "$w/vdb.img" "$w/out" > "$w/collect.out" 2>&1 || { cat "$w/collect.out"; fail "collect"; }
 $SALVAGE convert "$w/out/vmcore.salvage" "$w/out/vmcore" 2> "$w/convert.out" || { cat "$w/convert.out"; fail "convert"; }

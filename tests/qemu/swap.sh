@@ -15,7 +15,11 @@
 # off. A
 # range beyond the guest's RAM, out of /dev/mem's reach, is left out. The
 # stage-1 shell, PID 1 here, is kept out of the swap by a cgroup (in the
-# crash kernel PID 1 is salvage, mlocked).
+# crash kernel PID 1 is salvage, mlocked), and its program, the toybox
+# file on the rootfs, by rootfstype=ramfs: on the default tmpfs rootfs
+# the file's pages are shmem, charged to the root cgroup at unpacking,
+# and global reclaim may swap them out, where a block damaged in both
+# copies would kill PID 1 with SIGBUS (ramfs pages are never reclaimed).
 set -eu
 series=$1
 . tests/qemu/lib.sh
@@ -28,7 +32,7 @@ nbd=$(ls "$MODDIR"/kernel/drivers/block/nbd.ko*)
 qemu_stage1 "$w/none.img" "$w/stage1.img" "$nbd"
 say "$KVER: swap shim, 512 MiB guest with 320 MiB set aside, child 200 MiB"
 GUEST_MEM=512 qemu_run "$w/swap.log" "$w/stage1.img" \
-	"memmap=320M\$128M stage1=swap swapmem=128:320 swapchild=200" || true
+	"memmap=320M\$128M rootfstype=ramfs stage1=swap swapmem=128:320 swapchild=200" || true
 log=$w/swap.log
 
 expect() { # PATTERN WHAT
