@@ -47,6 +47,7 @@ counter() { # RUN NAME
 }
 expect "stage1: done" "guest did not finish"
 expect "stage1: insmod nbd: 0" "nbd module"
+expect "stage1: rootfs magic 858458f6" "the rootfs is not ramfs"
 expect "stage1: init without swap: 0 0::/init" "a cgroup without swap for the stage-1 shell"
 run_of "without swap" | grep -q "child: killed by signal 9" ||
 	qemu_fail "$log" "the child did not need the swap (not OOM-killed without it)"
