@@ -40,7 +40,7 @@ struct dump_capture {
 	 * read, even when kept; lent_kept counts those a run found kept */
 	const struct dump_lend_plan *lent;
 	uint64_t lent_kept;
-	/* workers that read and compress the pages (dump/jobs.h), NULL by
+	/* workers that filter, read and compress the pages (dump/jobs.h), NULL by
 	 * default: this thread does it all. The stream is the same. */
 	struct dump_jobs *jobs;
 	unsigned char keep[DUMP_CAPTURE_CYCLE_PFNS / 8];
