@@ -69,7 +69,8 @@ int dump_capture_open(struct dump_capture *c, int fd, int level)
 		log_warn("utsname: ", err_text(r));
 	else if ((r = dump_dmesg(&c->mem, add_line, c)))
 		log_warn("the crashed kernel's log: ", err_text(r));
-	if ((r = dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->why, sizeof c->why)))
+	if ((r = dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->must,
+	                            c->why, sizeof c->why)))
 		return r;
 	/* before anything is written: a level that would lose what every
 	 * dump must hold falls back to one that cannot */

@@ -28,6 +28,7 @@ struct dump_capture {
 	struct dump_vmcoreinfo vi;
 	struct dump_mem mem;
 	struct dump_filter filter;
+	struct dump_filter_must must[DUMP_FILTER_MUST_MAX]; /* the filter's self-check set */
 	struct dump_stream_writer stream;
 	struct dump_range ram[DUMP_CAPTURE_MAX_RAM];
 	unsigned nram;

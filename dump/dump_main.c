@@ -6,7 +6,7 @@
  * or to stdout. `salvage convert` turns the stream into a kdump-compressed
  * file for crash, drgn and makedumpfile. -j N (1 to 8, default 1): N
  * threads filter, read and compress the pages (dump/jobs.h: about
- * 2.4 MiB more per thread when N > 1); the output is the same, byte for
+ * 2.2 MiB more per thread when N > 1); the output is the same, byte for
  * byte, for every N. */
 #include <errno.h>
 #include <fcntl.h>

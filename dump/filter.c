@@ -113,15 +113,16 @@ static void compound_setup(struct dump_filter *f)
 		f->off_dtor = -1;
 }
 
-int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
-                     uint64_t max_pfn, char *why, size_t whylen)
+int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level, uint64_t max_pfn,
+                     struct dump_filter_must *set, char *why, size_t whylen)
 {
 	const char *missing;
 	int64_t v;
 
-	if (level < 0 || level > 31 || !whylen)
+	if (level < 0 || level > 31 || !whylen || !set)
 		return -22;
 	memset(f, 0, offsetof(struct dump_filter, batch));
+	f->must = set;
 	f->mem = m;
 	f->level = level;
 	f->sec_nr = ~0ull;

@@ -52,20 +52,24 @@ struct dump_filter {
 	uint64_t count[DUMP_CLASS_COUNT];
 	/* the last section page_addr() decoded (sec_nr ~0: none) */
 	uint64_t sec_nr, sec_map;
-	/* the self-check's set, sorted by pfn; how many pages did not fit in
-	 * it; the entry dump_filter_cycle found cleared */
+	/* the self-check's set (the caller's, DUMP_FILTER_MUST_MAX entries),
+	 * sorted by pfn; how many pages did not fit in it; the entry
+	 * dump_filter_cycle found cleared */
+	struct dump_filter_must *must;
 	unsigned nmust, lost, walks;
 	uint64_t must_lost;
 	unsigned char batch[DUMP_FILTER_BATCH * DUMP_FILTER_PAGE_MAX];
-	struct dump_filter_must must[DUMP_FILTER_MUST_MAX];
 };
 
 /* Reads what the level needs from VMCOREINFO. If an entry a level bit
  * needs is missing, that bit is dropped: f->level says what is applied and
  * why (size whylen) says which bit went and for want of what (empty when
- * the asked level stands). 0, or -errno-style only for bad arguments. */
-int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
-                     uint64_t max_pfn, char *why, size_t whylen);
+ * the asked level stands). set (DUMP_FILTER_MUST_MAX entries) holds the
+ * self-check's set: outside f, so that a copy of f for a part of a cycle
+ * (dump_filter_part) is its walk's state alone. 0, or -errno-style only
+ * for bad arguments. */
+int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level, uint64_t max_pfn,
+                     struct dump_filter_must *set, char *why, size_t whylen);
 
 /* Decides pfns [start, end) (cycles must come in increasing order): clears
  * bit (pfn - start) of keep for every excluded page and counts it by

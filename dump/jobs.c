@@ -280,6 +280,8 @@ static void copy_filter(struct dump_jobs *j, const struct dump_filter *f)
 		k->mem.ctx = &k->elf;
 		k->mem.tlb_size = 0;
 		k->filt->mem = &k->mem;
+		k->filt->must = NULL; /* the self-check's set: the capture's alone */
+		k->filt->nmust = 0;
 		k->filt->sec_nr = ~0ull;
 		memset(k->filt->count, 0, sizeof k->filt->count);
 	}

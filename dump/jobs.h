@@ -12,11 +12,11 @@
  * dump_jobs_size(n) = sizeof(struct dump_jobs) (about 150 KiB: each
  * worker's copy of the vmcore's headers and its page buffer, the slots'
  * pfn lists) + n x (DUMP_STREAM_LZ_SIZE + DUMP_JOBS_STACK +
- * DUMP_JOBS_FILTER_SIZE) (84 + 64 + 160 KiB: the filter's copy holds its
- * batch of struct pages, and the self-check's set it does not use)
+ * DUMP_JOBS_FILTER_SIZE) (84 + 64 + 64 KiB: the filter's copy is its
+ * batch of struct pages, the self-check's set staying the capture's)
  * + 2n x DUMP_STREAM_BATCH_SIZE (a record of 1 MiB + 4 KiB per slot, two
  * slots per worker, so a worker never waits for the writer while the
- * one before it is still going out): about 150 KiB + 2.4 MiB per worker.
+ * one before it is still going out): about 150 KiB + 2.2 MiB per worker.
  * No heap: thread stacks come from the same block. */
 #ifndef SALVAGE_DUMP_JOBS_H
 #define SALVAGE_DUMP_JOBS_H

@@ -13,13 +13,14 @@
 
 static struct dump_mem m;
 static struct dump_filter f;
+static struct dump_filter_must set[DUMP_FILTER_MUST_MAX];
 static unsigned char keep[NPFN / 8];
 static char why[256];
 
 static int open_filter(int level)
 {
 	m = (struct dump_mem){ .read_phys = synth_read, .info = &synth_vi };
-	return dump_filter_init(&f, &m, level, NPFN, why, sizeof why);
+	return dump_filter_init(&f, &m, level, NPFN, set, why, sizeof why);
 }
 
 /* Runs the filter over all pfns in cycles of `cycle`; the first cycle that
