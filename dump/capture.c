@@ -69,7 +69,8 @@ int dump_capture_open(struct dump_capture *c, int fd, int level)
 		log_warn("utsname: ", err_text(r));
 	else if ((r = dump_dmesg(&c->mem, add_line, c)))
 		log_warn("the crashed kernel's log: ", err_text(r));
-	if ((r = dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->why, sizeof c->why)))
+	if ((r = dump_filter_init(&c->filter, &c->mem, level, c->elf.max_pfn, c->must,
+	                            c->why, sizeof c->why)))
 		return r;
 	/* before anything is written: a level that would lose what every
 	 * dump must hold falls back to one that cannot */
@@ -93,7 +94,7 @@ void dump_capture_report(const struct dump_capture *c, int asked)
 	         " KiB (bitmap ", U64(sizeof c->keep >> 10), " KiB per ",
 	         U64((uint64_t)DUMP_CAPTURE_CYCLE_PFNS >> 18), " GiB cycle)");
 	if (c->jobs)
-		log_info(U64(dump_jobs_count(c->jobs)), " workers read and compress the pages: ",
+		log_info(U64(dump_jobs_count(c->jobs)), " workers filter, read and compress the pages: ",
 		         U64(dump_jobs_size(dump_jobs_count(c->jobs)) >> 10), " KiB more");
 }
 
@@ -277,7 +278,9 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	for (uint64_t start, end, from = 0; !c->stream.err && dump_capture_cycle(c, from, &start, &end); from = end) {
 		dump_capture_mark_ram(c, start, end);
 		memcpy(before, c->filter.count, sizeof before);
-		if ((r = dump_filter_cycle(&c->filter, start, end, c->keep)) < 0)
+		r = c->jobs ? dump_jobs_filter(c->jobs, &c->filter, start, end, c->keep)
+		            : dump_filter_cycle(&c->filter, start, end, c->keep);
+		if (r < 0)
 			break;
 		if (r)
 			distrust(c, start, end, before);

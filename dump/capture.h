@@ -28,6 +28,7 @@ struct dump_capture {
 	struct dump_vmcoreinfo vi;
 	struct dump_mem mem;
 	struct dump_filter filter;
+	struct dump_filter_must must[DUMP_FILTER_MUST_MAX]; /* the filter's self-check set */
 	struct dump_stream_writer stream;
 	struct dump_range ram[DUMP_CAPTURE_MAX_RAM];
 	unsigned nram;
@@ -40,7 +41,7 @@ struct dump_capture {
 	 * read, even when kept; lent_kept counts those a run found kept */
 	const struct dump_lend_plan *lent;
 	uint64_t lent_kept;
-	/* workers that read and compress the pages (dump/jobs.h), NULL by
+	/* workers that filter, read and compress the pages (dump/jobs.h), NULL by
 	 * default: this thread does it all. The stream is the same. */
 	struct dump_jobs *jobs;
 	unsigned char keep[DUMP_CAPTURE_CYCLE_PFNS / 8];

@@ -5,9 +5,9 @@
  * writes the kept pages as a salvage stream (docs/stream-format.md) to OUT,
  * or to stdout. `salvage convert` turns the stream into a kdump-compressed
  * file for crash, drgn and makedumpfile. -j N (1 to 8, default 1): N
- * threads read and compress the pages (dump/jobs.h: about 2.2 MiB more
- * per thread when N > 1); the output is the same, byte for byte, for
- * every N. */
+ * threads filter, read and compress the pages (dump/jobs.h: about
+ * 2.2 MiB more per thread when N > 1); the output is the same, byte for
+ * byte, for every N. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

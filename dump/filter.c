@@ -113,15 +113,16 @@ static void compound_setup(struct dump_filter *f)
 		f->off_dtor = -1;
 }
 
-int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
-                     uint64_t max_pfn, char *why, size_t whylen)
+int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level, uint64_t max_pfn,
+                     struct dump_filter_must *set, char *why, size_t whylen)
 {
 	const char *missing;
 	int64_t v;
 
-	if (level < 0 || level > 31 || !whylen)
+	if (level < 0 || level > 31 || !whylen || !set)
 		return -22;
 	memset(f, 0, offsetof(struct dump_filter, batch));
+	f->must = set;
 	f->mem = m;
 	f->level = level;
 	f->sec_nr = ~0ull;
@@ -328,17 +329,12 @@ static unsigned must_from(const struct dump_filter *f, uint64_t pfn)
 	return lo;
 }
 
-int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep)
+/* The scan of [pfn, end), keep's bit 0 being start's: every pfn no
+ * excluded block before it covers is decided, from batches of struct
+ * pages that start on a multiple of DUMP_FILTER_BATCH (pfn is one, or a
+ * section's start) and never cross a section. */
+static void walk(struct dump_filter *f, unsigned char *keep, uint64_t start, uint64_t pfn, uint64_t end)
 {
-	uint64_t pfn = start;
-	unsigned first = must_from(f, start), i;
-
-	if (!(f->level & 30))
-		return 0;
-	for (i = first; i < f->nmust && f->must[i].pfn < end; i++)
-		f->must[i].in = (unsigned char)kept(keep, f->must[i].pfn - start);
-	if (f->carry_end > start)
-		pfn += exclude(f, keep, start, end, start, f->carry_end - start, f->carry_class);
 	while (pfn < end) {
 		/* a batch never crosses a section: its struct pages are contiguous */
 		uint64_t sec_end = ((pfn >> f->section_shift) + 1) << f->section_shift;
@@ -363,13 +359,93 @@ int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsig
 		}
 		pfn += done;
 	}
+}
+
+void dump_filter_cycle_begin(struct dump_filter *f, uint64_t start, uint64_t end, const unsigned char *keep)
+{
+	if (!(f->level & 30))
+		return;
+	for (unsigned i = must_from(f, start); i < f->nmust && f->must[i].pfn < end; i++)
+		f->must[i].in = (unsigned char)kept(keep, f->must[i].pfn - start);
+}
+
+int dump_filter_cycle_end(struct dump_filter *f, uint64_t start, uint64_t end, const unsigned char *keep)
+{
+	if (!(f->level & 30))
+		return 0;
 	/* the self-check's second half, on the bitmap itself */
-	for (i = first; i < f->nmust && f->must[i].pfn < end; i++)
+	for (unsigned i = must_from(f, start); i < f->nmust && f->must[i].pfn < end; i++)
 		if (f->must[i].in && !kept(keep, f->must[i].pfn - start)) {
 			f->lost = i;
 			return 1;
 		}
 	return 0;
+}
+
+int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep)
+{
+	uint64_t pfn = start;
+
+	if (!(f->level & 30))
+		return 0;
+	dump_filter_cycle_begin(f, start, end, keep);
+	if (f->carry_end > start)
+		pfn += exclude(f, keep, start, end, start, f->carry_end - start, f->carry_class);
+	walk(f, keep, start, pfn, end);
+	return dump_filter_cycle_end(f, start, end, keep);
+}
+
+/* The block the cycle's scan excludes that covers pfn `from`, a
+ * multiple of 2^shift: blocks are aligned to their size, so one can only
+ * start at from rounded down to a larger power of two, at or after lo
+ * (the cycle's start, or the carry's end: before it, the carry covers
+ * all), on a batch's first page (shift >= 9). The outermost one is the
+ * scan's, the others it never reaches: the largest power first. Its
+ * class and *cover_end, or -1. */
+static int covering(struct dump_filter *w, uint64_t lo, uint64_t end, uint64_t from,
+                    unsigned shift, uint64_t *cover_end)
+{
+	for (unsigned k = 63; k > shift; k--) {
+		uint64_t q = from & ~((1ull << k) - 1);
+		uint64_t sec_end = ((q >> w->section_shift) + 1) << w->section_shift, n = end - q;
+		unsigned order;
+		int cls;
+
+		if (q < lo || q == from || (k < 63 && q == (from & ~((1ull << (k + 1)) - 1))))
+			continue;
+		/* the batch the scan reads at q, so that a read that fails
+		 * fails here too */
+		if (n > DUMP_FILTER_BATCH)
+			n = DUMP_FILTER_BATCH;
+		if (q + n > sec_end)
+			n = sec_end - q;
+		if (read_pages(w, q, n, w->batch))
+			continue;
+		cls = decide(w, q, w->batch, n > 1 ? w->batch + w->page_size : NULL, &order);
+		if (cls >= 0 && from - q < (1ull << order)) {
+			*cover_end = q + (1ull << order);
+			return cls;
+		}
+	}
+	return -1;
+}
+
+void dump_filter_part(struct dump_filter *w, uint64_t carry_end, int carry_class,
+                      uint64_t start, uint64_t end, uint64_t from, uint64_t to,
+                      unsigned shift, unsigned char *keep)
+{
+	uint64_t cover_end = carry_end;
+	int cls = carry_class;
+
+	w->carry_end = 0;
+	if (!(w->level & 30))
+		return;
+	if (carry_end <= from)
+		cls = covering(w, carry_end > start ? carry_end : start, end, from, shift, &cover_end);
+	if (cls >= 0)
+		exclude(w, keep, start, to, from, cover_end - from, cls);
+	else
+		walk(w, keep, start, from, to);
 }
 
 /* The scan reaches every pfn that no excluded block before it covers, and

@@ -52,20 +52,24 @@ struct dump_filter {
 	uint64_t count[DUMP_CLASS_COUNT];
 	/* the last section page_addr() decoded (sec_nr ~0: none) */
 	uint64_t sec_nr, sec_map;
-	/* the self-check's set, sorted by pfn; how many pages did not fit in
-	 * it; the entry dump_filter_cycle found cleared */
+	/* the self-check's set (the caller's, DUMP_FILTER_MUST_MAX entries),
+	 * sorted by pfn; how many pages did not fit in it; the entry
+	 * dump_filter_cycle found cleared */
+	struct dump_filter_must *must;
 	unsigned nmust, lost, walks;
 	uint64_t must_lost;
 	unsigned char batch[DUMP_FILTER_BATCH * DUMP_FILTER_PAGE_MAX];
-	struct dump_filter_must must[DUMP_FILTER_MUST_MAX];
 };
 
 /* Reads what the level needs from VMCOREINFO. If an entry a level bit
  * needs is missing, that bit is dropped: f->level says what is applied and
  * why (size whylen) says which bit went and for want of what (empty when
- * the asked level stands). 0, or -errno-style only for bad arguments. */
-int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
-                     uint64_t max_pfn, char *why, size_t whylen);
+ * the asked level stands). set (DUMP_FILTER_MUST_MAX entries) holds the
+ * self-check's set: outside f, so that a copy of f for a part of a cycle
+ * (dump_filter_part) is its walk's state alone. 0, or -errno-style only
+ * for bad arguments. */
+int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level, uint64_t max_pfn,
+                     struct dump_filter_must *set, char *why, size_t whylen);
 
 /* Decides pfns [start, end) (cycles must come in increasing order): clears
  * bit (pfn - start) of keep for every excluded page and counts it by
@@ -74,6 +78,33 @@ int dump_filter_init(struct dump_filter *f, struct dump_mem *m, int level,
  * that was kept at the start is cleared: f->lost is its entry, and the
  * caller must not trust this bitmap. */
 int dump_filter_cycle(struct dump_filter *f, uint64_t start, uint64_t end, unsigned char *keep);
+
+/* dump_filter_cycle in parts, for workers (docs/jobs.md): begin records
+ * the self-check's set in keep, then parts [from, to) of [start, end)
+ * (from and to multiples of 2^shift past start, to <= end, start a
+ * multiple of DUMP_FILTER_BATCH; shift >= 9, so that each part's batches
+ * are the scan's: where every batch reads, any shift) are decided in
+ * any order, on any thread,
+ * each by its own copy w of f (its own struct dump_mem, sec_nr ~0, count
+ * zeroed; carry_end and carry_class are f's, passed alone since w's
+ * changes): what the one scan decides there, and the same counts in
+ * w->count. A block that covers from but starts before it is found by
+ * reading the struct pages at from rounded down to each larger power of
+ * two (at most 63 - shift batches): blocks are aligned to their size.
+ * w->carry_end, when past to, is the block the part ends in: the last
+ * part's is the cycle's carry. end adds nothing itself: the caller adds
+ * the counts and the carry to f first, then end confirms the set as
+ * dump_filter_cycle does (1 if a page was lost, f->lost its entry).
+ * DUMP_FILTER_PART_SHIFT, 1 GiB of pfns, holds a gigantic page (order
+ * 18, the largest block a kernel makes) whole, so a real vmcore's parts
+ * read no block before them; larger orders, honoured as the one scan
+ * honours them, cost those reads only. */
+#define DUMP_FILTER_PART_SHIFT 18
+void dump_filter_cycle_begin(struct dump_filter *f, uint64_t start, uint64_t end, const unsigned char *keep);
+void dump_filter_part(struct dump_filter *w, uint64_t carry_end, int carry_class,
+                      uint64_t start, uint64_t end, uint64_t from, uint64_t to,
+                      unsigned shift, unsigned char *keep);
+int dump_filter_cycle_end(struct dump_filter *f, uint64_t start, uint64_t end, const unsigned char *keep);
 
 /* The self-check (docs/filtering.md#self-check), before anything is
  * written. The pages any dump must hold: those of each SYMBOL() VMCOREINFO

@@ -13,6 +13,7 @@
 #include "../../lib/io.h"
 
 static struct dump_filter f;
+static struct dump_filter_must set[DUMP_FILTER_MUST_MAX];
 static unsigned char notes[1 << 16], keep[1 << 12];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto close;
 	vi = (struct dump_vmcoreinfo){ n.vmcoreinfo, n.vmcoreinfo_len };
 	m = (struct dump_mem){ .read_phys = dump_elf_read_phys, .ctx = &e, .info = &vi };
-	if (!dump_filter_init(&f, &m, 31, e.max_pfn, why, sizeof why)) {
+	if (!dump_filter_init(&f, &m, 31, e.max_pfn, set, why, sizeof why)) {
 		uint64_t end;
 		dump_filter_selfcheck(&f, n.sp, n.nr_sp, why, sizeof why);
 		end = e.max_pfn < sizeof keep * 8 ? e.max_pfn : sizeof keep * 8;

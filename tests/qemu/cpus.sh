@@ -28,7 +28,7 @@ QEMU_SMP=2 qemu_run "$w/console.log" "$w/stage1.img" \
 want() { grep -q -- "$2" "$w/console.log" || qemu_fail "$w/console.log" "$1 (no \"$2\" on the console)"; }
 want "salvage load did not give nr_cpus=2" "crash kernel command line: .*nr_cpus=2"
 want "no panic" "sysrq triggered crash"
-want "the crash kernel did not dump with two workers" "salvage: 2 workers read and compress the pages"
+want "the crash kernel did not dump with two workers" "salvage: 2 workers filter, read and compress the pages"
 want "the crash kernel did not save a dump" "salvage: dump saved"
 want "no copy of the vmcore after the dump" "salvage: swap-test-elf: done"
 $SALVAGE collect "$w/vdb.img" "$w/out" > "$w/collect.out" 2>&1

@@ -238,3 +238,14 @@ int synth_sink_write(void *ctx, const void *p, size_t n)
 	s->len += n;
 	return 0;
 }
+
+void synth_add_crossing(void)
+{
+	synth_set_type(320, e->buddy), le64_put(synth_spage(320) + 40, 6);
+	synth_set_compound(352, 5, 0), le64_put(synth_spage(352) + 24, V | 1);
+	synth_set_type(368, e->buddy), le64_put(synth_spage(368) + 40, 2);
+	synth_set_compound(384, 7, 0), le64_put(synth_spage(384) + 24, V | 1);
+	synth_set_type(448, e->buddy), le64_put(synth_spage(448) + 40, 4);
+	synth_set_type(496, e->buddy), le64_put(synth_spage(496) + 40, 3);
+	synth_set_compound(768, 8, 1);
+}

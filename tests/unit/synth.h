@@ -52,6 +52,14 @@ extern struct dump_vmcoreinfo synth_vi;
 int synth_read(void *ctx, uint64_t paddr, void *buf, size_t len);
 void synth_build(const struct synth_enc *enc);
 void synth_add_high(void);
+/* Blocks across the boundaries of a cycle's parts (dump_filter_part) of
+ * 2^4 to 2^7 pfns, and of cycles of 128: free 320-383 (order 6) with an
+ * anonymous order-5 compound page at 352 and a free order-2 block at 368
+ * inside it (never read: the outermost block decides, all 64 go as
+ * free), anonymous THP
+ * 384-511 (order 7) with buddy values at 448 and 496 inside it, hugetlb
+ * 768-1023 (order 8). */
+void synth_add_crossing(void);
 /* pfn's struct page (pfn below NPFN, or from HIGH after synth_add_high) */
 unsigned char *synth_spage(uint64_t pfn);
 void synth_set_type(uint64_t pfn, uint32_t type);

@@ -2,6 +2,7 @@
  * crashed kernel's page tables, mem_section and struct pages in each
  * encoding the filter knows, Linux 6.1, 6.12 and 7.1+). The last tests
  * give the pages an encoding the filter does not know. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "../../dump/filter.h"
@@ -12,13 +13,14 @@
 
 static struct dump_mem m;
 static struct dump_filter f;
+static struct dump_filter_must set[DUMP_FILTER_MUST_MAX];
 static unsigned char keep[NPFN / 8];
 static char why[256];
 
 static int open_filter(int level)
 {
 	m = (struct dump_mem){ .read_phys = synth_read, .info = &synth_vi };
-	return dump_filter_init(&f, &m, level, NPFN, why, sizeof why);
+	return dump_filter_init(&f, &m, level, NPFN, set, why, sizeof why);
 }
 
 /* Runs the filter over all pfns in cycles of `cycle`; the first cycle that
@@ -171,4 +173,90 @@ TEST(filter_selfcheck_confirms_each_cycle)
 	CHECK_INT(0, open_filter(31));
 	dump_filter_must_collect(&f, (const uint64_t[]){ SP }, 1);
 	CHECK_INT(-1, run(256));
+}
+
+/* ---- a cycle decided in parts (dump_filter_part, the workers' way) ---- */
+
+static struct dump_filter w;
+static struct dump_mem wm;
+
+/* run(cycle) again, each cycle's parts of 2^shift decided last first,
+ * each by a fresh copy of f: the first cycle that lost a page, or -1. */
+static int run_parts(unsigned cycle, unsigned shift)
+{
+	int bad = -1;
+
+	memset(keep, 0xff, sizeof keep);
+	for (unsigned s = 0; s < NPFN; s += cycle) {
+		uint64_t carry_end = f.carry_end;
+		int carry_class = f.carry_class;
+		unsigned char *k = keep + s / 8;
+
+		dump_filter_cycle_begin(&f, s, s + cycle, k);
+		for (unsigned from = s + cycle; from-- > s;) {
+			if ((from - s) & ((1u << shift) - 1))
+				continue;
+			memcpy(&w, &f, offsetof(struct dump_filter, batch));
+			wm = m;
+			w.mem = &wm;
+			w.sec_nr = ~0ull;
+			memset(w.count, 0, sizeof w.count);
+			dump_filter_part(&w, carry_end, carry_class, s, s + cycle, from,
+			                 from + (1u << shift) < s + cycle ? from + (1u << shift) : s + cycle,
+			                 shift, k);
+			for (int c = 0; c < DUMP_CLASS_COUNT; c++)
+				f.count[c] += w.count[c];
+			if (from + (1u << shift) >= s + cycle && w.carry_end > s + cycle) {
+				f.carry_end = w.carry_end;
+				f.carry_class = w.carry_class;
+			}
+		}
+		if (dump_filter_cycle_end(&f, s, s + cycle, k) && bad < 0)
+			bad = (int)s;
+	}
+	return bad;
+}
+
+/* Blocks across the parts' boundaries (synth_add_crossing) and a
+ * hugetlb page across cycles: every shift and cycle gives the one scan's
+ * bitmap, counts and carry. */
+static void check_parts(const struct synth_enc *enc)
+{
+	static const unsigned cycles[] = { NPFN, 512, 128 };
+	static unsigned char want[NPFN / 8];
+	uint64_t count[DUMP_CLASS_COUNT];
+
+	synth_build(enc);
+	synth_add_crossing();
+	for (unsigned i = 0; i < sizeof cycles / sizeof cycles[0]; i++)
+		for (unsigned shift = 4; shift <= 9 && (1u << shift) <= cycles[i]; shift++) {
+			CHECK_INT(0, open_filter(31));
+			CHECK_INT(0, dump_filter_selfcheck(&f, (const uint64_t[]){ SP }, 1, why, sizeof why));
+			CHECK_INT(-1, run(cycles[i]));
+			memcpy(want, keep, sizeof want);
+			memcpy(count, f.count, sizeof count);
+			CHECK_INT(0, open_filter(31));
+			CHECK_INT(0, dump_filter_selfcheck(&f, (const uint64_t[]){ SP }, 1, why, sizeof why));
+			CHECK_INT(-1, run_parts(cycles[i], shift));
+			if (!CHECK_MEM(want, keep, sizeof want) || !CHECK_MEM(count, f.count, sizeof count))
+				fprintf(stdout, "     cycle %u, parts of 2^%u, %.14s\n", cycles[i], shift, enc->info);
+		}
+	/* what the blocks are: free 320-383 whole, the THP whole, hugetlb */
+	CHECK_INT(5 + 64, count[DUMP_CLASS_FREE]);
+	CHECK_INT(1 + 4 + 4 + 128 + 256, count[DUMP_CLASS_USER]);
+}
+
+TEST(filter_parts_linux_6_1)
+{
+	check_parts(&synth_linux61);
+}
+
+TEST(filter_parts_linux_6_12)
+{
+	check_parts(&synth_linux612);
+}
+
+TEST(filter_parts_linux_7_1)
+{
+	check_parts(&synth_linux71);
 }

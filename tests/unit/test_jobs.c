@@ -18,12 +18,18 @@ static struct dump_capture c;
 static unsigned char out[2][6 << 20];
 static struct synth_sink sink[2] = { { out[0], sizeof out[0], 0 }, { out[1], sizeof out[1], 0 } };
 
+/* parts of 2^part_shift pfns for the workers' filter (0: theirs, 1 GiB:
+ * the synthetic vmcore's cycle is one part) */
+static unsigned part_shift;
+
 /* Runs the capture with n workers (0: none) into out[1]; its result. */
 static int run_with(void *mem, size_t len, unsigned n)
 {
 	c.jobs = n ? dump_jobs_init(mem, len, n) : NULL;
 	if (n)
 		CHECK_INT(n, c.jobs ? dump_jobs_count(c.jobs) : 0);
+	if (c.jobs && part_shift)
+		dump_jobs_part_shift(c.jobs, part_shift);
 	sink[1].len = 0;
 	return dump_capture_run(&c, synth_sink_write, &sink[1]);
 }
@@ -36,6 +42,8 @@ static void same_for_every_n(int cut)
 	int fd, want;
 
 	synth_build(&synth_linux612);
+	if (part_shift)
+		synth_add_crossing();
 	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
 	if ((fd = synth_core(path)) < 0)
 		CHECK_SKIP("cannot write a vmcore in the temporary directory");
@@ -77,6 +85,18 @@ TEST(jobs_read_error_same_for_every_n)
 	same_for_every_n(1);
 }
 
+/* The workers' filter in parts of 16 pfns, blocks across their
+ * boundaries (synth_add_crossing): the stream of the one scan. */
+TEST(jobs_filter_parts_same_stream)
+{
+	part_shift = 4;
+	same_for_every_n(0);
+	CHECK_INT(64 + 5, c.stream.count[DUMP_CLASS_FREE]);
+	CHECK_INT(128 + 256 + 9, c.stream.count[DUMP_CLASS_USER]);
+	same_for_every_n(1);
+	part_shift = 0;
+}
+
 TEST(jobs_size_and_bounds)
 {
 	static unsigned char small[4096];
@@ -84,7 +104,7 @@ TEST(jobs_size_and_bounds)
 	CHECK_INT(0, dump_jobs_size(0));
 	CHECK_INT(0, dump_jobs_size(DUMP_JOBS_MAX + 1));
 	CHECK_INT(1, dump_jobs_size(2) - dump_jobs_size(1) ==
-	             DUMP_STREAM_LZ_SIZE + DUMP_JOBS_STACK + 2 * DUMP_STREAM_BATCH_SIZE);
+	             DUMP_STREAM_LZ_SIZE + DUMP_JOBS_STACK + DUMP_JOBS_FILTER_SIZE + 2 * DUMP_STREAM_BATCH_SIZE);
 	CHECK_INT(1, dump_jobs_init(small, sizeof small, 1) == NULL);
 	CHECK_INT(1, dump_jobs_init(NULL, dump_jobs_size(1), 1) == NULL);
 }

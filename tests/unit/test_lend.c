@@ -34,7 +34,7 @@ static void open_cap(int level, int high)
 	c.ram[0] = (struct dump_range){ 0, NPFN };
 	c.ram[1] = (struct dump_range){ HIGH, HIGH + NPFN };
 	c.nram = high ? 2 : 1;
-	CHECK_INT(0, dump_filter_init(&c.filter, &c.mem, level, c.elf.max_pfn, c.why, sizeof c.why));
+	CHECK_INT(0, dump_filter_init(&c.filter, &c.mem, level, c.elf.max_pfn, c.must, c.why, sizeof c.why));
 	dump_filter_selfcheck(&c.filter, (const uint64_t[]){ SP }, 1, c.why, sizeof c.why);
 	c.level = c.filter.level;
 	high_reads = 0;
