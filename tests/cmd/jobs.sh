@@ -46,6 +46,7 @@ t "jobs: converts"          0   "converted"             $S convert "$W/j3" "$W/b
 t "jobs: big -d 0"          0   "^same: [0-9]+ bytes"   same_dump 0 "$W/big"
 t "jobs: two pages -d 31"   0   "^same: [0-9]+ bytes"   same_dump 31 "$W/good"
 t "jobs: printk -d 31"      0   "^same: [0-9]+ bytes"   same_dump 31 "$W/printk"
+t "jobs: -j 2 to /dev/full" 111 "writing /dev/full: No space left" $S dump -j 2 -o /dev/full "$W/big"
 t "jobs: cut in the data"   0   "ELF program header out of bounds.* exit 111 $" same_error "$W/cut"
 t "jobs: truncated headers" 0   "ELF program header out of bounds.* exit 111 $" same_error "$W/truncated"
 
