@@ -127,10 +127,12 @@ int load_initrd_sizes(int fd, uint64_t size, struct load_initrd *i)
 
 	if (n < 0)
 		return (int)n;
+	if (size > LOAD_INITRD_MAX)
+		return -EFBIG;
 	i->packed = size;
 	if (zstd_content_size(h, (size_t)n, &i->unpacked)) {
 		i->how = LOAD_UNPACKED_ZSTD;
-		return 0;
+		return i->unpacked > LOAD_INITRD_MAX ? -EFBIG : 0;
 	}
 	if ((r = cpio_files(fd, size, &i->unpacked)) < 0)
 		return r;

@@ -40,10 +40,15 @@ struct load_initrd {
 	int how;                 /* enum load_unpacked_how */
 };
 
+/* No initramfs is this large, packed or unpacked: a size beyond it (a
+ * huge sparse file, a zstd frame claiming 2^64 bytes) is refused, so the
+ * sums below cannot overflow. */
+#define LOAD_INITRD_MAX (1ull << 40)
+
 /* The sizes of the initramfs open on fd, size bytes long: a newc cpio
  * (regular files' data in whole 4 KiB pages, as tmpfs holds them) or a
- * zstd frame that records its content size; else a guess. 0 or -errno of
- * a read. */
+ * zstd frame that records its content size; else a guess. 0, -EFBIG for a
+ * file or a content size above LOAD_INITRD_MAX, or -errno of a read. */
 int load_initrd_sizes(int fd, uint64_t size, struct load_initrd *i);
 
 /* The initramfs salvage-mkinitramfs makes for a target kind (enum

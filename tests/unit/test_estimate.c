@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,9 @@ TEST(estimate_initrd_zstd_content_size)
 	static const unsigned char win2[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x41, 0x58, 0x07, 0x34, 0x12, 0, 0, 0 };
 	/* no content size: a guess */
 	static const unsigned char none[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0, 0, 0, 0 };
+	/* 8-byte content sizes, single segment: 0xffffffffffffff00, 2^40 */
+	static const unsigned char lying[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+	static const unsigned char tb[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
 	struct load_initrd i;
 
 	CHECK_INT(0, sizes(single4, sizeof single4, &i));
@@ -83,6 +87,25 @@ TEST(estimate_initrd_zstd_content_size)
 	CHECK_INT(0, sizes(none, sizeof none, &i));
 	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
 	CHECK_INT(sizeof none * LOAD_UNPACKED_GUESS_FACTOR, i.unpacked);
+	/* a frame claiming 2^64 - 256 bytes: the sum would wrap to less than
+	 * the kernel alone */
+	CHECK_INT(-EFBIG, sizes(lying, sizeof lying, &i));
+	CHECK_INT(0, sizes(tb, sizeof tb, &i));
+	CHECK_INT(LOAD_INITRD_MAX, i.unpacked);
+}
+
+/* A file larger than any initramfs (a sparse one) is refused before its
+ * size goes into a sum. */
+TEST(estimate_initrd_too_large)
+{
+	static const unsigned char none[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0, 0, 0, 0 };
+	struct load_initrd i;
+	int fd = file("initrd", none, sizeof none);
+
+	CHECK_INT(-EFBIG, load_initrd_sizes(fd, LOAD_INITRD_MAX + 1, &i));
+	CHECK_INT(0, load_initrd_sizes(fd, LOAD_INITRD_MAX, &i));
+	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
+	close(fd);
 }
 
 /* One newc entry: header, name, padding, data, padding. */
