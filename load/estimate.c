@@ -39,6 +39,8 @@ int load_kernel_parse(const unsigned char *head, size_t len, struct load_kernel 
 	k->init_size = le32_get(head + 0x260);
 	if (!k->init_size)
 		return -SALVAGE_E_NOT_BZIMAGE;
+	k->file_min = ((uint64_t)(head[0x1f1] ? head[0x1f1] : 4) + 1) * 512 +
+	              (uint64_t)le32_get(head + 0x1f4) * 16;
 	v = le16_get(head + 0x20e);
 	if (v) {
 		for (v += 0x200; v + n < len && n < sizeof k->version - 1; n++) {

@@ -15,6 +15,7 @@
 
 struct load_kernel {
 	uint64_t init_size;      /* bytes the kernel needs to decompress and start */
+	uint64_t file_min;       /* bytes the file holds at least: setup + syssize */
 	unsigned major, minor;   /* from the version string; 0.0 if none */
 	char version[64];        /* up to the first space; "" if none */
 };
@@ -22,7 +23,9 @@ struct load_kernel {
 /* Reads an x86 bzImage's setup header from head (its first len bytes, up
  * to LOAD_KERNEL_HEAD; Documentation/arch/x86/boot.rst): init_size (a
  * little-endian u32 at 0x260, boot protocol 2.10+) and the version string
- * at 0x200 + the u16 at 0x20e. 0 or -SALVAGE_E_NOT_BZIMAGE. */
+ * at 0x200 + the u16 at 0x20e; file_min from setup_sects (0x1f1, 0 meaning
+ * 4) and syssize (0x1f4, 16-byte units): a shorter file was cut. 0 or
+ * -SALVAGE_E_NOT_BZIMAGE. */
 int load_kernel_parse(const unsigned char *head, size_t len, struct load_kernel *k);
 
 enum load_unpacked_how {

@@ -62,15 +62,22 @@ static int read_kernel(const char *path, struct load_kernel *k)
 {
 	static unsigned char head[LOAD_KERNEL_HEAD];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	struct stat st;
 	long n;
 
-	if (fd < 0) {
-		log_err("estimate: kernel ", path, ": ", err_text(-errno));
-		return -errno;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		log_err("estimate: kernel ", path, ": ", err_text(r));
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
 	n = io_preadall(fd, head, sizeof head, 0);
 	close(fd);
 	r = n < 0 ? (int)n : load_kernel_parse(head, (size_t)n, k);
+	/* a cut image still has its header: kexec would refuse it */
+	if (!r && (uint64_t)st.st_size < k->file_min)
+		r = -SALVAGE_E_SHORT_FILE;
 	if (r)
 		log_err("estimate: kernel ", path, ": ", err_text(r));
 	return r;

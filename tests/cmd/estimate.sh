@@ -53,6 +53,9 @@ for series in 6.1 7; do
 	6.1.*) t "estimate $series: no cma split" 0 "^crashkernel=[0-9]+M$" sh -c "$S estimate --kernel $vmlinuz --conf $W/net.conf | grep -c cma, | grep -qx 0 && head -1 $W/last" ;;
 	*) t "estimate $series: cma split" 0 "^or, .*crashkernel=72M crashkernel=16M,cma$" $S estimate --kernel "$vmlinuz" --initrd "$W/net-$series.img" --conf "$W/net.conf" ;;
 	esac
+	# a cut image keeps its header and its init_size
+	head -c 1000000 "$vmlinuz" > "$W/cut"
+	t "estimate $series: cut kernel" 111 "cut: file ended early" $S estimate --kernel "$W/cut" --conf "$W/fs.conf"
 done
 
 head -c 4096 /dev/zero > "$W/notakernel"

@@ -33,6 +33,11 @@ TEST(estimate_kernel_header_init_size_and_version)
 	CHECK_STR("6.1.0-57-amd64", k.version);
 	CHECK_INT(6, k.major);
 	CHECK_INT(1, k.minor);
+	/* setup_sects 0 means 4: 5 x 512 and no protected-mode code */
+	CHECK_INT(5 * 512, k.file_min);
+	h[0x1f1] = 31, h[0x1f4] = 0x10, h[0x1f6] = 0x01;  /* syssize 0x10010 */
+	CHECK_INT(0, load_kernel_parse(h, 0x1000, &k));
+	CHECK_INT(32 * 512 + 0x10010 * 16, k.file_min);
 	CHECK_INT(0, load_kernel_parse(h, bzimage(h, 0x20a, 1 << 26, "6.17.2+deb14-amd64 #1"), &k));
 	CHECK_INT(17, k.minor);
 	/* before 2.10 there is no init_size; not a bzImage at all */
