@@ -17,7 +17,7 @@
  * steps. For kernels 6.17 and later it also prints the split into a fixed
  * reservation that holds what kexec loads and the rest as ,cma
  * (docs/crashkernel.md). Exit 0, 100 on misuse, 111 if a file cannot be
- * read. */
+ * read or the answer cannot be written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,13 +34,15 @@
 #define DEFAULT_INITRD "/boot/salvage.img"
 #define DEFAULT_CONF "/etc/salvage.conf"
 
-static void out(const char *const *parts)
+/* One line on stdout; the first write error stays in *err. */
+static void out(int *err, const char *const *parts)
 {
-	for (; *parts; parts++)
-		io_writeall(1, *parts, strlen(*parts));
-	io_writeall(1, "\n", 1);
+	for (; *parts && !*err; parts++)
+		*err = io_writeall(1, *parts, strlen(*parts));
+	if (!*err)
+		*err = io_writeall(1, "\n", 1);
 }
-#define say(...) out((const char *const[]){ __VA_ARGS__, 0 })
+#define say(...) out(&err, (const char *const[]){ __VA_ARGS__, 0 })
 
 /* bytes as MiB with one decimal, e.g. "63.6" */
 static char *fmt_mib(char *buf, uint64_t bytes)
@@ -140,9 +142,12 @@ static int usage(void)
 	return 100;
 }
 
-static void print(const char *kpath, const struct load_kernel *k, const char *ipath,
-                  const struct load_initrd *i, const int kind[2], const struct load_estimate *e)
+/* The estimate and how it was derived: 0 or -errno of a write. */
+static int print(const char *kpath, const struct load_kernel *k, const char *ipath,
+                 const struct load_initrd *i, const int kind[2], const struct load_estimate *e)
 {
+	int err = 0;
+
 	say("crashkernel=", MIBS(e->total), "M");
 	say("  kernel ", kpath, " (", k->version[0] ? k->version : "version unknown", "): init_size ",
 	    MIB1(k->init_size), " MiB (bzImage header, offset 0x260: to decompress and start)");
@@ -163,13 +168,14 @@ static void print(const char *kpath, const struct load_kernel *k, const char *ip
 	else
 		say("  no measured smallest for this kernel series and target: the sum alone");
 	if (!e->cma)
-		return;
+		return err;
 	say("or, this kernel taking crashkernel=,cma (6.17+): crashkernel=", MIBS(e->fixed), "M crashkernel=",
 	    MIBS(e->rest), "M,cma");
 	say("  fixed: init_size + initramfs packed + ", MIBS(LOAD_ESTIMATE_KEXEC_EXTRA),
 	    " MiB (purgatory, boot parameters, ELF headers) = ", MIB1(e->kexec),
 	    " MiB, rounded up: what kexec loads, which CMA cannot hold");
 	say("  cma: the rest of ", MIBS(e->total), "M (the crash kernel's run-time memory; split not measured)");
+	return err;
 }
 
 int estimate_main(int argc, char **argv)
@@ -183,7 +189,7 @@ int estimate_main(int argc, char **argv)
 	struct load_kernel k;
 	struct load_initrd i = { 0, 0, 0 };
 	struct load_estimate e;
-	int c, kind[2], conf_given = 0;
+	int c, kind[2], conf_given = 0, err = 0;
 	uint64_t floor;
 
 	while ((c = getopt_long(argc, argv, "", opts, 0)) != -1) {
@@ -221,6 +227,9 @@ int estimate_main(int argc, char **argv)
 	if (kind[1] && load_estimate_measured(&k, kind[1]) > floor)
 		floor = load_estimate_measured(&k, kind[1]);
 	load_estimate(&k, &i, floor, &e);
-	print(kpath, &k, ipath, &i, kind, &e);
+	if ((err = print(kpath, &k, ipath, &i, kind, &e))) {
+		log_err("estimate: writing stdout: ", err_text(err));
+		return 111;
+	}
 	return 0;
 }

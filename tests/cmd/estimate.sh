@@ -55,6 +55,7 @@ for series in 6.1 7; do
 	esac
 	# a cut image keeps its header and its init_size
 	head -c 1000000 "$vmlinuz" > "$W/cut"
+	t "estimate $series: stdout full" 111 "writing stdout: No space" sh -c "$S estimate --kernel $vmlinuz --conf $W/fs.conf > /dev/full"
 	t "estimate $series: cut kernel" 111 "cut: file ended early" $S estimate --kernel "$W/cut" --conf "$W/fs.conf"
 done
 
