@@ -111,13 +111,17 @@ static void read_targets(const char *path, int explicit, int kind[2])
 	static char text[8192];
 	struct salvage_conf c;
 	long n = io_readfile(path, text, sizeof text);
-	int line;
+	int line, r;
 
 	kind[0] = kind[1] = TARGET_NONE;
 	conf_defaults(&c);
-	if (n < 0 || conf_parse_text(&c, text, &line)) {
+	if (n < 0) {
 		if (explicit || n != -ENOENT)
-			log_warn("estimate: ", path, ": ", n < 0 ? err_text((int)n) : "not a valid configuration");
+			log_warn("estimate: ", path, ": ", err_text((int)n));
+		return;
+	}
+	if ((r = conf_parse_text(&c, text, &line))) {
+		log_warn("estimate: ", path, " line ", U64((uint64_t)line), ": ", err_text(r));
 		return;
 	}
 	kind[0] = c.target.kind;

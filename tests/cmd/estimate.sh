@@ -62,5 +62,11 @@ done
 head -c 4096 /dev/zero > "$W/notakernel"
 t "estimate: not a bzImage" 111 "not an x86 bzImage" $S estimate --kernel "$W/notakernel" --conf "$W/fs.conf"
 t "estimate: missing kernel" 111 "No such file" $S estimate --kernel "$W/nothing" --conf "$W/fs.conf"
+# a header alone: "HdrS", protocol 2.15, init_size 64 MiB
+cp "$W/notakernel" "$W/header"
+printf 'HdrS\017\002' | dd of="$W/header" bs=1 seek=$((0x202)) conv=notrunc 2> /dev/null
+printf '\000\000\000\004' | dd of="$W/header" bs=1 seek=$((0x260)) conv=notrunc 2> /dev/null
+printf 'target tls://10.0.2.2:9622\nbogus 1\n' > "$W/bad.conf"
+t "estimate: bad conf line" 0 "bad.conf line 2: unknown config key" $S estimate --kernel "$W/header" --conf "$W/bad.conf"
 t "estimate: misuse" 100 "usage: salvage estimate" $S estimate --bogus
 summary
