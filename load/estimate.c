@@ -185,14 +185,16 @@ uint64_t load_estimate_measured(const struct load_kernel *k, int kind)
 }
 
 void load_estimate(const struct load_kernel *k, const struct load_initrd *i, uint64_t floor,
-                   struct load_estimate *e)
+                   uint64_t workers, struct load_estimate *e)
 {
 	memset(e, 0, sizeof *e);
-	e->sum = k->init_size + i->packed + i->unpacked + LOAD_ESTIMATE_RUN;
+	e->sum = k->init_size + i->packed + i->unpacked + LOAD_ESTIMATE_RUN + workers;
 	e->floor = floor;
+	e->workers = workers;
 	e->total = round_up(e->sum, LOAD_ESTIMATE_STEP);
-	if (e->total < floor)
-		e->total = round_up(floor, LOAD_ESTIMATE_STEP);
+	/* the floors were measured with one CPU: no workers */
+	if (floor && e->total < floor + workers)
+		e->total = round_up(floor + workers, LOAD_ESTIMATE_STEP);
 	/* crashkernel=SIZE,cma came with 6.17 */
 	e->cma = k->major > 6 || (k->major == 6 && k->minor >= 17);
 	e->kexec = k->init_size + i->packed + LOAD_ESTIMATE_KEXEC_EXTRA;

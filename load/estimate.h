@@ -60,9 +60,10 @@ int load_initrd_sizes(int fd, uint64_t size, struct load_initrd *i);
 void load_initrd_typical(int kind, struct load_initrd *i);
 
 struct load_estimate {
-	uint64_t sum;            /* init_size + initramfs + LOAD_ESTIMATE_RUN */
+	uint64_t sum;            /* init_size + initramfs + LOAD_ESTIMATE_RUN + workers */
 	uint64_t floor;          /* the measured smallest that dumped, 0 if none */
-	uint64_t total;          /* crashkernel=: sum rounded up, at least floor */
+	uint64_t workers;        /* the capture's workers (crash-cpus > 1), 0 if none */
+	uint64_t total;          /* crashkernel=: sum rounded up, at least floor + workers */
 	int cma;                 /* the kernel takes crashkernel=,cma (6.17+) */
 	uint64_t kexec;          /* what kexec loads, which CMA cannot hold */
 	uint64_t fixed;          /* with cma: crashkernel= (kexec rounded up) */
@@ -84,8 +85,10 @@ struct load_estimate {
  * kind (raw counts as fs, whose drivers are a superset), 0 if none. */
 uint64_t load_estimate_measured(const struct load_kernel *k, int kind);
 
-/* The estimate for kernel k and initramfs i, never below floor. */
+/* The estimate for kernel k and initramfs i, with workers bytes for the
+ * capture's workers (dump_jobs_size(crash-cpus), 0 with one CPU), never
+ * below floor (measured with one CPU) + workers. */
 void load_estimate(const struct load_kernel *k, const struct load_initrd *i, uint64_t floor,
-                   struct load_estimate *e);
+                   uint64_t workers, struct load_estimate *e);
 
 #endif

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "../dump/jobs.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -104,9 +105,9 @@ static int read_initrd(const char *path, struct load_initrd *i)
 	return r;
 }
 
-/* The target and fallback kinds from the configuration; TARGET_NONE for
- * both if it cannot be read (said on stdout). */
-static void read_targets(const char *path, int explicit, int kind[2])
+/* The target and fallback kinds and crash-cpus from the configuration;
+ * TARGET_NONE for both and one CPU if it cannot be read (said). */
+static void read_targets(const char *path, int explicit, int kind[2], unsigned *cpus)
 {
 	static char text[8192];
 	struct salvage_conf c;
@@ -114,6 +115,7 @@ static void read_targets(const char *path, int explicit, int kind[2])
 	int line, r;
 
 	kind[0] = kind[1] = TARGET_NONE;
+	*cpus = 1;
 	conf_defaults(&c);
 	if (n < 0) {
 		if (explicit || n != -ENOENT)
@@ -126,6 +128,7 @@ static void read_targets(const char *path, int explicit, int kind[2])
 	}
 	kind[0] = c.target.kind;
 	kind[1] = c.fallback.kind;
+	*cpus = c.crash_cpus;
 }
 
 static const char *kind_name(int kind)
@@ -164,11 +167,14 @@ static int print(const char *kpath, const struct load_kernel *k, const char *ipa
 		    kind[1] ? ", fallback " : "", kind[1] ? kind_name(kind[1]) : "", ", virtio drivers)");
 	say("  run-time memory of the crash kernel and salvage: ", MIBS(LOAD_ESTIMATE_RUN),
 	    " MiB (fitted to the smallest crashkernel= bisection found on 6.1 and 7.3, 2 GB guest)");
+	if (e->workers)
+		say("  the dump's workers (crash-cpus > 1, docs/jobs.md): ", MIB1(e->workers),
+		    " MiB (the kernel's own memory per CPU not counted: not measured)");
 	say("  sum ", MIB1(e->sum), " MiB, rounded up to 8 MiB steps: ", MIBS((e->sum + LOAD_ESTIMATE_STEP - 1) /
 	    LOAD_ESTIMATE_STEP * LOAD_ESTIMATE_STEP), "M");
 	if (e->floor)
 		say("  measured smallest that dumped with this kernel series and target (bench/crashkernel.sh): ",
-		    MIBS(e->floor), "M; never below it");
+		    MIBS(e->floor), "M with one CPU; never below it", e->workers ? " (+ the workers)" : "");
 	else
 		say("  no measured smallest for this kernel series and target: the sum alone");
 	if (!e->cma)
@@ -194,6 +200,7 @@ int estimate_main(int argc, char **argv)
 	struct load_initrd i = { 0, 0, 0 };
 	struct load_estimate e;
 	int c, kind[2], conf_given = 0, err = 0;
+	unsigned cpus;
 	uint64_t floor;
 
 	while ((c = getopt_long(argc, argv, "", opts, 0)) != -1) {
@@ -216,7 +223,7 @@ int estimate_main(int argc, char **argv)
 		ipath = DEFAULT_INITRD;
 	if (read_kernel(kpath, &k) || (ipath && read_initrd(ipath, &i)))
 		return 111;
-	read_targets(cpath, conf_given, kind);
+	read_targets(cpath, conf_given, kind, &cpus);
 	if (!kind[0]) {
 		/* no configuration: the disk target, whose image is the larger */
 		say("(no target in ", cpath, ": a file system target assumed)");
@@ -230,7 +237,8 @@ int estimate_main(int argc, char **argv)
 	floor = load_estimate_measured(&k, kind[0]);
 	if (kind[1] && load_estimate_measured(&k, kind[1]) > floor)
 		floor = load_estimate_measured(&k, kind[1]);
-	load_estimate(&k, &i, floor, &e);
+	/* PID 1 runs one worker per CPU, none with one (init/init.c) */
+	load_estimate(&k, &i, floor, cpus > 1 ? dump_jobs_size(cpus < DUMP_JOBS_MAX ? cpus : DUMP_JOBS_MAX) : 0, &e);
 	if ((err = print(kpath, &k, ipath, &i, kind, &e))) {
 		log_err("estimate: writing stdout: ", err_text(err));
 		return 111;

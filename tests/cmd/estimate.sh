@@ -53,6 +53,9 @@ for series in 6.1 7; do
 	6.1.*) t "estimate $series: no cma split" 0 "^crashkernel=[0-9]+M$" sh -c "$S estimate --kernel $vmlinuz --conf $W/net.conf | grep -c cma, | grep -qx 0 && head -1 $W/last" ;;
 	*) t "estimate $series: cma split" 0 "^or, .*crashkernel=72M crashkernel=16M,cma$" $S estimate --kernel "$vmlinuz" --initrd "$W/net-$series.img" --conf "$W/net.conf" ;;
 	esac
+	# crash-cpus 2: two workers' 4.4 MiB on top (6.1 fs: 96M + 4.4 -> 104M)
+	printf 'target fs:LABEL=dumps:/var/crash\ncrash-cpus 2\n' > "$W/cpus2.conf"
+	case $kver in 6.1.*) t "estimate $series fs, crash-cpus 2" 0 "^crashkernel=104M" $S estimate --kernel "$vmlinuz" --initrd "$W/fs-$series.img" --conf "$W/cpus2.conf" ;; esac
 	# a cut image keeps its header and its init_size
 	head -c 1000000 "$vmlinuz" > "$W/cut"
 	t "estimate $series: stdout full" 111 "writing stdout: No space" sh -c "$S estimate --kernel $vmlinuz --conf $W/fs.conf > /dev/full"

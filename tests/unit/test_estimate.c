@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../../lib/conf.h"
+#include "../../dump/jobs.h"
 #include "../../lib/err.h"
 #include "../../load/estimate.h"
 #include "check.h"
@@ -153,30 +154,50 @@ TEST(estimate_sum_rounding_floor_and_cma)
 	struct load_estimate e;
 
 	/* 63.6 + 0.3 + 0.9 + 24 = 88.8 MiB: 96M */
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(96 * LOAD_MIB, e.total);
 	CHECK_INT(0, e.cma);
 	/* a measured floor above the sum wins */
-	load_estimate(&k, &i, 104 * LOAD_MIB, &e);
+	load_estimate(&k, &i, 104 * LOAD_MIB, 0, &e);
 	CHECK_INT(104 * LOAD_MIB, e.total);
 	/* exactly on a step stays there */
 	k.init_size = 64 * LOAD_MIB - LOAD_ESTIMATE_RUN - i.packed - i.unpacked;
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(64 * LOAD_MIB, e.total);
 	/* 7.3: 62.3 + 0.3 + 0.9 + 24 = 87.5: 88M; fixed 62.3 + 0.3 + 3 = 65.6:
 	 * 72M (64M was refused in QEMU), and 16M,cma */
 	k = (struct load_kernel){ .init_size = 0x3e4e000, .major = 7, .minor = 3 };
-	load_estimate(&k, &i, load_estimate_measured(&k, TARGET_TLS), &e);
+	load_estimate(&k, &i, load_estimate_measured(&k, TARGET_TLS), 0, &e);
 	CHECK_INT(88 * LOAD_MIB, e.total);
 	CHECK_INT(1, e.cma);
 	CHECK_INT(72 * LOAD_MIB, e.fixed);
 	CHECK_INT(16 * LOAD_MIB, e.rest);
 	k.major = 6, k.minor = 16;
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(0, e.cma);
 	k.minor = 17;
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(1, e.cma);
+}
+
+/* crash-cpus 2: the workers' memory (dump/jobs.h) on top of the sum and
+ * of the floor measured with one CPU */
+TEST(estimate_workers_on_top)
+{
+	struct load_kernel k = { .init_size = 0x3f98000, .major = 6, .minor = 1 };
+	struct load_initrd i = { 300 << 10, 900 << 10, LOAD_UNPACKED_ZSTD };
+	uint64_t w = dump_jobs_size(2);
+	struct load_estimate e;
+
+	/* 88.8 MiB + 4.4: 96M; the 96M floor + 4.4: 104M */
+	load_estimate(&k, &i, 0, w, &e);
+	CHECK_INT(96 * LOAD_MIB, e.total);
+	load_estimate(&k, &i, 96 * LOAD_MIB, w, &e);
+	CHECK_INT(104 * LOAD_MIB, e.total);
+	CHECK_INT(w, e.workers);
+	/* 8 workers: 17.3 MiB */
+	load_estimate(&k, &i, 0, dump_jobs_size(8), &e);
+	CHECK_INT(112 * LOAD_MIB, e.total);
 }
 
 TEST(estimate_measured_reservations)
