@@ -142,9 +142,37 @@ TEST(estimate_initrd_cpio_files_in_pages)
 	CHECK_INT(LOAD_UNPACKED_CPIO, i.how);
 	CHECK_INT(3 * 4096, i.unpacked);
 	CHECK_INT(n, i.packed);
+	/* padded to 512 as cpio -o pads: the same */
+	memset(c + n, 0, 512 - n % 512);
+	CHECK_INT(0, sizes(c, n + 512 - n % 512, &i));
+	CHECK_INT(3 * 4096, i.unpacked);
 	/* cut before its trailer: not taken for a cpio */
 	CHECK_INT(0, sizes(c, n - 120, &i));
 	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
+}
+
+/* An early cpio (microcode) before the compressed main archive: the
+ * kernel unpacks both, so both count */
+TEST(estimate_initrd_cpio_then_more)
+{
+	static const unsigned char single4[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xa4, 0xe0, 0x93, 0x04, 0x00, 0, 0, 0 };
+	static unsigned char c[32768];
+	struct load_initrd i;
+	size_t n = 0, pad;
+
+	n += entry(c + n, "kernel/x86/microcode/GenuineIntel.bin", 0100644, 5000);
+	n += entry(c + n, "TRAILER!!!", 0, 0);
+	pad = 512 - n % 512;
+	memset(c + n, 0, pad);
+	memcpy(c + n + pad, single4, sizeof single4);
+	CHECK_INT(0, sizes(c, n + pad + sizeof single4, &i));
+	CHECK_INT(LOAD_UNPACKED_CPIO, i.how);
+	CHECK_INT(2 * 4096 + 300000, i.unpacked);
+	/* an unknown compression after it: the guess for the rest */
+	memset(c + n + pad, 0x5d, 1000);
+	CHECK_INT(0, sizes(c, n + pad + 1000, &i));
+	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
+	CHECK_INT(2 * 4096 + 1000 * LOAD_UNPACKED_GUESS_FACTOR, i.unpacked);
 }
 
 TEST(estimate_sum_rounding_floor_and_cma)
