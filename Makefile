@@ -57,6 +57,7 @@ $(B)/fuzz/vmcore: tests/fuzz/vmcore.c dump/dmesg.c dump/elf.c dump/filter.c dump
 $(B)/fuzz/dmesg: tests/fuzz/dmesg.c dump/dmesg.c dump/mem.c dump/vmcoreinfo.c lib/err.c
 $(B)/fuzz/dhcp: tests/fuzz/dhcp.c net/dhcp.c net/netconf.c lib/clock.c lib/err.c lib/log.c lib/io.c
 $(B)/fuzz/netconf: tests/fuzz/netconf.c net/netconf.c lib/err.c
+$(B)/fuzz/estimate: tests/fuzz/estimate.c load/estimate.c load/cma.c lib/err.c lib/io.c
 # The stream and kdump readers decode with lz4 and zlib: their sources (from
 # scripts/deps.sh) are built into the target, under the sanitizers too.
 ZLIB_INFLATE = $(addprefix $(B)/deps/src/zlib/,adler32.c crc32.c inffast.c inflate.c inftrees.c uncompr.c zutil.c)

@@ -268,9 +268,13 @@ int dump_capture_run(struct dump_capture *c, int (*write)(void *, const void *, 
 	c->filter.level = c->level;
 	dump_stream_init(&c->stream, write, ctx, c->work, sizeof c->work);
 	dump_stream_begin(&c->stream, &info);
-	if (jobs && !c->stream.err && (r = dump_jobs_start(jobs, &c->elf, &c->stream))) {
-		log_warn("no workers (", err_text(r), "): the pages are compressed by one thread");
-		c->jobs = NULL;
+	/* c->jobs only once its workers run: dump_jobs_finish needs a start */
+	c->jobs = NULL;
+	if (jobs && !c->stream.err) {
+		if ((r = dump_jobs_start(jobs, &c->elf, &c->stream)))
+			log_warn("no workers (", err_text(r), "): the pages are compressed by one thread");
+		else
+			c->jobs = jobs;
 		r = 0;
 	}
 	dump_progress_start(&u.p, "dump", c->present << DUMP_PAGE_SHIFT);

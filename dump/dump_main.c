@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -26,21 +25,34 @@ static int fd_write(void *ctx, const void *buf, size_t len)
 	return io_writeall(*(int *)ctx, buf, len);
 }
 
+/* A decimal number of digits only, at most max; -1 for anything else
+ * ("", "-0", " 3", or a long number that an int would cut to 0-31). */
+static int number(const char *s, int max)
+{
+	int n = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > max)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	return n > max ? -1 : n;
+}
+
 int dump_main(int argc, char **argv)
 {
 	const char *out = NULL;
 	int c, level = 31, in, fd = 1, r;
-	long jobs = 1;
-	char *end;
+	int jobs = 1;
 
 	while ((c = getopt(argc, argv, "d:j:o:")) != -1) {
 		if (c == 'd') {
-			level = (int)strtol(optarg, &end, 10);
-			if (*end || level < 0 || level > 31)
-				level = -1;
+			level = number(optarg, 31);
 		} else if (c == 'j') {
-			jobs = strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > DUMP_JOBS_MAX)
+			jobs = number(optarg, DUMP_JOBS_MAX);
+			if (jobs < 1)
 				level = -1;
 		} else if (c == 'o') {
 			out = optarg;

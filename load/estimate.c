@@ -39,6 +39,8 @@ int load_kernel_parse(const unsigned char *head, size_t len, struct load_kernel 
 	k->init_size = le32_get(head + 0x260);
 	if (!k->init_size)
 		return -SALVAGE_E_NOT_BZIMAGE;
+	k->file_min = ((uint64_t)(head[0x1f1] ? head[0x1f1] : 4) + 1) * 512 +
+	              (uint64_t)le32_get(head + 0x1f4) * 16;
 	v = le16_get(head + 0x20e);
 	if (v) {
 		for (v += 0x200; v + n < len && n < sizeof k->version - 1; n++) {
@@ -68,9 +70,10 @@ static int hex8(const unsigned char *p, uint64_t *v)
 
 /* A newc cpio (docs: the kernel's early-userspace buffer-format.rst): 110
  * bytes of header, the name, padding to 4, the data, padding to 4, up to
- * the entry named TRAILER!!!. Regular files' data in whole pages. Returns
- * 1 if it is one and *bytes is set, 0 if not, -errno on a read error. */
-static int cpio_files(int fd, uint64_t size, uint64_t *bytes)
+ * the entry named TRAILER!!!. Regular files' data in whole pages; *end
+ * past the trailer. Returns 1 if it is one and *bytes is set, 0 if not,
+ * -errno on a read error. */
+static int cpio_files(int fd, uint64_t size, uint64_t *bytes, uint64_t *end)
 {
 	unsigned char h[110 + 12];
 	uint64_t off = 0, mode, filesize, namesize;
@@ -83,8 +86,10 @@ static int cpio_files(int fd, uint64_t size, uint64_t *bytes)
 		if (n < 110 || memcmp(h, "07070", 5) || (h[5] != '1' && h[5] != '2') ||
 		    hex8(h + 14, &mode) || hex8(h + 54, &filesize) || hex8(h + 94, &namesize))
 			return 0;
-		if (namesize == 11 && n >= 110 + 11 && !memcmp(h + 110, "TRAILER!!!", 11))
+		if (namesize == 11 && n >= 110 + 11 && !memcmp(h + 110, "TRAILER!!!", 11)) {
+			*end = round_up(off + 110 + namesize, 4);
 			return 1;
+		}
 		if ((mode & 0170000) == 0100000)
 			*bytes += round_up(filesize, PAGE);
 		off = round_up(round_up(off + 110 + namesize, 4) + filesize, 4);
@@ -119,24 +124,57 @@ static int zstd_content_size(const unsigned char *h, size_t len, uint64_t *bytes
 	return 1;
 }
 
+/* What follows an uncompressed cpio from off on (an early cpio, such as
+ * microcode, before the compressed main one: the kernel unpacks each
+ * archive in turn, NULs between them skipped): the content size of a zstd
+ * frame there, else the guess for the rest; 0 for padding alone. */
+static int after_cpio(int fd, uint64_t size, uint64_t off, struct load_initrd *i)
+{
+	unsigned char h[4096];
+	uint64_t more;
+	long n;
+	size_t at = 0;
+
+	if (off >= size)
+		return 0;
+	if ((n = io_preadall(fd, h, sizeof h, (off_t)off)) < 0)
+		return (int)n;
+	while (at < (size_t)n && !h[at])
+		at++;
+	if (at == (size_t)n && off + (uint64_t)n >= size)
+		return 0;
+	if (zstd_content_size(h + at, (size_t)n - at, &more)) {
+		if (more > LOAD_INITRD_MAX)
+			return -EFBIG;
+	} else {
+		more = (size - off - at) * LOAD_UNPACKED_GUESS_FACTOR;
+		i->how = LOAD_UNPACKED_GUESS;
+	}
+	i->unpacked += more;
+	return 0;
+}
+
 int load_initrd_sizes(int fd, uint64_t size, struct load_initrd *i)
 {
 	unsigned char h[18];
 	long n = io_preadall(fd, h, sizeof h, 0);
+	uint64_t end = 0;
 	int r;
 
 	if (n < 0)
 		return (int)n;
+	if (size > LOAD_INITRD_MAX)
+		return -EFBIG;
 	i->packed = size;
 	if (zstd_content_size(h, (size_t)n, &i->unpacked)) {
 		i->how = LOAD_UNPACKED_ZSTD;
-		return 0;
+		return i->unpacked > LOAD_INITRD_MAX ? -EFBIG : 0;
 	}
-	if ((r = cpio_files(fd, size, &i->unpacked)) < 0)
+	if ((r = cpio_files(fd, size, &i->unpacked, &end)) < 0)
 		return r;
 	if (r) {
 		i->how = LOAD_UNPACKED_CPIO;
-		return 0;
+		return after_cpio(fd, size, end, i);
 	}
 	i->unpacked = size * LOAD_UNPACKED_GUESS_FACTOR;
 	i->how = LOAD_UNPACKED_GUESS;
@@ -181,14 +219,16 @@ uint64_t load_estimate_measured(const struct load_kernel *k, int kind)
 }
 
 void load_estimate(const struct load_kernel *k, const struct load_initrd *i, uint64_t floor,
-                   struct load_estimate *e)
+                   uint64_t workers, struct load_estimate *e)
 {
 	memset(e, 0, sizeof *e);
-	e->sum = k->init_size + i->packed + i->unpacked + LOAD_ESTIMATE_RUN;
+	e->sum = k->init_size + i->packed + i->unpacked + LOAD_ESTIMATE_RUN + workers;
 	e->floor = floor;
+	e->workers = workers;
 	e->total = round_up(e->sum, LOAD_ESTIMATE_STEP);
-	if (e->total < floor)
-		e->total = round_up(floor, LOAD_ESTIMATE_STEP);
+	/* the floors were measured with one CPU: no workers */
+	if (floor && e->total < floor + workers)
+		e->total = round_up(floor + workers, LOAD_ESTIMATE_STEP);
 	/* crashkernel=SIZE,cma came with 6.17 */
 	e->cma = k->major > 6 || (k->major == 6 && k->minor >= 17);
 	e->kexec = k->init_size + i->packed + LOAD_ESTIMATE_KEXEC_EXTRA;

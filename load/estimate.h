@@ -15,6 +15,7 @@
 
 struct load_kernel {
 	uint64_t init_size;      /* bytes the kernel needs to decompress and start */
+	uint64_t file_min;       /* bytes the file holds at least: setup + syssize */
 	unsigned major, minor;   /* from the version string; 0.0 if none */
 	char version[64];        /* up to the first space; "" if none */
 };
@@ -22,7 +23,9 @@ struct load_kernel {
 /* Reads an x86 bzImage's setup header from head (its first len bytes, up
  * to LOAD_KERNEL_HEAD; Documentation/arch/x86/boot.rst): init_size (a
  * little-endian u32 at 0x260, boot protocol 2.10+) and the version string
- * at 0x200 + the u16 at 0x20e. 0 or -SALVAGE_E_NOT_BZIMAGE. */
+ * at 0x200 + the u16 at 0x20e; file_min from setup_sects (0x1f1, 0 meaning
+ * 4) and syssize (0x1f4, 16-byte units): a shorter file was cut. 0 or
+ * -SALVAGE_E_NOT_BZIMAGE. */
 int load_kernel_parse(const unsigned char *head, size_t len, struct load_kernel *k);
 
 enum load_unpacked_how {
@@ -40,10 +43,15 @@ struct load_initrd {
 	int how;                 /* enum load_unpacked_how */
 };
 
+/* No initramfs is this large, packed or unpacked: a size beyond it (a
+ * huge sparse file, a zstd frame claiming 2^64 bytes) is refused, so the
+ * sums below cannot overflow. */
+#define LOAD_INITRD_MAX (1ull << 40)
+
 /* The sizes of the initramfs open on fd, size bytes long: a newc cpio
  * (regular files' data in whole 4 KiB pages, as tmpfs holds them) or a
- * zstd frame that records its content size; else a guess. 0 or -errno of
- * a read. */
+ * zstd frame that records its content size; else a guess. 0, -EFBIG for a
+ * file or a content size above LOAD_INITRD_MAX, or -errno of a read. */
 int load_initrd_sizes(int fd, uint64_t size, struct load_initrd *i);
 
 /* The initramfs salvage-mkinitramfs makes for a target kind (enum
@@ -52,9 +60,10 @@ int load_initrd_sizes(int fd, uint64_t size, struct load_initrd *i);
 void load_initrd_typical(int kind, struct load_initrd *i);
 
 struct load_estimate {
-	uint64_t sum;            /* init_size + initramfs + LOAD_ESTIMATE_RUN */
+	uint64_t sum;            /* init_size + initramfs + LOAD_ESTIMATE_RUN + workers */
 	uint64_t floor;          /* the measured smallest that dumped, 0 if none */
-	uint64_t total;          /* crashkernel=: sum rounded up, at least floor */
+	uint64_t workers;        /* the capture's workers (crash-cpus > 1), 0 if none */
+	uint64_t total;          /* crashkernel=: sum rounded up, at least floor + workers */
 	int cma;                 /* the kernel takes crashkernel=,cma (6.17+) */
 	uint64_t kexec;          /* what kexec loads, which CMA cannot hold */
 	uint64_t fixed;          /* with cma: crashkernel= (kexec rounded up) */
@@ -76,8 +85,10 @@ struct load_estimate {
  * kind (raw counts as fs, whose drivers are a superset), 0 if none. */
 uint64_t load_estimate_measured(const struct load_kernel *k, int kind);
 
-/* The estimate for kernel k and initramfs i, never below floor. */
+/* The estimate for kernel k and initramfs i, with workers bytes for the
+ * capture's workers (dump_jobs_size(crash-cpus), 0 with one CPU), never
+ * below floor (measured with one CPU) + workers. */
 void load_estimate(const struct load_kernel *k, const struct load_initrd *i, uint64_t floor,
-                   struct load_estimate *e);
+                   uint64_t workers, struct load_estimate *e);
 
 #endif

@@ -17,7 +17,7 @@
  * steps. For kernels 6.17 and later it also prints the split into a fixed
  * reservation that holds what kexec loads and the rest as ,cma
  * (docs/crashkernel.md). Exit 0, 100 on misuse, 111 if a file cannot be
- * read. */
+ * read or the answer cannot be written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "../dump/jobs.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -34,13 +35,15 @@
 #define DEFAULT_INITRD "/boot/salvage.img"
 #define DEFAULT_CONF "/etc/salvage.conf"
 
-static void out(const char *const *parts)
+/* One line on stdout; the first write error stays in *err. */
+static void out(int *err, const char *const *parts)
 {
-	for (; *parts; parts++)
-		io_writeall(1, *parts, strlen(*parts));
-	io_writeall(1, "\n", 1);
+	for (; *parts && !*err; parts++)
+		*err = io_writeall(1, *parts, strlen(*parts));
+	if (!*err)
+		*err = io_writeall(1, "\n", 1);
 }
-#define say(...) out((const char *const[]){ __VA_ARGS__, 0 })
+#define say(...) out(&err, (const char *const[]){ __VA_ARGS__, 0 })
 
 /* bytes as MiB with one decimal, e.g. "63.6" */
 static char *fmt_mib(char *buf, uint64_t bytes)
@@ -62,15 +65,22 @@ static int read_kernel(const char *path, struct load_kernel *k)
 {
 	static unsigned char head[LOAD_KERNEL_HEAD];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	struct stat st;
 	long n;
 
-	if (fd < 0) {
-		log_err("estimate: kernel ", path, ": ", err_text(-errno));
-		return -errno;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		log_err("estimate: kernel ", path, ": ", err_text(r));
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
 	n = io_preadall(fd, head, sizeof head, 0);
 	close(fd);
 	r = n < 0 ? (int)n : load_kernel_parse(head, (size_t)n, k);
+	/* a cut image still has its header: kexec would refuse it */
+	if (!r && (uint64_t)st.st_size < k->file_min)
+		r = -SALVAGE_E_SHORT_FILE;
 	if (r)
 		log_err("estimate: kernel ", path, ": ", err_text(r));
 	return r;
@@ -95,24 +105,30 @@ static int read_initrd(const char *path, struct load_initrd *i)
 	return r;
 }
 
-/* The target and fallback kinds from the configuration; TARGET_NONE for
- * both if it cannot be read (said on stdout). */
-static void read_targets(const char *path, int explicit, int kind[2])
+/* The target and fallback kinds and crash-cpus from the configuration;
+ * TARGET_NONE for both and one CPU if it cannot be read (said). */
+static void read_targets(const char *path, int explicit, int kind[2], unsigned *cpus)
 {
 	static char text[8192];
 	struct salvage_conf c;
 	long n = io_readfile(path, text, sizeof text);
-	int line;
+	int line, r;
 
 	kind[0] = kind[1] = TARGET_NONE;
+	*cpus = 1;
 	conf_defaults(&c);
-	if (n < 0 || conf_parse_text(&c, text, &line)) {
+	if (n < 0) {
 		if (explicit || n != -ENOENT)
-			log_warn("estimate: ", path, ": ", n < 0 ? err_text((int)n) : "not a valid configuration");
+			log_warn("estimate: ", path, ": ", err_text((int)n));
+		return;
+	}
+	if ((r = conf_parse_text(&c, text, &line))) {
+		log_warn("estimate: ", path, " line ", U64((uint64_t)line), ": ", err_text(r));
 		return;
 	}
 	kind[0] = c.target.kind;
 	kind[1] = c.fallback.kind;
+	*cpus = c.crash_cpus;
 }
 
 static const char *kind_name(int kind)
@@ -133,9 +149,12 @@ static int usage(void)
 	return 100;
 }
 
-static void print(const char *kpath, const struct load_kernel *k, const char *ipath,
-                  const struct load_initrd *i, const int kind[2], const struct load_estimate *e)
+/* The estimate and how it was derived: 0 or -errno of a write. */
+static int print(const char *kpath, const struct load_kernel *k, const char *ipath,
+                 const struct load_initrd *i, const int kind[2], const struct load_estimate *e)
 {
+	int err = 0;
+
 	say("crashkernel=", MIBS(e->total), "M");
 	say("  kernel ", kpath, " (", k->version[0] ? k->version : "version unknown", "): init_size ",
 	    MIB1(k->init_size), " MiB (bzImage header, offset 0x260: to decompress and start)");
@@ -148,21 +167,25 @@ static void print(const char *kpath, const struct load_kernel *k, const char *ip
 		    kind[1] ? ", fallback " : "", kind[1] ? kind_name(kind[1]) : "", ", virtio drivers)");
 	say("  run-time memory of the crash kernel and salvage: ", MIBS(LOAD_ESTIMATE_RUN),
 	    " MiB (fitted to the smallest crashkernel= bisection found on 6.1 and 7.3, 2 GB guest)");
+	if (e->workers)
+		say("  the dump's workers (crash-cpus > 1, docs/jobs.md): ", MIB1(e->workers),
+		    " MiB (the kernel's own memory per CPU not counted: not measured)");
 	say("  sum ", MIB1(e->sum), " MiB, rounded up to 8 MiB steps: ", MIBS((e->sum + LOAD_ESTIMATE_STEP - 1) /
 	    LOAD_ESTIMATE_STEP * LOAD_ESTIMATE_STEP), "M");
 	if (e->floor)
 		say("  measured smallest that dumped with this kernel series and target (bench/crashkernel.sh): ",
-		    MIBS(e->floor), "M; never below it");
+		    MIBS(e->floor), "M with one CPU; never below it", e->workers ? " (+ the workers)" : "");
 	else
 		say("  no measured smallest for this kernel series and target: the sum alone");
 	if (!e->cma)
-		return;
+		return err;
 	say("or, this kernel taking crashkernel=,cma (6.17+): crashkernel=", MIBS(e->fixed), "M crashkernel=",
 	    MIBS(e->rest), "M,cma");
 	say("  fixed: init_size + initramfs packed + ", MIBS(LOAD_ESTIMATE_KEXEC_EXTRA),
 	    " MiB (purgatory, boot parameters, ELF headers) = ", MIB1(e->kexec),
 	    " MiB, rounded up: what kexec loads, which CMA cannot hold");
 	say("  cma: the rest of ", MIBS(e->total), "M (the crash kernel's run-time memory; split not measured)");
+	return err;
 }
 
 int estimate_main(int argc, char **argv)
@@ -176,7 +199,8 @@ int estimate_main(int argc, char **argv)
 	struct load_kernel k;
 	struct load_initrd i = { 0, 0, 0 };
 	struct load_estimate e;
-	int c, kind[2], conf_given = 0;
+	int c, kind[2], conf_given = 0, err = 0;
+	unsigned cpus;
 	uint64_t floor;
 
 	while ((c = getopt_long(argc, argv, "", opts, 0)) != -1) {
@@ -199,7 +223,7 @@ int estimate_main(int argc, char **argv)
 		ipath = DEFAULT_INITRD;
 	if (read_kernel(kpath, &k) || (ipath && read_initrd(ipath, &i)))
 		return 111;
-	read_targets(cpath, conf_given, kind);
+	read_targets(cpath, conf_given, kind, &cpus);
 	if (!kind[0]) {
 		/* no configuration: the disk target, whose image is the larger */
 		say("(no target in ", cpath, ": a file system target assumed)");
@@ -213,7 +237,11 @@ int estimate_main(int argc, char **argv)
 	floor = load_estimate_measured(&k, kind[0]);
 	if (kind[1] && load_estimate_measured(&k, kind[1]) > floor)
 		floor = load_estimate_measured(&k, kind[1]);
-	load_estimate(&k, &i, floor, &e);
-	print(kpath, &k, ipath, &i, kind, &e);
+	/* PID 1 runs one worker per CPU, none with one (init/init.c) */
+	load_estimate(&k, &i, floor, cpus > 1 ? dump_jobs_size(cpus < DUMP_JOBS_MAX ? cpus : DUMP_JOBS_MAX) : 0, &e);
+	if ((err = print(kpath, &k, ipath, &i, kind, &e))) {
+		log_err("estimate: writing stdout: ", err_text(err));
+		return 111;
+	}
 	return 0;
 }

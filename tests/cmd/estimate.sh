@@ -53,10 +53,23 @@ for series in 6.1 7; do
 	6.1.*) t "estimate $series: no cma split" 0 "^crashkernel=[0-9]+M$" sh -c "$S estimate --kernel $vmlinuz --conf $W/net.conf | grep -c cma, | grep -qx 0 && head -1 $W/last" ;;
 	*) t "estimate $series: cma split" 0 "^or, .*crashkernel=72M crashkernel=16M,cma$" $S estimate --kernel "$vmlinuz" --initrd "$W/net-$series.img" --conf "$W/net.conf" ;;
 	esac
+	# crash-cpus 2: two workers' 4.4 MiB on top (6.1 fs: 96M + 4.4 -> 104M)
+	printf 'target fs:LABEL=dumps:/var/crash\ncrash-cpus 2\n' > "$W/cpus2.conf"
+	case $kver in 6.1.*) t "estimate $series fs, crash-cpus 2" 0 "^crashkernel=104M" $S estimate --kernel "$vmlinuz" --initrd "$W/fs-$series.img" --conf "$W/cpus2.conf" ;; esac
+	# a cut image keeps its header and its init_size
+	head -c 1000000 "$vmlinuz" > "$W/cut"
+	t "estimate $series: stdout full" 111 "writing stdout: No space" sh -c "$S estimate --kernel $vmlinuz --conf $W/fs.conf > /dev/full"
+	t "estimate $series: cut kernel" 111 "cut: file ended early" $S estimate --kernel "$W/cut" --conf "$W/fs.conf"
 done
 
 head -c 4096 /dev/zero > "$W/notakernel"
 t "estimate: not a bzImage" 111 "not an x86 bzImage" $S estimate --kernel "$W/notakernel" --conf "$W/fs.conf"
 t "estimate: missing kernel" 111 "No such file" $S estimate --kernel "$W/nothing" --conf "$W/fs.conf"
+# a header alone: "HdrS", protocol 2.15, init_size 64 MiB
+cp "$W/notakernel" "$W/header"
+printf 'HdrS\017\002' | dd of="$W/header" bs=1 seek=$((0x202)) conv=notrunc 2> /dev/null
+printf '\000\000\000\004' | dd of="$W/header" bs=1 seek=$((0x260)) conv=notrunc 2> /dev/null
+printf 'target tls://10.0.2.2:9622\nbogus 1\n' > "$W/bad.conf"
+t "estimate: bad conf line" 0 "bad.conf line 2: unknown config key" $S estimate --kernel "$W/header" --conf "$W/bad.conf"
 t "estimate: misuse" 100 "usage: salvage estimate" $S estimate --bogus
 summary

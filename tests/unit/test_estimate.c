@@ -1,8 +1,10 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "../../lib/conf.h"
+#include "../../dump/jobs.h"
 #include "../../lib/err.h"
 #include "../../load/estimate.h"
 #include "check.h"
@@ -32,6 +34,11 @@ TEST(estimate_kernel_header_init_size_and_version)
 	CHECK_STR("6.1.0-57-amd64", k.version);
 	CHECK_INT(6, k.major);
 	CHECK_INT(1, k.minor);
+	/* setup_sects 0 means 4: 5 x 512 and no protected-mode code */
+	CHECK_INT(5 * 512, k.file_min);
+	h[0x1f1] = 31, h[0x1f4] = 0x10, h[0x1f6] = 0x01;  /* syssize 0x10010 */
+	CHECK_INT(0, load_kernel_parse(h, 0x1000, &k));
+	CHECK_INT(32 * 512 + 0x10010 * 16, k.file_min);
 	CHECK_INT(0, load_kernel_parse(h, bzimage(h, 0x20a, 1 << 26, "6.17.2+deb14-amd64 #1"), &k));
 	CHECK_INT(17, k.minor);
 	/* before 2.10 there is no init_size; not a bzImage at all */
@@ -71,6 +78,9 @@ TEST(estimate_initrd_zstd_content_size)
 	static const unsigned char win2[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x41, 0x58, 0x07, 0x34, 0x12, 0, 0, 0 };
 	/* no content size: a guess */
 	static const unsigned char none[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0, 0, 0, 0 };
+	/* 8-byte content sizes, single segment: 0xffffffffffffff00, 2^40 */
+	static const unsigned char lying[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+	static const unsigned char tb[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
 	struct load_initrd i;
 
 	CHECK_INT(0, sizes(single4, sizeof single4, &i));
@@ -83,6 +93,25 @@ TEST(estimate_initrd_zstd_content_size)
 	CHECK_INT(0, sizes(none, sizeof none, &i));
 	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
 	CHECK_INT(sizeof none * LOAD_UNPACKED_GUESS_FACTOR, i.unpacked);
+	/* a frame claiming 2^64 - 256 bytes: the sum would wrap to less than
+	 * the kernel alone */
+	CHECK_INT(-EFBIG, sizes(lying, sizeof lying, &i));
+	CHECK_INT(0, sizes(tb, sizeof tb, &i));
+	CHECK_INT(LOAD_INITRD_MAX, i.unpacked);
+}
+
+/* A file larger than any initramfs (a sparse one) is refused before its
+ * size goes into a sum. */
+TEST(estimate_initrd_too_large)
+{
+	static const unsigned char none[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0, 0, 0, 0 };
+	struct load_initrd i;
+	int fd = file("initrd", none, sizeof none);
+
+	CHECK_INT(-EFBIG, load_initrd_sizes(fd, LOAD_INITRD_MAX + 1, &i));
+	CHECK_INT(0, load_initrd_sizes(fd, LOAD_INITRD_MAX, &i));
+	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
+	close(fd);
 }
 
 /* One newc entry: header, name, padding, data, padding. */
@@ -113,9 +142,37 @@ TEST(estimate_initrd_cpio_files_in_pages)
 	CHECK_INT(LOAD_UNPACKED_CPIO, i.how);
 	CHECK_INT(3 * 4096, i.unpacked);
 	CHECK_INT(n, i.packed);
+	/* padded to 512 as cpio -o pads: the same */
+	memset(c + n, 0, 512 - n % 512);
+	CHECK_INT(0, sizes(c, n + 512 - n % 512, &i));
+	CHECK_INT(3 * 4096, i.unpacked);
 	/* cut before its trailer: not taken for a cpio */
 	CHECK_INT(0, sizes(c, n - 120, &i));
 	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
+}
+
+/* An early cpio (microcode) before the compressed main archive: the
+ * kernel unpacks both, so both count */
+TEST(estimate_initrd_cpio_then_more)
+{
+	static const unsigned char single4[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xa4, 0xe0, 0x93, 0x04, 0x00, 0, 0, 0 };
+	static unsigned char c[32768];
+	struct load_initrd i;
+	size_t n = 0, pad;
+
+	n += entry(c + n, "kernel/x86/microcode/GenuineIntel.bin", 0100644, 5000);
+	n += entry(c + n, "TRAILER!!!", 0, 0);
+	pad = 512 - n % 512;
+	memset(c + n, 0, pad);
+	memcpy(c + n + pad, single4, sizeof single4);
+	CHECK_INT(0, sizes(c, n + pad + sizeof single4, &i));
+	CHECK_INT(LOAD_UNPACKED_CPIO, i.how);
+	CHECK_INT(2 * 4096 + 300000, i.unpacked);
+	/* an unknown compression after it: the guess for the rest */
+	memset(c + n + pad, 0x5d, 1000);
+	CHECK_INT(0, sizes(c, n + pad + 1000, &i));
+	CHECK_INT(LOAD_UNPACKED_GUESS, i.how);
+	CHECK_INT(2 * 4096 + 1000 * LOAD_UNPACKED_GUESS_FACTOR, i.unpacked);
 }
 
 TEST(estimate_sum_rounding_floor_and_cma)
@@ -125,30 +182,50 @@ TEST(estimate_sum_rounding_floor_and_cma)
 	struct load_estimate e;
 
 	/* 63.6 + 0.3 + 0.9 + 24 = 88.8 MiB: 96M */
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(96 * LOAD_MIB, e.total);
 	CHECK_INT(0, e.cma);
 	/* a measured floor above the sum wins */
-	load_estimate(&k, &i, 104 * LOAD_MIB, &e);
+	load_estimate(&k, &i, 104 * LOAD_MIB, 0, &e);
 	CHECK_INT(104 * LOAD_MIB, e.total);
 	/* exactly on a step stays there */
 	k.init_size = 64 * LOAD_MIB - LOAD_ESTIMATE_RUN - i.packed - i.unpacked;
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(64 * LOAD_MIB, e.total);
 	/* 7.3: 62.3 + 0.3 + 0.9 + 24 = 87.5: 88M; fixed 62.3 + 0.3 + 3 = 65.6:
 	 * 72M (64M was refused in QEMU), and 16M,cma */
 	k = (struct load_kernel){ .init_size = 0x3e4e000, .major = 7, .minor = 3 };
-	load_estimate(&k, &i, load_estimate_measured(&k, TARGET_TLS), &e);
+	load_estimate(&k, &i, load_estimate_measured(&k, TARGET_TLS), 0, &e);
 	CHECK_INT(88 * LOAD_MIB, e.total);
 	CHECK_INT(1, e.cma);
 	CHECK_INT(72 * LOAD_MIB, e.fixed);
 	CHECK_INT(16 * LOAD_MIB, e.rest);
 	k.major = 6, k.minor = 16;
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(0, e.cma);
 	k.minor = 17;
-	load_estimate(&k, &i, 0, &e);
+	load_estimate(&k, &i, 0, 0, &e);
 	CHECK_INT(1, e.cma);
+}
+
+/* crash-cpus 2: the workers' memory (dump/jobs.h) on top of the sum and
+ * of the floor measured with one CPU */
+TEST(estimate_workers_on_top)
+{
+	struct load_kernel k = { .init_size = 0x3f98000, .major = 6, .minor = 1 };
+	struct load_initrd i = { 300 << 10, 900 << 10, LOAD_UNPACKED_ZSTD };
+	uint64_t w = dump_jobs_size(2);
+	struct load_estimate e;
+
+	/* 88.8 MiB + 4.4: 96M; the 96M floor + 4.4: 104M */
+	load_estimate(&k, &i, 0, w, &e);
+	CHECK_INT(96 * LOAD_MIB, e.total);
+	load_estimate(&k, &i, 96 * LOAD_MIB, w, &e);
+	CHECK_INT(104 * LOAD_MIB, e.total);
+	CHECK_INT(w, e.workers);
+	/* 8 workers: 17.3 MiB */
+	load_estimate(&k, &i, 0, dump_jobs_size(8), &e);
+	CHECK_INT(112 * LOAD_MIB, e.total);
 }
 
 TEST(estimate_measured_reservations)

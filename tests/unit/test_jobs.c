@@ -97,6 +97,40 @@ TEST(jobs_filter_parts_same_stream)
 	part_shift = 0;
 }
 
+/* The destination refuses the stream's first bytes (a full disk, a
+ * dropped connection): the workers never start, and the run returns the
+ * sink's error like a run without them (it crashed: the jobs were
+ * finished without having been started). */
+TEST(jobs_sink_full_at_the_header)
+{
+	static unsigned char tiny[8];
+	struct synth_sink full = { tiny, sizeof tiny, 0 };
+	char path[256];
+	size_t len = dump_jobs_size(2);
+	void *mem;
+	int fd;
+
+	synth_build(&synth_linux612);
+	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
+	if ((fd = synth_core(path)) < 0)
+		CHECK_SKIP("cannot write a vmcore in the temporary directory");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK_INT(1, mem != MAP_FAILED);
+	CHECK_INT(0, dump_capture_open(&c, fd, 31));
+	c.jobs = dump_jobs_init(mem, len, 2);
+	CHECK_INT(1, c.jobs != NULL);
+	CHECK_INT(-ENOSPC, dump_capture_run(&c, synth_sink_write, &full));
+	/* the caller's jobs are kept for a later run (a resume) */
+	CHECK_INT(1, c.jobs != NULL);
+	sink[1].len = 0;
+	CHECK_INT(0, dump_capture_run(&c, synth_sink_write, &sink[1]));
+	CHECK_INT(1, sink[1].len > 16);
+	c.jobs = NULL;
+	munmap(mem, len);
+	dump_elf_close(&c.elf);
+	close(fd);
+}
+
 TEST(jobs_size_and_bounds)
 {
 	static unsigned char small[4096];
