@@ -33,7 +33,9 @@ int init_modules_unlink(const char *path, const char *stop, struct init_freed *f
 	f->files++;
 	/* what the rootfs (tmpfs or ramfs) held: whole pages */
 	f->bytes += ((uint64_t)st.st_size + 4095) & ~(uint64_t)4095;
-	if (strlen(path) >= sizeof dir || strncmp(path, stop, n) || path[n] != '/')
+	/* directories only strictly under stop: no "." or ".." step */
+	if (strlen(path) >= sizeof dir || strncmp(path, stop, n) || path[n] != '/' ||
+	    strstr(path + n, "/./") || strstr(path + n, "/../"))
 		return 0;
 	strcpy(dir, path);
 	/* its directories, now empty, up to stop (kept) */

@@ -109,3 +109,16 @@ TEST(modules_unlink_outside_stop_removes_no_directory)
 	CHECK_INT(1, f.files);
 	CHECK_INT(1, exists("6.1/kernel/fs/ext4"));
 }
+
+TEST(modules_unlink_dotdot_removes_no_directory)
+{
+	struct init_freed f = { 0, 0 };
+
+	tree();
+	/* a listed path that climbs out of the tree through "..": the file
+	 * goes, but the directories emptied above it are not stop's */
+	CHECK_INT(0, unlink_rel("6.1/kernel/../kernel/fs/ext4/ext4.ko", &f));
+	CHECK_INT(1, f.files);
+	CHECK_INT(1, exists("6.1/kernel/fs/ext4"));
+	CHECK_INT(1, exists("6.1/kernel"));
+}
