@@ -242,6 +242,7 @@ static int wait_capture(pid_t pid, int *st)
 		if (r == 0 && !killed && (e = init_swap_check())) {
 			log_err("swap: ", err_name(e), ": ", err_text(e), "; the capture process is killed");
 			kill(pid, SIGKILL);
+			init_swap_lost();
 			killed = 1;
 		}
 		if (r == 0)

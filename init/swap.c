@@ -290,6 +290,14 @@ int init_swap_check(void)
 	return on ? shim_check(&sh) : 0;
 }
 
+void init_swap_lost(void)
+{
+	int r;
+
+	if (on && (r = shim_unfence(&sh)))
+		log_warn("swap: the swap users' limit stays: ", err_name(r));
+}
+
 int init_swap_stop(void)
 {
 	int r;

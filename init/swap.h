@@ -30,6 +30,10 @@ int init_swap_on(void);
 /* In PID 1, while the capture child runs: 0, or the shim's error once
  * its device is down (shim_check): the child must be killed then. */
 int init_swap_check(void);
+/* After killing the child for it: the swap users' memory limit lifted
+ * (shim_unfence), so that a child stuck reclaiming onto the dead device
+ * can end. */
+void init_swap_lost(void);
 
 /* swapoff, disconnect, and every lent page that held swap data zeroed, so
  * that no later attempt (an unfiltered copy included) reads swap data as

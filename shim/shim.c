@@ -213,6 +213,13 @@ int shim_join(const struct shim *sh)
 	return io_writefile(SHIM_CGROUP "/cgroup.procs", "0", 1);
 }
 
+int shim_unfence(const struct shim *sh)
+{
+	if (!sh->fenced)
+		return 0;
+	return io_writefile(SHIM_CGROUP "/memory.max", "max", 3);
+}
+
 int shim_start(struct shim *sh, int memfd, const struct shim_run *runs, unsigned nrun,
                const char *nbd_dev, const struct shim_opts *opt, struct shim_counters *shared)
 {

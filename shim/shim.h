@@ -61,6 +61,13 @@ int shim_stop(struct shim *sh);
  * the shim: moves it into the swap users' memory cgroup. 0, or -errno
  * (the shim had no cgroup, or the move failed: it runs without). */
 int shim_join(const struct shim *sh);
+/* Lifts the users' memory.max. For a device that went down after its
+ * users were killed: a user caught in its cgroup's reclaim, its pages
+ * failing to swap out to the dead device, may loop there without ever
+ * meeting the signal (seen on 6.1: killed, not ending for 8 minutes);
+ * with room to charge, its fault completes and it dies. 0 or -errno. */
+int shim_unfence(const struct shim *sh);
+
 /* In a process forked from the one that started the shim (the capture
  * child): closes its copies of the lent memory's fd and of the nbd device
  * and unmaps its view of the store (CRCs, state), so that nothing it does,

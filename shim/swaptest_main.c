@@ -190,6 +190,8 @@ static int child_outcome(pid_t pid, const struct shim_counters *c, struct shim *
 		if (sh && (e = shim_check(sh))) {
 			log_err("swaptest: ", err_name(e), ": ", err_text(e), "; the child is killed");
 			kill(pid, SIGKILL);
+			if ((e = shim_unfence(sh)))
+				log_warn("swaptest: the swap users' limit stays: ", err_name(e));
 			sh = NULL;
 		}
 		usleep(100000);
