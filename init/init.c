@@ -282,10 +282,13 @@ static int attempt(struct dest *d)
 	if ((killed = wait_capture(pid, &st)) < 0)
 		return d->r;
 	if (WIFSIGNALED(st))
+		/* the signal that ended it, which after PID 1's kill may
+		 * still be a SIGBUS from the swap-in it was in */
 		log_err("the capture process was killed by signal ", U64((uint64_t)WTERMSIG(st)),
-		        killed ? " (by PID 1: the swap's device is down)" :
+		        killed && WTERMSIG(st) == SIGKILL ? " (by PID 1: the swap's device is down)" :
 		        WTERMSIG(st) == SIGKILL ? " (SIGKILL: out of memory?)" :
-		        WTERMSIG(st) == SIGBUS ? " (SIGBUS: a page it had could not be read back)" : "");
+		        WTERMSIG(st) == SIGBUS ? " (SIGBUS: a page it had could not be read back)" : "",
+		        killed && WTERMSIG(st) != SIGKILL ? "; PID 1 had killed it: the swap's device is down" : "");
 	return d->r;
 }
 
