@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 B        := build
 
-SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c shim/*.c)
+SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c server/*.c shim/*.c)
 OBJS := $(SRCS:%.c=$(B)/obj/%.o)
 UNIT := $(wildcard tests/unit/*.c)
 

@@ -19,7 +19,7 @@
 #include "../lib/log.h"
 #include "dumpindex.h"
 #include "store.h"
-#include "tls.h"
+#include "../net/tls.h"
 
 #define PARTIAL "vmcore.salvage.partial"
 #define STREAM "vmcore.salvage"

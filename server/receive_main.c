@@ -17,7 +17,7 @@
 #include "../lib/log.h"
 #include "authorized.h"
 #include "receive.h"
-#include "tls.h"
+#include "../net/tls.h"
 
 #define USAGE "usage: salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE " \
               "[--max-clients N] [--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE] " \
