@@ -16,6 +16,8 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "convert.h"
+#include "elfcore_write.h"
+#include "kdump_write.h"
 #include "stream_read.h"
 
 #define USAGE "usage: salvage convert [--codec zlib|none] [--elf] IN OUT"

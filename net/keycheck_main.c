@@ -8,7 +8,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "tls.h"
+#include "key.h"
 
 static struct net_key key;
 

@@ -11,7 +11,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "tls.h"
+#include "key.h"
 
 int keygen_main(int argc, char **argv)
 {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../dump/convert.h"
+#include "../dump/kdump_write.h"
 #include "../dump/mem.h"
 #include "../dump/stream.h"
 #include "../dump/stream_read.h"
@@ -19,7 +20,7 @@
 #include "../lib/log.h"
 #include "dumpindex.h"
 #include "store.h"
-#include "../net/tls.h"
+#include "../net/key.h"
 
 #define PARTIAL "vmcore.salvage.partial"
 #define STREAM "vmcore.salvage"
