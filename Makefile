@@ -118,6 +118,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/unit-tests
 	sh tests/cmd/jobs.sh
 	sh tests/cmd/estimate.sh
 	sh tests/cmd/durable.sh
+	sh tests/cmd/usage.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.

@@ -32,8 +32,4 @@ unsigned long long load_cma_bytes(const struct load_cma_range *r, unsigned n);
  * neither (before 6.19), or another -errno. */
 int load_cma_read(struct load_cma_range *r, unsigned max, unsigned *n);
 
-int load_main(int argc, char **argv);
-int load_unload_main(int argc, char **argv);
-int load_status_main(int argc, char **argv);
-
 #endif
