@@ -8,7 +8,7 @@
 #include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
-#include "target.h"
+#include "collect.h"
 
 CMD(collect, "SOURCE OUTDIR",
     "read a dump back from a raw device/image or a directory");

@@ -9,7 +9,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "copy.h"
-#include "target.h"
+#include "target_fs.h"
 
 static int join(char *out, size_t size, const char *a, const char *b)
 {
