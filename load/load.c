@@ -19,8 +19,9 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "cma.h"
+#include "cmdline.h"
 #include "estimate.h"
-#include "load.h"
 
 CMD(load, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]",
     "arm the crash kernel (nr_cpus= from crash-cpus)");
