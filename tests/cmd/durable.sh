@@ -21,12 +21,15 @@ if ! command -v strace > /dev/null || ! strace -o /dev/null true 2> /dev/null; t
 	exit
 fi
 
+TR=$(pwd)/$W
 # trace NAME CMD...: CMD under strace, the traces in $W/NAME.tr.PID
 trace() {
 	tr=$1
 	shift
-	strace -ff -qq -y -o "$W/$tr.tr" -e trace=rename,renameat,renameat2,fsync,fdatasync "$@"
+	strace -ff -qq -y -o "$TR/$tr.tr" -e trace=rename,renameat,renameat2,fsync,fdatasync "$@"
 }
+# in_dir DIR CMD...: CMD run in DIR
+in_dir() { (cd "$1" && shift && "$@"); }
 # synced NAME [DIR]: dirsync.py on NAME's traces (commands run in DIR)
 synced() { python3 tests/cmd/dirsync.py "${2:-.}" "$W/$1.tr" | tee "$W/$1.sync"; }
 
@@ -35,8 +38,7 @@ $MK synth --crashtime 1700000001 "$W/a.salvage" "$W/a" > /dev/null
 
 t convert                0 "converted"                    trace convert $S convert "$W/a.salvage" "$W/o/a.kdump"
 t convert-synced         0 "^1 renames, 0 without"        synced convert
-t convert-cwd            0 "converted"                    sh -c "cd $W && strace -ff -qq -y -o convert-cwd.tr \
-	-e trace=rename,renameat,renameat2,fsync,fdatasync ../salvage convert a.salvage b.kdump"
+t convert-cwd            0 "converted"                    in_dir "$W" trace convert-cwd ../salvage convert a.salvage b.kdump
 t convert-cwd-synced     0 "^1 renames, 0 without"        synced convert-cwd "$W"
 
 mkdir -p "$W/fs/20260101-000000"
