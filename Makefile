@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 B        := build
 
-SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c shim/*.c)
+SRCS := $(wildcard lib/*.c dump/*.c init/*.c load/*.c mkinitramfs/*.c net/*.c server/*.c shim/*.c)
 OBJS := $(SRCS:%.c=$(B)/obj/%.o)
 UNIT := $(wildcard tests/unit/*.c)
 
@@ -105,7 +105,7 @@ $(B)/rawclient: $(B)/obj/tests/cmd/rawclient.o $(OBJS)
 $(B)/netbench: $(B)/obj/bench/netbench.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
-cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
+cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/unit-tests
 	sh tests/cmd/run.sh
 	sh tests/cmd/convert.sh
 	sh tests/cmd/tls.sh
@@ -117,6 +117,8 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/net.sh
 	sh tests/cmd/jobs.sh
 	sh tests/cmd/estimate.sh
+	sh tests/cmd/durable.sh
+	sh tests/cmd/usage.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.

@@ -1,50 +1,24 @@
 /* salvage: a kdump capture tool in one static binary.
  * As PID 1 it is the crash kernel's init; otherwise the first argument is
- * a command. */
+ * a command. Each command's usage is its file's CMD() (lib/cmd.h). */
 #include <string.h>
 #include <unistd.h>
 #include "init/init.h"
+#include "lib/cmd.h"
 #include "lib/conf.h"
 #include "lib/io.h"
 #include "lib/log.h"
-#include "load/load.h"
 
-int collect_main(int argc, char **argv);
-int convert_main(int argc, char **argv);
-int dump_main(int argc, char **argv);
-int dmesg_main(int argc, char **argv);
-int estimate_main(int argc, char **argv);
-int ifup_main(int argc, char **argv);
-int modules_main(int argc, char **argv);
-int keygen_main(int argc, char **argv);
-int keycheck_main(int argc, char **argv);
-int receive_main(int argc, char **argv);
-int send_main(int argc, char **argv);
-int swaptest_main(int argc, char **argv);
+extern const struct cmd load_cmd, unload_cmd, status_cmd, estimate_cmd, dump_cmd, collect_cmd,
+	dmesg_cmd, convert_cmd, ifup_cmd, modules_cmd, keygen_cmd, keycheck_cmd, receive_cmd,
+	send_cmd, swaptest_cmd;
 
-static int help_main(int argc, char **argv);
+CMD(help, "", "this text");
 
-static const struct {
-	const char *name;
-	int (*main)(int, char **);
-	const char *help;
-} commands[] = {
-	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]  arm the crash kernel (nr_cpus= from crash-cpus)" },
-	{ "unload", load_unload_main, "  disarm the crash kernel" },
-	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
-	{ "estimate", estimate_main, "[--kernel VMLINUZ] [--initrd IMG] [--conf FILE]  the crashkernel= to reserve, and how it was derived" },
-	{ "dump", dump_main, "[-d LEVEL] [-j N] [-o OUT] VMCORE  filter a vmcore into a salvage stream (-j: N threads, same bytes)" },
-	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
-	{ "dmesg", dmesg_main, "[--caller] DUMP  the crashed kernel's log from a vmcore, stream or kdump file" },
-	{ "convert", convert_main, "[--codec zlib|none] [--elf] IN OUT  salvage stream to a kdump-compressed (or ELF) file" },
-	{ "ifup", ifup_main, "[--timeout SECONDS] IFACE:dhcp|IFACE:ADDR/PREFIX[,GW]|ip=...  bring the network up (as the crash kernel does)" },
-	{ "modules", modules_main, "--dir DIR NAME...  kernel modules in load order (for mkinitramfs)" },
-	{ "keygen", keygen_main, "NAME  write NAME.key (private, 0600) and NAME.pub; print the fingerprint" },
-	{ "keycheck", keycheck_main, "SERVER.pub CLIENT.key  check the keys for a crash initramfs; print their fingerprints" },
-	{ "receive", receive_main, "--listen ADDR:PORT --dir DIR --key FILE --authorized FILE [--max-clients N] [--min-free SIZE]  store dumps sent over TLS" },
-	{ "send", send_main, "--server HOST:PORT --server-key FILE --client-key FILE STREAM  send a saved stream to a receiver" },
-	{ "swaptest", swaptest_main, "--file PATH --size-mb N | --mem START_MB:MB...  [--child-mb N] [--inject one=N,both=N]  swap on the shim, a memory-hungry child, MB/s and counters" },
-	{ "help", help_main, "  this text" },
+static const struct cmd *const commands[] = {
+	&load_cmd, &unload_cmd, &status_cmd, &estimate_cmd, &dump_cmd, &collect_cmd, &dmesg_cmd,
+	&convert_cmd, &ifup_cmd, &modules_cmd, &keygen_cmd, &keycheck_cmd, &receive_cmd, &send_cmd,
+	&swaptest_cmd, &help_cmd,
 };
 
 static void put(const char *s)
@@ -52,20 +26,22 @@ static void put(const char *s)
 	io_writeall(1, s, strlen(s));
 }
 
-static int help_main(int argc, char **argv)
+static void overview(void)
 {
-	(void)argc, (void)argv;
 	put("usage: salvage COMMAND [ARGS]\n\ncommands:\n");
-	for (unsigned i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		put("  salvage ");
-		put(commands[i].name);
-		put(" ");
-		put(commands[i].help);
-		put("\n");
-	}
+	for (unsigned i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		cmd_line(commands[i]);
 	put("\nAs PID 1 (the crash kernel's /init) salvage captures the dump.\n"
 	    "/etc/salvage.conf keys (override with salvage.KEY=VALUE on the kernel command line):\n");
 	conf_help(1);
+}
+
+static int help_main(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cmd_usage(&help_cmd);
+	overview();
 	return 0;
 }
 
@@ -74,12 +50,19 @@ int main(int argc, char **argv)
 	if (getpid() == 1)
 		init_main();
 	if (argc < 2) {
-		help_main(argc, argv);
+		overview();
 		return 100;
 	}
-	for (unsigned i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help"))
+		return help_main(1, argv + 1);
+	for (unsigned i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		const struct cmd *c = commands[i];
+		if (strcmp(argv[1], c->name))
+			continue;
+		if (argc == 3 && !strcmp(argv[2], "--help"))
+			return cmd_help(c), 0;
+		return c->main(argc - 1, argv + 1);
+	}
 	log_err("unknown command ", argv[1], " (salvage help lists them)");
 	return 100;
 }

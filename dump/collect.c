@@ -8,9 +8,9 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "collect.h"
 #include "copy.h"
 #include "raw_header.h"
-#include "target.h"
 
 /* The names a dump has: the unfiltered ELF vmcore, or the salvage stream
  * (docs/raw-target.md). */

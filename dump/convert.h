@@ -1,6 +1,7 @@
 /* Stream -> standard file: kdump-compressed or ELF (docs/convert.md).
- * Host side; may use the heap. Both writers take an opened and fully
- * checked stream (dump/stream_read.h) and a file they may pwrite anywhere
+ * Host side; may use the heap. What both writers (kdump_write.h,
+ * elfcore_write.h) take: an opened and fully checked stream
+ * (dump/stream_read.h) prepared here, and a file they may pwrite anywhere
  * in; they return 0 or a negative named error / -errno and never print. */
 #ifndef SALVAGE_DUMP_CONVERT_H
 #define SALVAGE_DUMP_CONVERT_H
@@ -8,8 +9,6 @@
 #include <stdint.h>
 #include "notes.h"
 #include "stream_read.h"
-
-enum dump_codec { DUMP_CODEC_ZLIB, DUMP_CODEC_NONE };
 
 /* What both outputs take from the stream besides its pages. */
 struct dump_convert_src {
@@ -27,16 +26,6 @@ struct dump_convert_src {
  * crashtime and phys_base. 0, -SALVAGE_E_NOTES_BAD, -ENOMEM. */
 int dump_convert_prepare(struct dump_convert_src *c, struct dump_stream_reader *r);
 void dump_convert_free(struct dump_convert_src *c);
-
-/* docs/convert.md#kdump-layout: the most bytes dump_kdump_write() can
- * write for this stream (every kept page stored whole), from the stream's
- * counts alone, so a caller can refuse before anything is allocated.
- * 0 or -EFBIG (a layout the format cannot hold). */
-int dump_kdump_size(const struct dump_convert_src *c, uint64_t *size);
-/* docs/convert.md#kdump-layout */
-int dump_kdump_write(const struct dump_convert_src *c, int fd, enum dump_codec codec);
-/* docs/convert.md#elf */
-int dump_elfcore_write(const struct dump_convert_src *c, int fd);
 
 /* Buffered pwrite() at an advancing offset; sticky error. */
 struct dump_outbuf {

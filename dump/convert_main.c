@@ -1,4 +1,4 @@
-/* salvage convert [--codec zlib|none] [--elf] IN OUT
+/* salvage convert (its usage: CMD below)
  *
  * Turns a salvage stream IN (docs/stream-format.md) into a standard file
  * OUT that crash, makedumpfile, libkdumpfile and drgn open
@@ -12,13 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "convert.h"
+#include "elfcore_write.h"
+#include "kdump_write.h"
 #include "stream_read.h"
 
-#define USAGE "usage: salvage convert [--codec zlib|none] [--elf] IN OUT"
+CMD(convert, "[--codec zlib|none] [--elf] IN OUT",
+    "salvage stream to a kdump-compressed (or ELF) file");
 
 struct opts {
 	enum dump_codec codec;
@@ -41,11 +45,11 @@ static int parse(struct opts *o, int argc, char **argv)
 			o->codec = strcmp(c, "none") ? DUMP_CODEC_ZLIB : DUMP_CODEC_NONE;
 			o->codec_set = 1;
 		} else {
-			return log_err("convert: unknown option ", argv[i]), log_err(USAGE), -1;
+			return log_err("convert: unknown option ", argv[i]), cmd_usage(&convert_cmd), -1;
 		}
 	}
 	if (argc - i != 2)
-		return log_err(USAGE), -1;
+		return cmd_usage(&convert_cmd), -1;
 	if (o->elf && o->codec_set && o->codec != DUMP_CODEC_NONE)
 		return log_err("convert: ELF output has no page compression (--codec none or no --codec)"), -1;
 	o->in = argv[i];
@@ -86,7 +90,7 @@ static void report(const struct opts *o, const struct dump_stream_reader *r)
 	         U64(r->count[DUMP_CLASS_ZERO]), " zero");
 }
 
-int convert_main(int argc, char **argv)
+static int convert_main(int argc, char **argv)
 {
 	struct opts o;
 	struct dump_stream_reader r;

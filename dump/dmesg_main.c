@@ -1,4 +1,4 @@
-/* salvage dmesg [--caller] DUMP
+/* salvage dmesg (its usage: CMD below)
  *
  * Prints the crashed kernel's log from a dump, line for line as
  * makedumpfile --dump-dmesg does (docs/formats.md#printk-ring); --caller
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
@@ -22,6 +23,9 @@
 #include "notes.h"
 #include "stream.h"
 #include "stream_read.h"
+
+CMD(dmesg, "[--caller] DUMP",
+    "the crashed kernel's log from a vmcore, stream or kdump file");
 
 #define NOTES_MAX (512u << 10)
 
@@ -196,7 +200,7 @@ static int print_log(struct source *s, const char *path, unsigned flags)
 	return w.err ? w.err : r;
 }
 
-int dmesg_main(int argc, char **argv)
+static int dmesg_main(int argc, char **argv)
 {
 	static struct source s;
 	const char *kind = "dump";
@@ -208,10 +212,8 @@ int dmesg_main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
-		log_err("usage: salvage dmesg [--caller] DUMP");
-		return 100;
-	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cmd_usage(&dmesg_cmd);
 	if ((fd = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0) {
 		log_err("dmesg ", argv[1], ": ", err_text(-errno));
 		return 111;

@@ -1,4 +1,4 @@
-/* salvage dump [-d LEVEL] [-j N] [-o OUT] VMCORE
+/* salvage dump (its usage: CMD below)
  *
  * Filters an ELF vmcore (/proc/vmcore, or a copy of it) as makedumpfile's
  * dump level says (default 31: zero, cache, user and free pages go) and
@@ -12,12 +12,16 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
+#include "../lib/cmd.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "capture.h"
 #include "jobs.h"
+
+CMD(dump, "[-d LEVEL 0-31] [-j N 1-8] [-o OUT] VMCORE",
+    "filter a vmcore into a salvage stream (-j: N threads, same bytes)");
 
 static struct dump_capture cap;
 
@@ -35,7 +39,7 @@ static int number(const char *s, int max)
 	return conf_number(s, (unsigned long)max, &n) ? -1 : (int)n;
 }
 
-int dump_main(int argc, char **argv)
+static int dump_main(int argc, char **argv)
 {
 	const char *out = NULL;
 	int c, level = 31, in, fd = 1, r;
@@ -54,10 +58,8 @@ int dump_main(int argc, char **argv)
 			level = -1;
 		}
 	}
-	if (level < 0 || optind != argc - 1) {
-		log_err("usage: salvage dump [-d LEVEL 0-31] [-j N 1-8] [-o OUT] VMCORE");
-		return 100;
-	}
+	if (level < 0 || optind != argc - 1)
+		return cmd_usage(&dump_cmd);
 	if (jobs > 1 && !(cap.jobs = dump_jobs_map((unsigned)jobs))) {
 		log_err("dump: memory for ", U64((uint64_t)jobs), " workers: ", err_text(-errno));
 		return 111;

@@ -10,7 +10,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/le.h"
-#include "convert.h"
+#include "elfcore_write.h"
 
 #define PAGE DUMP_STREAM_PAGE_SIZE
 #define SPLIT_RUN 256           /* docs/convert.md#elf */

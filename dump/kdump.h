@@ -1,7 +1,7 @@
 /* The kdump-compressed (diskdump) format that crash, makedumpfile,
  * libkdumpfile and drgn read: layout constants (docs/convert.md), and a
  * reader by physical address for `salvage dmesg`. The writer is
- * dump_kdump_write() in convert.h. */
+ * dump_kdump_write() in kdump_write.h. */
 #ifndef SALVAGE_DUMP_KDUMP_H
 #define SALVAGE_DUMP_KDUMP_H
 #include <stddef.h>

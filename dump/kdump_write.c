@@ -10,7 +10,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/le.h"
-#include "convert.h"
+#include "kdump_write.h"
 #include "kdump.h"
 
 #define BLOCK DUMP_KDUMP_BLOCK

@@ -6,9 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "../lib/err.h"
+#include "../lib/io.h"
 #include "../lib/log.h"
 #include "copy.h"
-#include "target.h"
+#include "target_fs.h"
 
 static int join(char *out, size_t size, const char *a, const char *b)
 {
@@ -64,18 +65,6 @@ static int make_dump_dir(const char *dir, char *made, size_t madelen)
 	return -EEXIST;
 }
 
-static int sync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int dump_fs_begin(struct dump_fs_target *t, const char *dir, const char *name)
 {
 	char tmpname[64];
@@ -104,9 +93,7 @@ int dump_fs_end(struct dump_fs_target *t, int ok)
 	/* a failed dump keeps its .partial: something is better than nothing */
 	if (r || !ok)
 		return r;
-	if (rename(t->partial, t->final) < 0)
-		return -errno;
-	return sync_dir(t->dir);
+	return io_publish(AT_FDCWD, t->partial, t->final);
 }
 
 int dump_fs_write(const char *dir, int src, uint64_t len, const char *name,

@@ -8,7 +8,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "copy.h"
-#include "target.h"
+#include "target_raw.h"
 
 static int put_header(int fd, const struct dump_raw_header *h)
 {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include "../lib/err.h"
 #include "../lib/log.h"
-#include "init.h"
+#include "early.h"
 
 static void mount_one(const char *src, const char *dir, const char *type,
                       unsigned long flags, const char *data)

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../lib/log.h"
-#include "init.h"
+#include "final.h"
 
 static void shell(void)
 {

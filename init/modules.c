@@ -7,7 +7,7 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "init.h"
+#include "modules.h"
 
 static int load_one(const char *path)
 {

@@ -12,7 +12,7 @@
 #include "../net/netconf.h"
 #include "../net/send.h"
 #include "../net/up.h"
-#include "init.h"
+#include "net.h"
 #include "swap.h"
 
 /* Static: fixed memory, no heap (the sender holds a 256 KiB frame and a

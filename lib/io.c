@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "io.h"
 
@@ -101,16 +103,45 @@ int io_writefile(const char *path, const void *buf, size_t len)
 	return r;
 }
 
+/* Syncs the directory that holds path (relative to dirfd). */
+static int sync_parent(int dirfd, const char *path)
+{
+	char dir[PATH_MAX] = ".";
+	const char *slash = strrchr(path, '/');
+	int fd, e = 0;
+
+	if (!slash && dirfd != AT_FDCWD)
+		return fsync(dirfd) < 0 ? -errno : 0;
+	if (slash) {
+		size_t n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof dir)
+			return -ENAMETOOLONG;
+		memcpy(dir, path, n);
+		dir[n] = 0;
+	}
+	if ((fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+int io_publish(int dirfd, const char *tmp, const char *final)
+{
+	if (renameat(dirfd, tmp, dirfd, final) < 0)
+		return -errno;
+	return sync_parent(dirfd, final);
+}
+
 int io_commit(int dirfd, int fd, int e, const char *tmp, const char *final)
 {
 	if (!e && fsync(fd) < 0)
 		e = -errno;
 	if (close(fd) < 0 && !e)
 		e = -errno;
-	if (!e && renameat(dirfd, tmp, dirfd, final) < 0)
-		e = -errno;
-	if (!e && dirfd != AT_FDCWD && fsync(dirfd) < 0)
-		e = -errno;
+	if (!e)
+		e = io_publish(dirfd, tmp, final);
 	if (e)
 		unlinkat(dirfd, tmp, 0);
 	return e;

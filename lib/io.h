@@ -14,10 +14,17 @@ int io_pwriteall(int fd, const void *buf, size_t len, off_t off);
 long io_readfile(const char *path, char *buf, size_t size);
 /* Write a whole small file (created 0644, truncated). */
 int io_writefile(const char *path, const void *buf, size_t len);
-/* Ends the writing of a file as tmp (in dirfd, or AT_FDCWD for paths)
- * and publishes it as final: fd is open on tmp and e is the writing's
- * result. Syncs and closes fd, renames, then syncs dirfd (not AT_FDCWD);
- * on any error tmp is removed and final untouched. 0 or -errno. */
+/* Publishes tmp, already written and synced, as final (both in dirfd, or
+ * AT_FDCWD for paths): renames it over final, then syncs the directory
+ * that holds final (dirfd, or final's parent: "." when it has no slash),
+ * so the new name survives a crash. On a failed rename tmp is left as it
+ * is. 0 or -errno. */
+int io_publish(int dirfd, const char *tmp, const char *final);
+/* Ends the writing of a file as tmp and publishes it as final: fd is open
+ * on tmp and e is the writing's result. Syncs and closes fd, then
+ * io_publish. On an error up to the rename tmp is removed and final is
+ * untouched; a failed directory sync after it leaves final in place, maybe
+ * not yet durable. 0 or -errno. */
 int io_commit(int dirfd, int fd, int e, const char *tmp, const char *final);
 
 #endif

@@ -2,7 +2,7 @@
  * 6.17+): where the kernel says it is and the text it says it in. */
 #include <errno.h>
 #include "../lib/io.h"
-#include "load.h"
+#include "cma.h"
 
 /* A hex number of at most 16 digits (no 0x: the kernel prints "%08llx"). */
 static const char *hex(const char *p, unsigned long long *v)

@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "load.h"
+#include "cmdline.h"
 
 static const char *const dropped[] = {
 	"crashkernel=", "rdinit=", "initrd=", "BOOT_IMAGE=", "nr_cpus=",

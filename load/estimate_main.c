@@ -1,4 +1,4 @@
-/* salvage estimate [--kernel VMLINUZ] [--initrd IMG] [--conf FILE]
+/* salvage estimate (its usage: CMD below)
  *
  * Prints the crashkernel= to reserve for this crash kernel and initramfs,
  * then one line for each number saying how it was derived:
@@ -26,11 +26,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "../dump/jobs.h"
+#include "../lib/cmd.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "estimate.h"
+
+CMD(estimate, "[--kernel VMLINUZ] [--initrd IMG] [--conf FILE]",
+    "the crashkernel= to reserve, and how it was derived");
 
 #define DEFAULT_INITRD "/boot/salvage.img"
 #define DEFAULT_CONF "/etc/salvage.conf"
@@ -143,12 +147,6 @@ static const char *how_text(int how)
 	       "a guess: " "5 x packed for an unknown compression";
 }
 
-static int usage(void)
-{
-	log_err("usage: salvage estimate [--kernel VMLINUZ] [--initrd IMG] [--conf FILE]");
-	return 100;
-}
-
 /* The estimate and how it was derived: 0 or -errno of a write. */
 static int print(const char *kpath, const struct load_kernel *k, const char *ipath,
                  const struct load_initrd *i, const int kind[2], const struct load_estimate *e)
@@ -188,7 +186,7 @@ static int print(const char *kpath, const struct load_kernel *k, const char *ipa
 	return err;
 }
 
-int estimate_main(int argc, char **argv)
+static int estimate_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' },
@@ -207,10 +205,10 @@ int estimate_main(int argc, char **argv)
 		if (c == 'k') kpath = optarg;
 		else if (c == 'i') ipath = optarg;
 		else if (c == 'c') cpath = optarg, conf_given = 1;
-		else return usage();
+		else return cmd_usage(&estimate_cmd);
 	}
 	if (optind != argc)
-		return usage();
+		return cmd_usage(&estimate_cmd);
 	if (!kpath) {
 		struct utsname u;
 		if (uname(&u) < 0)

@@ -1,6 +1,4 @@
-/* salvage load --kernel FILE --initrd FILE [--append ARGS] [--conf FILE]
- * salvage unload
- * salvage status
+/* salvage load, unload and status (their usage: CMD below)
  *
  * Arms (or disarms) the crash kernel with kexec_file_load(2) and
  * KEXEC_FILE_ON_CRASH, so no kexec-tools are needed. Without --append the
@@ -16,12 +14,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kexec.h>
+#include "../lib/cmd.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "cma.h"
+#include "cmdline.h"
 #include "estimate.h"
-#include "load.h"
+
+CMD(load, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]",
+    "arm the crash kernel (nr_cpus= from crash-cpus)");
+CMD(unload, "", "disarm the crash kernel");
+CMD(status, "", "is a crash kernel loaded; reservation size");
 
 #define SYSK "/sys/kernel/"
 
@@ -138,12 +143,6 @@ static void explain(int e, long long reservation, unsigned long long kneed,
 		log_err("load: kexec_file_load: ", err_name(e), " (", err_text(e), ")");
 }
 
-static int usage(void)
-{
-	log_err("usage: salvage load --kernel FILE --initrd FILE [--append ARGS] [--conf FILE]");
-	return 100;
-}
-
 /* The CMA part's size in bytes; 0 without one, or when this kernel does
  * not say (before 6.19). */
 static unsigned long long cma_bytes(void)
@@ -202,7 +201,7 @@ static int crash_cpus(const char *conf)
 	return (int)c.crash_cpus;
 }
 
-int load_main(int argc, char **argv)
+static int load_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' },
@@ -219,17 +218,17 @@ int load_main(int argc, char **argv)
 		else if (c == 'i') initrd = optarg;
 		else if (c == 'a') extra = optarg;
 		else if (c == 'c') conf = optarg;
-		else return usage();
+		else return cmd_usage(&load_cmd);
 	}
 	if (!kernel || !initrd || optind != argc)
-		return usage();
+		return cmd_usage(&load_cmd);
 	if ((cpus = crash_cpus(conf)) < 0)
 		return 111;
 	if ((r = preflight(&reservation, &cma)))
 		return r;
 	if (extra) {
 		if (strlen(extra) >= sizeof cmdline)
-			return usage();
+			return cmd_usage(&load_cmd);
 		strcpy(cmdline, extra);
 	} else if (io_readfile("/proc/cmdline", running, sizeof running) < 0 ||
 	           load_crash_cmdline(running, (unsigned)cpus, cmdline, sizeof cmdline) < 0) {
@@ -261,17 +260,15 @@ int load_main(int argc, char **argv)
 	return 0;
 }
 
-int load_unload_main(int argc, char **argv)
+static int unload_main(int argc, char **argv)
 {
 	unsigned long long cma;
 	long long reservation;
 	int r;
 
 	(void)argv;
-	if (argc > 1) {
-		log_err("usage: salvage unload");
-		return 100;
-	}
+	if (argc > 1)
+		return cmd_usage(&unload_cmd);
 	if ((r = preflight(&reservation, &cma)))
 		return r;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0, 0,
@@ -308,7 +305,7 @@ static void status_cma(int e, const struct load_cma_range *r, unsigned n)
 		say("  ", HEX(r[i].start), "-", HEX(r[i].end));
 }
 
-int load_status_main(int argc, char **argv)
+static int status_main(int argc, char **argv)
 {
 	long long loaded = kexec_number(SYSK "kexec_crash_loaded", "crash_loaded");
 	long long size = kexec_number(SYSK "kexec_crash_size", "crash_size");
@@ -318,10 +315,8 @@ int load_status_main(int argc, char **argv)
 	int e;
 
 	(void)argv;
-	if (argc > 1) {
-		log_err("usage: salvage status");
-		return 100;
-	}
+	if (argc > 1)
+		return cmd_usage(&status_cmd);
 	if (loaded < 0 || size < 0) {
 		log_err("this kernel has no kexec support (no ", SYSK, "kexec_crash_loaded)");
 		return 111;

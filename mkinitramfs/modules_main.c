@@ -1,4 +1,4 @@
-/* salvage modules --dir LIB_MODULES_KVER NAME...
+/* salvage modules (its usage: CMD below)
  *
  * Prints the module files (paths relative to --dir) that loading NAME...
  * takes, dependencies first, one per line: the load order for the crash
@@ -7,12 +7,16 @@
  * error with --strict. salvage-mkinitramfs calls this. */
 #include <getopt.h>
 #include <string.h>
+#include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "moddep.h"
 
-int modules_main(int argc, char **argv)
+CMD(modules, "--dir LIB_MODULES_KVER [--strict] NAME...",
+    "kernel modules in load order (for mkinitramfs)");
+
+static int modules_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", 1, 0, 'd' }, { "strict", 0, 0, 's' }, { 0, 0, 0, 0 },
@@ -26,10 +30,8 @@ int modules_main(int argc, char **argv)
 		else if (c == 's') strict = 1;
 		else dir = 0, optind = argc + 1;
 	}
-	if (!dir || optind > argc) {
-		log_err("usage: salvage modules --dir LIB_MODULES_KVER [--strict] NAME...");
-		return 100;
-	}
+	if (!dir || optind > argc)
+		return cmd_usage(&modules_cmd);
 	if ((r = moddep_open(&m, dir))) {
 		log_err("modules: ", dir, "/modules.dep: ", err_text(r), " (run depmod)");
 		return 111;

@@ -1,4 +1,4 @@
-/* salvage ifup [--timeout SECONDS] SPEC
+/* salvage ifup (its usage: CMD below)
  *
  * Brings the network up as the crash kernel does (net_up) and prints what
  * was configured, one "key value" line each:
@@ -15,6 +15,7 @@
  * bring-up. Exits 0, 100 on misuse, 111 when the network does not come
  * up. Changes the host's network: for the crash kernel and tests. */
 #include <string.h>
+#include "../lib/cmd.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
@@ -22,7 +23,8 @@
 #include "netconf.h"
 #include "up.h"
 
-#define USAGE "usage: salvage ifup [--timeout SECONDS] IFACE:dhcp | IFACE:ADDR/PREFIX[,GW] | ip=..."
+CMD(ifup, "[--timeout SECONDS] IFACE:dhcp | IFACE:ADDR/PREFIX[,GW] | ip=...",
+    "bring the network up (as the crash kernel does)");
 
 static void line(const char *key, const char *value)
 {
@@ -70,7 +72,7 @@ static int timeout(const char *s, int *ms)
 	return 0;
 }
 
-int ifup_main(int argc, char **argv)
+static int ifup_main(int argc, char **argv)
 {
 	struct net_config c;
 	struct net_lease l;
@@ -78,16 +80,14 @@ int ifup_main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--timeout")) {
 		if (timeout(argv[2], &ms)) {
-			log_err("ifup: --timeout wants whole seconds, 1 to 3600; ", USAGE);
-			return 100;
+			log_err("ifup: --timeout wants whole seconds, 1 to 3600");
+			return cmd_usage(&ifup_cmd);
 		}
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
-		log_err(USAGE);
-		return 100;
-	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cmd_usage(&ifup_cmd);
 	if ((r = net_config_parse(&c, argv[1]))) {
 		log_err("ifup ", argv[1], ": ", err_text(r), " (", err_name(r), ")");
 		return 100;

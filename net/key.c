@@ -17,7 +17,8 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "tls.h"
+#include "key.h"
+#include "random.h"
 
 #define KEY_MAGIC "salvage-key 1\n"
 #define KEY_FILE_MAX 2048       /* a .key file is about 900 bytes */

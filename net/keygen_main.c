@@ -1,4 +1,4 @@
-/* salvage keygen NAME
+/* salvage keygen (its usage: CMD below)
  *
  * Writes a new P-256 key: NAME.key (mode 0600; the private key and its
  * certificate) and NAME.pub (the certificate, for the other end), and
@@ -8,22 +8,24 @@
  * docs/keys.md tells how to check a fingerprint with openssl. */
 #include <errno.h>
 #include <string.h>
+#include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "tls.h"
+#include "key.h"
 
-int keygen_main(int argc, char **argv)
+CMD(keygen, "NAME",
+    "write NAME.key (private, 0600) and NAME.pub; print the fingerprint");
+
+static int keygen_main(int argc, char **argv)
 {
 	static struct net_key k;
 	char fp[NET_FP_TEXT];
 	const char *name;
 	int r;
 
-	if (argc != 2 || argv[1][0] == '-' || !argv[1][0]) {
-		log_err("usage: salvage keygen NAME");
-		return 100;
-	}
+	if (argc != 2 || argv[1][0] == '-' || !argv[1][0])
+		return cmd_usage(&keygen_cmd);
 	name = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
 	if ((r = net_key_generate(&k, name)) == -EINVAL) {
 		log_err("keygen: name \"", name, "\" is not 1 to 64 printable ASCII characters");

@@ -6,7 +6,7 @@
  * peer holds the private half (ServerKeyExchange or CertificateVerify).
  * Certificates after the first are ignored. */
 #include <string.h>
-#include "tls.h"
+#include "pins.h"
 
 /* DER SubjectPublicKeyInfo of a P-256 key before its 65-byte point:
  * SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (66) }

@@ -20,7 +20,7 @@
 #include "../lib/clock.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
-#include "tls.h"
+#include "random.h"
 
 /* len bytes without blocking: 0, -EAGAIN while the CRNG is not ready, or
  * -errno. */

@@ -1,6 +1,4 @@
-/* salvage send --server HOST:PORT --server-key FILE --client-key FILE
- *              [--retry-for SECONDS] [--window SIZE] [--note TEXT]
- *              [--vmcore LEVEL] STREAM
+/* salvage send (its usage: CMD below)
  *
  * Sends a saved salvage stream (for example one collected from a local
  * disk after the reboot) to a receiver, with the crash kernel's protocol:
@@ -21,14 +19,16 @@
 #include <unistd.h>
 #include "../dump/capture.h"
 #include "../dump/stream_read.h"
+#include "../lib/cmd.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "send.h"
 
-#define USAGE "usage: salvage send --server HOST:PORT --server-key FILE --client-key FILE " \
-              "[--retry-for SECONDS] [--window SIZE] [--note TEXT] [--vmcore LEVEL] STREAM"
+CMD(send, "--server HOST:PORT --server-key FILE --client-key FILE "
+          "[--retry-for SECONDS] [--window SIZE] [--note TEXT] [--vmcore LEVEL] STREAM",
+    "send a saved stream to a receiver");
 
 struct file_src {
 	int fd;
@@ -114,7 +114,7 @@ static int describe(struct net_send_conf *c, char *meta, size_t cap_meta, int le
 	return 0;
 }
 
-int send_main(int argc, char **argv)
+static int send_main(int argc, char **argv)
 {
 	const char *server = NULL, *server_key = NULL, *client_key = NULL, *path = NULL;
 	unsigned char pin[1][NET_FP_LEN];
@@ -141,10 +141,10 @@ int send_main(int argc, char **argv)
 		         level <= 31 && !*end && end != argv[i + 1])
 			;
 		else
-			return log_err("send: unknown option ", argv[i]), log_err(USAGE), 100;
+			return log_err("send: unknown option ", argv[i]), cmd_usage(&send_cmd);
 	}
 	if (i + 1 != argc || !server || !server_key || !client_key)
-		return log_err(USAGE), 100;
+		return cmd_usage(&send_cmd);
 	path = argv[i];
 	if ((e = window(&c, wlen)))
 		return log_err("send: a window of ", U64(wlen), " bytes: ", err_text(e)), 111;

@@ -17,6 +17,7 @@
 #include "../lib/err.h"
 #include "gcm.h"
 #include "tls.h"
+#include "random.h"
 #include "tlsrec.h"
 
 /* AES-GCM is four times faster than ChaCha20 with AES-NI and twelve

@@ -1,6 +1,4 @@
-/* salvage swaptest [--file PATH --size-mb N | --mem START_MB:MB...]
- *                  [--dev /dev/nbdN] [--swap-mb N] [--child-mb N]
- *                  [--inject one=N,both=N,stall=N] [--store-only | --no-shim]
+/* salvage swaptest (its usage: CMD below)
  *
  * Starts the swap shim (shim/shim.h) on a file (a tmpfs file in a test
  * guest; its pages are mlocked so they never go to the swap they hold) or
@@ -26,13 +24,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../lib/clock.h"
+#include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "shim.h"
 
-#define USAGE "usage: salvage swaptest [--file PATH --size-mb N | --mem START_MB:MB...] " \
-	"[--dev /dev/nbdN] [--swap-mb N] [--child-mb N] [--inject one=N,both=N,stall=N] [--store-only | --no-shim]"
+CMD(swaptest, "[--file PATH --size-mb N | --mem START_MB:MB...] [--dev /dev/nbdN] [--swap-mb N] "
+              "[--child-mb N] [--inject one=N,both=N,stall=N] [--store-only | --no-shim]",
+    "swap on the shim, a memory-hungry child, MB/s and counters");
 #define MAX_RANGES 16
 
 struct swaptest {
@@ -83,7 +83,7 @@ static int parse(struct swaptest *t, int argc, char **argv)
 			*(o[2] == 's' ? &t->store_only : &t->no_shim) = 1;
 			continue;
 		}
-		if (!strcmp(o, "--help") || !a)
+		if (!a)
 			return -1;
 		i++;
 		if (!strcmp(o, "--file"))
@@ -244,7 +244,7 @@ static int store_only(struct swaptest *t, int fd, struct shim_counters *c)
 	return r ? 1 : 0;
 }
 
-int swaptest_main(int argc, char **argv)
+static int swaptest_main(int argc, char **argv)
 {
 	struct swaptest t = { .dev = "/dev/nbd0", .child_mb = 64 };
 	struct shim_counters *c;
@@ -252,10 +252,8 @@ int swaptest_main(int argc, char **argv)
 	pid_t pid;
 	int fd, r, bad;
 
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		return io_writeall(1, USAGE "\n", sizeof USAGE), 0;
 	if (parse(&t, argc, argv))
-		return log_err(USAGE), 100;
+		return cmd_usage(&swaptest_cmd);
 	c = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (c != MAP_FAILED && t.no_shim)
 		return run_alone(t.child_mb, c);

@@ -15,6 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../../dump/convert.h"
+#include "../../dump/elfcore_write.h"
+#include "../../dump/kdump_write.h"
 #include "../../dump/kdump.h"
 #include "../../dump/stream_read.h"
 #include "stream_crcs.h"

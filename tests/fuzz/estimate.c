@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "../../load/cma.h"
 #include "../../load/estimate.h"
-#include "../../load/load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../../dump/convert.h"
+#include "../../dump/elfcore_write.h"
+#include "../../dump/kdump_write.h"
 #include "../../dump/kdump.h"
 #include "../../dump/stream.h"
 #include "../../dump/stream_read.h"

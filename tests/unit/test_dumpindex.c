@@ -1,10 +1,10 @@
-/* net/dumpindex.c: the receiver's index of dumps by id. */
+/* server/dumpindex.c: the receiver's index of dumps by id. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../../net/dumpindex.h"
+#include "../../server/dumpindex.h"
 #include "check.h"
 
 #define ID "000102030405060708090a0b0c0d0e0f"

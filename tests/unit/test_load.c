@@ -1,5 +1,6 @@
 #include <errno.h>
-#include "../../load/load.h"
+#include "../../load/cma.h"
+#include "../../load/cmdline.h"
 #include "check.h"
 
 TEST(load_crash_cmdline_cleans_the_running_one)

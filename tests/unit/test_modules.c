@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../../init/init.h"
+#include "../../init/modules.h"
 #include "check.h"
 
 /* A module tree as the initramfs has it: ROOT/lib/modules/salvage.order

@@ -3,7 +3,7 @@
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
 #include "../../lib/le.h"
-#include "../../net/authorized.h"
+#include "../../server/authorized.h"
 #include "../../net/proto.h"
 #include "../../net/send.h"
 #include "check.h"

@@ -7,7 +7,7 @@
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
 #include "../../lib/io.h"
-#include "../../net/store.h"
+#include "../../server/store.h"
 #include "check.h"
 
 static const unsigned char id[NET_DUMP_ID_LEN] = { 0x51, 0x70 };

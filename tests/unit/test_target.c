@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../../dump/collect.h"
 #include "../../dump/raw_header.h"
-#include "../../dump/target.h"
+#include "../../dump/target_fs.h"
+#include "../../dump/target_raw.h"
 #include "../../lib/err.h"
 #include "../../lib/io.h"
 #include "check.h"

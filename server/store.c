@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../dump/convert.h"
+#include "../dump/kdump_write.h"
 #include "../dump/mem.h"
 #include "../dump/stream.h"
 #include "../dump/stream_read.h"
@@ -19,7 +20,7 @@
 #include "../lib/log.h"
 #include "dumpindex.h"
 #include "store.h"
-#include "tls.h"
+#include "../net/key.h"
 
 #define PARTIAL "vmcore.salvage.partial"
 #define STREAM "vmcore.salvage"
@@ -88,7 +89,7 @@ static int write_meta(struct net_store *d)
 	char buf[NET_STORE_META_MAX + 1024];
 	unsigned char h[NET_SHA256_LEN];
 	size_t cap = sizeof buf;
-	int fd, e = 0;
+	int fd;
 
 	/* the fixed lines are bounded (CLIENT_META), so these always fit */
 	strcpy(buf, d->info);
@@ -117,12 +118,7 @@ static int write_meta(struct net_store *d)
 	fd = openat(d->dirfd, META ".new", O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if ((e = io_writeall(fd, buf, strlen(buf))) == 0 && fdatasync(fd) < 0)
-		e = -errno;
-	close(fd);
-	if (!e && renameat(d->dirfd, META ".new", d->dirfd, META) < 0)
-		e = -errno;
-	return e;
+	return io_commit(d->dirfd, fd, io_writeall(fd, buf, strlen(buf)), META ".new", META);
 }
 
 /* The value of key in a salvage.meta text, copied into out. */
@@ -401,14 +397,9 @@ static int index_build(int hostfd, char *text, size_t size)
 		close(fd);
 	}
 	closedir(dir);
-	if (!e && fsync(ixfd) < 0)
-		e = -errno;
 	close(ixfd);
-	if (!e && renameat(hostfd, NET_DUMPINDEX ".new", hostfd, NET_DUMPINDEX) < 0)
-		e = -errno;
-	if (!e && fsync(hostfd) < 0)
-		e = -errno;
-	return e;
+	/* each entry is durable (net_dumpindex_put): publish the whole */
+	return e ? e : io_publish(hostfd, NET_DUMPINDEX ".new", NET_DUMPINDEX);
 }
 
 /* An earlier dump of this id under hostfd, found through the index: 1 and
@@ -454,8 +445,7 @@ static int index_add(int hostfd, const char *idhex, const char *name)
 
 	if (ixfd < 0)
 		return ixfd;
-	if (!(e = net_dumpindex_put(ixfd, idhex, name)) && fsync(ixfd) < 0)
-		e = -errno;
+	e = net_dumpindex_put(ixfd, idhex, name);
 	close(ixfd);
 	return e;
 }
@@ -597,6 +587,7 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
                      const unsigned char sha256[NET_SHA256_LEN])
 {
 	unsigned char h[NET_SHA256_LEN];
+	int e;
 
 	if (d->complete)
 		return total == d->total && crc == d->total_crc && !memcmp(sha256, d->total_sha, sizeof h)
@@ -608,10 +599,9 @@ int net_store_finish(struct net_store *d, uint64_t total, uint32_t crc,
 		return -SALVAGE_E_PROTO_TOTALS;
 	if (ftruncate(d->fd, (off_t)d->end) < 0 || fsync(d->fd) < 0)
 		return -errno;
-	if (renameat(d->dirfd, PARTIAL, d->dirfd, STREAM) < 0)
-		return -errno;
-	if (fsync(d->dirfd) < 0)
-		return -errno;
+	/* not io_commit: the file stays open, and is kept if this fails */
+	if ((e = io_publish(d->dirfd, PARTIAL, STREAM)))
+		return e;
 	d->durable = d->total = total;
 	d->durable_crc = d->total_crc = crc;
 	d->durable_sha = d->sha;

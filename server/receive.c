@@ -22,7 +22,7 @@
 #include "../lib/clock.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
-#include "proto.h"
+#include "../net/proto.h"
 #include "receive.h"
 #include "store.h"
 

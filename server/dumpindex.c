@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "../lib/io.h"
 #include "dumpindex.h"
 
 int net_dumpindex_open(int hostfd)
@@ -34,7 +35,7 @@ int net_dumpindex_put(int ixfd, const char *idhex, const char *name)
 	/* one a crash left behind */
 	if (unlinkat(ixfd, tmp, 0) < 0 && errno != ENOENT)
 		return -errno;
-	if (symlinkat(name, ixfd, tmp) < 0 || renameat(ixfd, tmp, ixfd, idhex) < 0)
+	if (symlinkat(name, ixfd, tmp) < 0)
 		return -errno;
-	return 0;
+	return io_publish(ixfd, tmp, idhex);
 }

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <bearssl_hash.h>
 #include "authorized.h"
-#include "proto.h"
+#include "../net/proto.h"
 
 #define NET_STORE_META_MAX 2048
 

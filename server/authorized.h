@@ -6,7 +6,7 @@
 #ifndef SALVAGE_NET_AUTHORIZED_H
 #define SALVAGE_NET_AUTHORIZED_H
 #include <stddef.h>
-#include "tls.h"
+#include "../net/key.h"
 
 #define NET_HOST_MAX 64
 #define NET_AUTHORIZED_MAX 4096

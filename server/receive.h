@@ -7,7 +7,7 @@
 #define SALVAGE_NET_RECEIVE_H
 #include <stdint.h>
 #include "authorized.h"
-#include "tls.h"
+#include "../net/tls.h"
 
 struct net_receive_conf {
 	const char *listen;          /* ADDR:PORT */

@@ -19,8 +19,8 @@ int net_dumpindex_open(int hostfd);
  * -ENOENT when there is none, -EINVAL when the link does not hold one
  * plain name, or -errno. */
 int net_dumpindex_get(int ixfd, const char *idhex, char *name, size_t size);
-/* Records idhex -> name, replacing an older entry in one rename; the
- * caller fsyncs ixfd to make it durable. 0 or -errno. */
+/* Records idhex -> name, replacing an older entry in one rename, durable
+ * on return (ixfd synced). 0 or -errno. */
 int net_dumpindex_put(int ixfd, const char *idhex, const char *name);
 
 #endif

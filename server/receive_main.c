@@ -1,7 +1,4 @@
-/* salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE
- *                 [--max-clients N] [--min-free SIZE] [--timeout SECONDS]
- *                 [--min-rate SIZE] [--ack-every SIZE] [--convert-max SIZE]
- *                 [--convert-jobs N] [--convert-mem SIZE]
+/* salvage receive (its usage: CMD below)
  *
  * The collection server (docs/protocol.md#receiver). Clients authenticate
  * with keys listed in the authorized file (`FINGERPRINT HOSTNAME` lines,
@@ -11,23 +8,25 @@
  * cannot start. */
 #include <stdlib.h>
 #include <string.h>
+#include "../lib/cmd.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "authorized.h"
 #include "receive.h"
-#include "tls.h"
+#include "../net/tls.h"
 
-#define USAGE "usage: salvage receive --listen ADDR:PORT --dir DIR --key FILE --authorized FILE " \
-              "[--max-clients N] [--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE] " \
-              "[--convert-max SIZE] [--convert-jobs N] [--convert-mem SIZE]"
+CMD(receive, "--listen ADDR:PORT --dir DIR --key FILE --authorized FILE [--max-clients N] "
+             "[--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE] "
+             "[--convert-max SIZE] [--convert-jobs N] [--convert-mem SIZE]",
+    "store dumps sent over TLS");
 
 static struct net_authorized auth;
 static struct net_key key;
 static char authtext[NET_AUTHORIZED_MAX * 160];
 
-int receive_main(int argc, char **argv)
+static int receive_main(int argc, char **argv)
 {
 	struct net_receive_conf c = {
 		.max_clients = 64, .min_free = 1ull << 30, .handshake_s = 10, .idle_s = 60,
@@ -43,7 +42,7 @@ int receive_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *a = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!a)
-			return log_err("receive: ", o, " needs a value"), log_err(USAGE), 100;
+			return log_err("receive: ", o, " needs a value"), cmd_usage(&receive_cmd);
 		i++;
 		if (!strcmp(o, "--listen"))
 			c.listen = a;
@@ -70,12 +69,12 @@ int receive_main(int argc, char **argv)
 		else if (!strcmp(o, "--convert-mem") && !conf_size(a, &v) && (!v || v >= 64u << 20))
 			c.convert_mem = v;
 		else
-			return log_err("receive: bad option or value: ", o, " ", a), log_err(USAGE), 100;
+			return log_err("receive: bad option or value: ", o, " ", a), cmd_usage(&receive_cmd);
 	}
 	/* the rate is judged over half the longest silence allowed */
 	c.rate_window_s = c.idle_s / 2 ? c.idle_s / 2 : 1;
 	if (!c.listen || !c.dir || !keyfile || !authfile)
-		return log_err(USAGE), 100;
+		return cmd_usage(&receive_cmd);
 	if ((e = net_key_load(&key, keyfile)))
 		return log_err("receive: ", keyfile, ": ", err_name(e), ": ", err_text(e)), 111;
 	if ((n = io_readfile(authfile, authtext, sizeof authtext)) < 0)

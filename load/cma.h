@@ -1,15 +1,7 @@
-/* Arming the crash kernel with kexec_file_load(2). */
-#ifndef SALVAGE_LOAD_H
-#define SALVAGE_LOAD_H
-#include <stddef.h>
-
-/* The crash kernel's command line from the running one: drops words that
- * must not reach a crash kernel (crashkernel=, rdinit=, initrd=, BOOT_IMAGE=,
- * nr_cpus=, maxcpus=, hugepage and cma reservations, and the words added
- * below), then appends "irqpoll nr_cpus=CPUS reset_devices" (CPUS: the
- * config's crash-cpus, 1 by default; 0 counts as 1). console= words are
- * kept. 0 or -E2BIG. */
-int load_crash_cmdline(const char *running, unsigned cpus, char *out, size_t outlen);
+/* The CMA part of the crashkernel= reservation (salvage load and
+ * status). */
+#ifndef SALVAGE_LOAD_CMA_H
+#define SALVAGE_LOAD_CMA_H
 
 /* The CMA part of the reservation (crashkernel=SIZE,cma, Linux 6.17+): RAM
  * the running system uses until a crash, then the crash kernel's too (its
@@ -31,9 +23,5 @@ unsigned long long load_cma_bytes(const struct load_cma_range *r, unsigned n);
  * else /sys/kernel/kexec_crash_cma_ranges); -ENOENT when the kernel has
  * neither (before 6.19), or another -errno. */
 int load_cma_read(struct load_cma_range *r, unsigned max, unsigned *n);
-
-int load_main(int argc, char **argv);
-int load_unload_main(int argc, char **argv);
-int load_status_main(int argc, char **argv);
 
 #endif
