@@ -4,20 +4,24 @@
  * grouped by crash signature, the largest group first: per group its
  * signature, count, title and frames; per dump its host, start time (UTC),
  * state (complete, partial, in progress), bytes and directory
- * (docs/receiver.md#list). --json prints the same as one JSON object.
+ * (docs/receiver.md#list). --json prints the same as one JSON object;
+ * --index rewrites DIR/index.html as the receiver does after each dump
+ * (after dumps were removed by hand), and prints nothing.
  * Exit 0, 100 for a usage error, 111 when DIR cannot be read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "../lib/cmd.h"
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "dumps.h"
+#include "index_html.h"
 
-CMD(list, "[--dir DIR] [--json]", "a receiver's dumps grouped by crash signature");
+CMD(list, "[--dir DIR] [--json] [--index]", "a receiver's dumps grouped by crash signature");
 
 /* Text from a dump's directory or log, one printable line. */
 static void text(FILE *f, const char *s)
@@ -127,13 +131,15 @@ static void plain(FILE *f, const struct server_dump *d, size_t n)
 static int list_main(int argc, char **argv)
 {
 	const char *dir = ".";
-	int as_json = 0, rootfd, e;
+	int as_json = 0, index = 0, rootfd, e;
 	struct server_dump *d;
 	size_t n;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			as_json = 1;
+		else if (!strcmp(argv[i], "--index"))
+			index = 1;
 		else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
 			dir = argv[++i];
 		else
@@ -142,11 +148,16 @@ static int list_main(int argc, char **argv)
 	if ((rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return log_err("list: ", dir, ": ", err_text(-errno)), 111;
 	e = server_dumps_scan(rootfd, &d, &n);
+	if (!e)
+		server_dumps_group(d, n);
+	if (!e && index)
+		e = server_index_html_write(rootfd, d, n, time(NULL));
 	close(rootfd);
 	if (e)
-		return log_err("list: ", dir, ": ", err_text(e)), 111;
-	server_dumps_group(d, n);
-	if (as_json)
+		return free(d), log_err("list: ", dir, ": ", err_text(e)), 111;
+	if (index)
+		;
+	else if (as_json)
 		json(stdout, dir, d, n);
 	else
 		plain(stdout, d, n);
