@@ -82,14 +82,13 @@ static void files(int fd, struct server_dump *d, char *text)
 static void signature(int fd, struct server_dump *d, const char *text)
 {
 	struct server_signature s;
-	int e;
 
 	meta_value(text, "signature", d->sig, sizeof d->sig);
 	meta_value(text, "signature_title", d->title, sizeof d->title);
 	meta_value(text, "signature_frames", d->frames, sizeof d->frames);
 	if (d->sig[0])
 		return;
-	if ((e = server_signature_file(fd, "dmesg.txt", &s)) && e != -ENOENT)
+	if (server_signature_file(fd, "dmesg.txt", &s))
 		return;
 	strcpy(d->sig, s.hash);
 	strcpy(d->title, s.title);

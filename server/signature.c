@@ -412,7 +412,7 @@ int server_signature_end(struct server_sig_ctx *c, struct server_signature *s)
 	if (!(r = choose(c))) {
 		strcpy(s->hash, "none");
 		strcpy(s->title, "no panic, BUG, oops or WARNING in the log");
-		return -ENOENT;
+		return 0;
 	}
 	memcpy(s->title, r->title, sizeof s->title);
 	/* a report with a faulting function but no trace: that function */

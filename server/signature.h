@@ -46,13 +46,13 @@ struct server_sig_ctx {
 void server_signature_init(struct server_sig_ctx *c);
 /* One line of the log (without its newline; a prefix of it when long). */
 void server_signature_line(struct server_sig_ctx *c, const char *line, size_t n);
-/* The signature of the lines fed: 0, or -ENOENT when the log holds no
- * panic, BUG, oops or WARNING (then hash "none" and a title that says so). */
+/* The signature of the lines fed; a log with no panic, BUG, oops or
+ * WARNING has hash "none", a title that says so and no frames. 0. */
 int server_signature_end(struct server_sig_ctx *c, struct server_signature *s);
 /* The whole log in memory. */
 int server_signature(const char *log, size_t len, struct server_signature *s);
-/* The log in the file name under dirfd, read through a fixed buffer: as
- * server_signature_end, or -errno when it cannot be read. */
+/* The log in the file name under dirfd, read through a fixed buffer: 0,
+ * or -errno when it cannot be read (-ENOENT: there is none). */
 int server_signature_file(int dirfd, const char *name, struct server_signature *s);
 
 #endif

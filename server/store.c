@@ -734,10 +734,8 @@ static void sign(struct net_store *d)
 {
 	struct server_signature s;
 	char v[SERVER_SIG_HASH + 8], frames[SERVER_SIG_FRAMES * SERVER_SIG_FRAME] = "";
-	int e;
 
-	if (!meta_get(d->info, "signature", v, sizeof v) ||
-	    ((e = server_signature_file(d->dirfd, "dmesg.txt", &s)) && e != -ENOENT))
+	if (!meta_get(d->info, "signature", v, sizeof v) || server_signature_file(d->dirfd, "dmesg.txt", &s))
 		return;
 	for (unsigned i = 0; i < s.nframes; i++)
 		strcat(strcat(frames, i ? " " : ""), s.frame[i]);
