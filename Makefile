@@ -116,6 +116,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/unit-tests
 	sh tests/cmd/receive-damaged.sh
 	sh tests/cmd/list.sh
 	sh tests/cmd/index.sh
+	sh tests/cmd/triage.sh
 	sh tests/cmd/net.sh
 	sh tests/cmd/jobs.sh
 	sh tests/cmd/estimate.sh
