@@ -92,8 +92,7 @@ static void signature(int fd, struct server_dump *d, const char *text)
 		return;
 	strcpy(d->sig, s.hash);
 	strcpy(d->title, s.title);
-	for (unsigned i = 0; i < s.nframes; i++)
-		strcat(strcat(d->frames, i ? " " : ""), s.frame[i]);
+	server_signature_frames(&s, d->frames, sizeof d->frames);
 }
 
 static void dump_read(int hostfd, const char *host, const char *name, struct server_dump *d)

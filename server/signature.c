@@ -1,6 +1,7 @@
 /* A crash's signature from its log (docs/receiver.md#signature). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -430,6 +431,18 @@ int server_signature_end(struct server_sig_ctx *c, struct server_signature *s)
 	for (unsigned i = 0; i < SERVER_SIG_HASH; i++)
 		s->hash[i] = hex[d[i / 2] >> (i % 2 ? 0 : 4) & 15];
 	return 0;
+}
+
+char *server_signature_frames(const struct server_signature *s, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = 0;
+	for (unsigned i = 0; i < s->nframes && len + 1 < size; i++) {
+		int k = snprintf(out + len, size - len, "%s%s", i ? " " : "", s->frame[i]);
+		len += k > 0 ? (size_t)k : 0;
+	}
+	return out;
 }
 
 int server_signature(const char *log, size_t len, struct server_signature *s)

@@ -49,6 +49,9 @@ void server_signature_line(struct server_sig_ctx *c, const char *line, size_t n)
 /* The signature of the lines fed; a log with no panic, BUG, oops or
  * WARNING has hash "none", a title that says so and no frames. 0. */
 int server_signature_end(struct server_sig_ctx *c, struct server_signature *s);
+/* The frames as one line, space separated, into out (size bytes, cut
+ * there); returns out. */
+char *server_signature_frames(const struct server_signature *s, char *out, size_t size);
 /* The whole log in memory. */
 int server_signature(const char *log, size_t len, struct server_signature *s);
 /* The log in the file name under dirfd, read through a fixed buffer: 0,

@@ -733,15 +733,13 @@ static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t
 static void sign(struct net_store *d)
 {
 	struct server_signature s;
-	char v[SERVER_SIG_HASH + 8], frames[SERVER_SIG_FRAMES * SERVER_SIG_FRAME] = "";
+	char v[SERVER_SIG_HASH + 8], frames[SERVER_SIG_FRAMES * SERVER_SIG_FRAME];
 
 	if (!meta_get(d->info, "signature", v, sizeof v) || server_signature_file(d->dirfd, "dmesg.txt", &s))
 		return;
-	for (unsigned i = 0; i < s.nframes; i++)
-		strcat(strcat(frames, i ? " " : ""), s.frame[i]);
 	meta_str(d->info, sizeof d->info, "signature", s.hash);
 	meta_str(d->info, sizeof d->info, "signature_title", s.title);
-	meta_str(d->info, sizeof d->info, "signature_frames", frames);
+	meta_str(d->info, sizeof d->info, "signature_frames", server_signature_frames(&s, frames, sizeof frames));
 }
 
 int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max)

@@ -23,10 +23,7 @@ static const char *frames(const struct server_signature *s)
 {
 	static char out[SERVER_SIG_FRAMES * SERVER_SIG_FRAME];
 
-	out[0] = 0;
-	for (unsigned i = 0; i < s->nframes; i++)
-		snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? " " : "", s->frame[i]);
-	return out;
+	return server_signature_frames(s, out, sizeof out);
 }
 
 static int data(const char *name, struct server_signature *s)
