@@ -75,6 +75,10 @@ $(B)/fuzz/stream $(B)/fuzz/kdump $(B)/fuzz/convert: FUZZ_CFLAGS += -I$(B)/deps/i
 $(B)/fuzz/x509pin: tests/fuzz/x509pin.c net/pins.c $(addprefix $(B)/deps/src/bearssl/src/,x509/x509_decoder.c hash/sha2small.c codec/dec32be.c codec/enc32be.c) | $(B)/deps/.done
 $(B)/fuzz/x509pin: FUZZ_CFLAGS += -I$(B)/deps/include -I$(B)/deps/src/bearssl/src
 $(B)/fuzz/frame: tests/fuzz/frame.c net/proto.c lib/crc32c.c lib/err.c
+# the crash signature: the log text a client sent, and SHA-256 from BearSSL's source
+$(B)/fuzz/signature: tests/fuzz/signature.c server/signature.c lib/io.c \
+	$(addprefix $(B)/deps/src/bearssl/src/,hash/sha2small.c codec/dec32be.c codec/enc32be.c) | $(B)/deps/.done
+$(B)/fuzz/signature: FUZZ_CFLAGS += -I$(B)/deps/include -I$(B)/deps/src/bearssl/src
 $(B)/fuzz/%:
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
@@ -114,6 +118,9 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/unit-tests
 	sh tests/cmd/receive-integrity.sh
 	sh tests/cmd/receive-attack.sh
 	sh tests/cmd/receive-damaged.sh
+	sh tests/cmd/list.sh
+	sh tests/cmd/index.sh
+	sh tests/cmd/triage.sh
 	sh tests/cmd/net.sh
 	sh tests/cmd/jobs.sh
 	sh tests/cmd/estimate.sh

@@ -11,13 +11,13 @@
 
 extern const struct cmd load_cmd, unload_cmd, status_cmd, estimate_cmd, dump_cmd, collect_cmd,
 	dmesg_cmd, convert_cmd, ifup_cmd, modules_cmd, keygen_cmd, keycheck_cmd, receive_cmd,
-	send_cmd, swaptest_cmd;
+	list_cmd, send_cmd, swaptest_cmd;
 
 CMD(help, "", "this text");
 
 static const struct cmd *const commands[] = {
 	&load_cmd, &unload_cmd, &status_cmd, &estimate_cmd, &dump_cmd, &collect_cmd, &dmesg_cmd,
-	&convert_cmd, &ifup_cmd, &modules_cmd, &keygen_cmd, &keycheck_cmd, &receive_cmd, &send_cmd,
+	&convert_cmd, &ifup_cmd, &modules_cmd, &keygen_cmd, &keycheck_cmd, &receive_cmd, &list_cmd, &send_cmd,
 	&swaptest_cmd, &help_cmd,
 };
 

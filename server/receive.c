@@ -25,6 +25,7 @@
 #include "../net/proto.h"
 #include "receive.h"
 #include "store.h"
+#include "triage.h"
 
 enum phase { HANDSHAKE, HELLO, DATA, CLOSING };
 
@@ -339,6 +340,8 @@ static void on_hello(const struct net_receive_conf *rc, int rootfd, struct conn 
 #define CONVERT_QUEUE 64
 static char waiting[CONVERT_QUEUE][sizeof ((struct net_store *)0)->rel];
 static unsigned nwaiting, converting;
+/* the conversions running, for retention (docs/receiver.md#retention) */
+static struct { pid_t pid; char rel[sizeof ((struct net_store *)0)->rel]; } running[64];
 
 static void fork_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
 {
@@ -363,6 +366,12 @@ static void fork_conversion(const struct net_receive_conf *rc, int rootfd, const
 		log_err("receive: ", rel, ": cannot start the conversion: ", err_text(-errno));
 	else
 		converting++;
+	for (size_t i = 0; pid > 0 && i < sizeof running / sizeof running[0]; i++)
+		if (!running[i].pid) {
+			running[i].pid = pid;
+			strcpy(running[i].rel, rel);
+			break;
+		}
 }
 
 static void start_conversion(const struct net_receive_conf *rc, int rootfd, const char *rel)
@@ -788,16 +797,57 @@ static int step(const struct net_receive_conf *rc, int rootfd, struct conn **all
 	return ev == 0 ? -1 : ev;
 }
 
-static void reap(const struct net_receive_conf *rc, int rootfd)
+/* Whether the receiver holds host/name: a connection's dump, a
+ * conversion running or waiting (docs/receiver.md#retention). */
+struct held { struct conn **all; size_t n; };
+
+static int busy(const char *host, const char *name, void *arg)
 {
-	int st;
+	const struct held *h = arg;
+	char rel[sizeof waiting[0]];
+
+	if ((size_t)snprintf(rel, sizeof rel, "%s/%s", host, name) >= sizeof rel)
+		return 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (h->all[i] && h->all[i]->has_dump && !strcmp(h->all[i]->d.rel, rel))
+			return 1;
+	for (size_t i = 0; i < nwaiting; i++)
+		if (!strcmp(waiting[i], rel))
+			return 1;
+	for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+		if (running[i].pid && !strcmp(running[i].rel, rel))
+			return 1;
+	return 0;
+}
+
+static void triage(const struct net_receive_conf *rc, int rootfd, struct conn **all)
+{
+	struct held h = { all, rc->max_clients };
+	struct server_triage_conf t = rc->triage;
+
+	t.min_free = rc->min_free;
+	server_triage(rootfd, &t, busy, &h);
+}
+
+static void reap(const struct net_receive_conf *rc, int rootfd, struct conn **all)
+{
+	int st, done = 0;
+	pid_t pid;
 
 	if (!children)
 		return;
 	children = 0;
-	while (waitpid(-1, &st, WNOHANG) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (converting)
 			converting--;
+		for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+			if (running[i].pid == pid)
+				running[i].pid = 0;
+		done = 1;
+	}
+	/* docs/receiver.md: after each stored dump, retention and index.html */
+	if (done)
+		triage(rc, rootfd, all);
 	while (nwaiting && converting < rc->convert_jobs) {
 		fork_conversion(rc, rootfd, waiting[0]);
 		memmove(waiting[0], waiting[1], --nwaiting * sizeof waiting[0]);
@@ -829,6 +879,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 	signal(SIGPIPE, SIG_IGN);
 	log_info("receive: listening on ", rc->listen, ", storing in ", rc->dir, ", ",
 	         U64(rc->auth->n), " authorized clients");
+	triage(rc, rootfd, all);
 	while (!stopping) {
 		size_t np = 0;
 		int more = 0;
@@ -849,7 +900,7 @@ int net_receive_run(const struct net_receive_conf *rc)
 			break;
 		if (p[0].revents & POLLIN)
 			on_accept(rc, lfd, all, rc->max_clients);
-		reap(rc, rootfd);
+		reap(rc, rootfd, all);
 		for (size_t i = 0; i < sizeof quiets / sizeof quiets[0]; i++)
 			quiet_end(quiets[i], clock_now_ms(), 0);
 	}

@@ -7,6 +7,7 @@
 #define SALVAGE_NET_RECEIVE_H
 #include <stdint.h>
 #include "authorized.h"
+#include "triage.h"
 #include "../net/tls.h"
 
 struct net_receive_conf {
@@ -24,6 +25,7 @@ struct net_receive_conf {
 	uint64_t convert_max;        /* bytes one conversion may write, 0: the free space only */
 	unsigned convert_jobs;       /* conversion children at once */
 	uint64_t convert_mem;        /* address space of each (RLIMIT_AS), 0: unlimited */
+	struct server_triage_conf triage; /* retention; min_free copied from above */
 };
 
 /* Serves until SIGTERM or SIGINT, then stops cleanly: every dump under way

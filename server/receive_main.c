@@ -4,8 +4,14 @@
  * with keys listed in the authorized file (`FINGERPRINT HOSTNAME` lines,
  * as `salvage keygen` prints them); each dump is stored under
  * DIR/HOSTNAME/<UTC time>/ and converted to a standard vmcore when it is
- * complete. Runs until SIGTERM. Exit 0, 100 for a usage error, 111 when it
- * cannot start. */
+ * complete. After each stored dump (and at start) it applies the retention
+ * asked for and rewrites DIR/index.html (docs/receiver.md): --keep N
+ * dumps per host at most, --max-age TIME since a dump started (TIME in
+ * seconds, or with s, m, h, d), and with --reclaim yes the --min-free
+ * reserve kept by removing the oldest complete dumps first; never a dump
+ * being received or converted, and a partial one only once --keep-partial
+ * TIME (1d) passed since its last byte, or over --max-age. Runs until
+ * SIGTERM. Exit 0, 100 for a usage error, 111 when it cannot start. */
 #include <stdlib.h>
 #include <string.h>
 #include "../lib/cmd.h"
@@ -19,19 +25,38 @@
 
 CMD(receive, "--listen ADDR:PORT --dir DIR --key FILE --authorized FILE [--max-clients N] "
              "[--min-free SIZE] [--timeout SECONDS] [--min-rate SIZE] [--ack-every SIZE] "
-             "[--convert-max SIZE] [--convert-jobs N] [--convert-mem SIZE]",
+             "[--convert-max SIZE] [--convert-jobs N] [--convert-mem SIZE] "
+             "[--keep N] [--max-age TIME] [--keep-partial TIME] [--reclaim yes|no]",
     "store dumps sent over TLS");
 
 static struct net_authorized auth;
 static struct net_key key;
 static char authtext[NET_AUTHORIZED_MAX * 160];
 
+/* TIME: seconds, or a number with s, m, h or d. 0 or -1. */
+static int seconds(const char *v, uint64_t *out)
+{
+	static const struct { char unit; uint64_t s; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char *end;
+	uint64_t n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (!*end)
+		return *out = n, 0;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (end[0] == units[i].unit && !end[1] && n <= UINT64_MAX / units[i].s)
+			return *out = n * units[i].s, 0;
+	return -1;
+}
+
 static int receive_main(int argc, char **argv)
 {
 	struct net_receive_conf c = {
 		.max_clients = 64, .min_free = 1ull << 30, .handshake_s = 10, .idle_s = 60,
 		.min_rate = 16 << 10, .rate_window_s = 30, .ack_every = 32u << 20, .key = &key, .auth = &auth,
-		.convert_jobs = 2, .convert_mem = 2ull << 30,
+		.convert_jobs = 2, .convert_mem = 2ull << 30, .triage = { .keep_partial_s = 86400 },
 	};
 	const char *keyfile = NULL, *authfile = NULL;
 	uint64_t v;
@@ -68,6 +93,14 @@ static int receive_main(int argc, char **argv)
 			c.convert_jobs = (unsigned)v;
 		else if (!strcmp(o, "--convert-mem") && !conf_size(a, &v) && (!v || v >= 64u << 20))
 			c.convert_mem = v;
+		else if (!strcmp(o, "--keep") && !conf_size(a, &v) && v <= 1000000)
+			c.triage.keep = (unsigned)v;
+		else if (!strcmp(o, "--max-age") && !seconds(a, &v))
+			c.triage.max_age_s = v;
+		else if (!strcmp(o, "--keep-partial") && !seconds(a, &v))
+			c.triage.keep_partial_s = v;
+		else if (!strcmp(o, "--reclaim") && (!strcmp(a, "yes") || !strcmp(a, "no")))
+			c.triage.reclaim = !strcmp(a, "yes");
 		else
 			return log_err("receive: bad option or value: ", o, " ", a), cmd_usage(&receive_cmd);
 	}

@@ -19,6 +19,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "dumpindex.h"
+#include "signature.h"
 #include "store.h"
 #include "../net/key.h"
 
@@ -727,6 +728,20 @@ static int convert(int dirfd, uint64_t min_free, uint64_t max, char *why, size_t
 	return e;
 }
 
+/* docs/receiver.md#signature: the crash's signature from dmesg.txt, kept
+ * with the fixed lines (a dump signed once keeps it). */
+static void sign(struct net_store *d)
+{
+	struct server_signature s;
+	char v[SERVER_SIG_HASH + 8], frames[SERVER_SIG_FRAMES * SERVER_SIG_FRAME];
+
+	if (!meta_get(d->info, "signature", v, sizeof v) || server_signature_file(d->dirfd, "dmesg.txt", &s))
+		return;
+	meta_str(d->info, sizeof d->info, "signature", s.hash);
+	meta_str(d->info, sizeof d->info, "signature_title", s.title);
+	meta_str(d->info, sizeof d->info, "signature_frames", server_signature_frames(&s, frames, sizeof frames));
+}
+
 int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t max)
 {
 	static char text[NET_STORE_META_MAX + 1024];
@@ -742,6 +757,7 @@ int net_store_convert(int rootfd, const char *rel, uint64_t min_free, uint64_t m
 		e = -SALVAGE_E_SHORT_FILE;
 	else
 		e = convert(d.dirfd, min_free, max, why, sizeof why);
+	sign(&d);
 	if (!e) {
 		/* vmcore is the standard file; the stream was only its source */
 		unlinkat(d.dirfd, STREAM, 0);

@@ -1,7 +1,7 @@
 /* Test helper, not part of salvage: writes salvage streams for
  * tests/cmd/convert.sh.
  *
- *   mkstream synth [--level N] [--no-notes] [--no-ram] [--crashtime T] OUT DIR
+ *   mkstream synth [--level N] [--no-notes] [--no-ram] [--crashtime T] [--log FILE] OUT DIR
  *       a synthetic 16 MiB machine: RAM with holes, text-like, random and
  *       zero pages, short and long excluded runs. DIR/mem.img gets every
  *       page's expected contents, DIR/map one letter per pfn:
@@ -129,6 +129,10 @@ static int claim_all(struct dump_stream_writer *w, int pages_too)
 	return w->err;
 }
 
+/* --log FILE: the crashed kernel's log in the stream, instead of two lines */
+static char log_text[1 << 16];
+static size_t log_len;
+
 static int synth(int level, int with_notes, int with_ram, unsigned long crashtime,
                  const char *out, const char *dir, int claim)
 {
@@ -140,7 +144,7 @@ static int synth(int level, int with_notes, int with_ram, unsigned long crashtim
 	static char uts[DUMP_STREAM_UTSNAME_LEN];
 	struct dump_stream_info in = {
 		.utsname = uts, .vmcoreinfo = vmci,
-		.dmesg = log, .dmesg_len = sizeof log - 1,
+		.dmesg = log_len ? log_text : log, .dmesg_len = log_len ? log_len : sizeof log - 1,
 		.ram = with_ram ? ram : NULL, .nram = with_ram ? 3 : 0, .max_pfn = MAX_PFN,
 		.phys_base = 0x2000000, .crashtime = crashtime, .dump_level = (uint32_t)level,
 	};
@@ -271,7 +275,13 @@ int main(int argc, char **argv)
 			claim = 2;
 		else if (!strcmp(argv[i], "--crashtime") && i + 1 < argc)
 			crashtime = strtoul(argv[++i], NULL, 10);
-		else
+		else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
+			FILE *f = fopen(argv[++i], "r");
+			log_len = f ? fread(log_text, 1, sizeof log_text, f) : 0;
+			if (!f || !log_len)
+				goto usage;
+			fclose(f);
+		} else
 			goto usage;
 	}
 	if (argc - i == 2)
