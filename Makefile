@@ -22,7 +22,7 @@ FUZZ        := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_SECONDS ?= 15
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
 
-.PHONY: all deps setup check unit cmdtests qemutests fuzz demo bench size install clean
+.PHONY: all deps setup check unit cmdtests qemutests fuzz demo bench size install deb clean
 all: $(B)/salvage
 
 setup:
@@ -117,6 +117,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 	sh tests/cmd/net.sh
 	sh tests/cmd/jobs.sh
 	sh tests/cmd/estimate.sh
+	sh tests/cmd/deb.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.
@@ -157,7 +158,11 @@ install: $(B)/salvage
 	install -d $(DESTDIR)$(PREFIX)/share/salvage/drivers-list
 	install -m 0644 drivers-list/* $(DESTDIR)$(PREFIX)/share/salvage/drivers-list/
 
+# The Debian package (debian/, packaging/): build/salvage_VERSION_amd64.deb.
+deb: $(B)/deps/.done
+	sh scripts/deb.sh
+
 clean:
-	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
+	rm -rf $(B)/deb $(B)/salvage_*.deb $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
 
 -include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d
