@@ -1,0 +1,120 @@
+#!/bin/sh
+# The Debian package (make deb): it builds, lintian finds no error, it holds
+# the expected files, its units verify, and its scripts, run from the built
+# package against made-up targets, do their job: salvage-collect saves a raw
+# and an fs dump as vmcore + dmesg.txt and marks them collected, keeps a
+# partial one as partial; the kernel hook builds the crash initramfs of a
+# fake kernel in a temp root; salvage-load refuses without a reservation and
+# rebuilds a stale image. No QEMU. Run from the project root.
+set -u
+S=build/salvage
+MK=build/mkstream
+W=build/cmdtests-deb
+. tests/cmd/lib.sh
+
+if ! command -v dpkg-buildpackage > /dev/null || ! [ -x /usr/bin/dh ] ||
+	! command -v lintian > /dev/null; then
+	skip "deb" "no debhelper or lintian (make setup installs them)"
+	summary
+	exit
+fi
+
+t "make deb"                0   "salvage_.*_amd64.deb"   make -s deb
+DEB=$(ls build/salvage_*_amd64.deb | head -n 1)
+t "lintian: no error"       0   "^no errors$" sh -c "lintian '$DEB' > $W/lintian 2>&1; grep '^E:' $W/lintian || echo no errors"
+R=$W/root
+mkdir -p "$R"
+dpkg-deb -x "$DEB" "$R"
+dpkg-deb -c "$DEB" > "$W/files"
+for f in usr/bin/salvage usr/bin/salvage-mkinitramfs usr/share/salvage/drivers-list/block-virtio \
+	usr/share/salvage/drivers-list/ext4 etc/salvage.conf etc/default/salvage \
+	etc/kernel/postinst.d/salvage usr/lib/salvage/salvage-load usr/lib/salvage/salvage-collect \
+	lib/systemd/system/salvage-load.service lib/systemd/system/salvage-collect.service \
+	lib/systemd/system/salvage-receive.service usr/share/man/man8/salvage.8.gz \
+	usr/share/man/man8/salvage-mkinitramfs.8.gz usr/share/man/man5/salvage.conf.5.gz; do
+	t "holds $f"            0   " \./$f\$"               cat "$W/files"
+done
+t "static binary"           0   "statically linked"      file "$R/usr/bin/salvage"
+dpkg-deb -e "$DEB" "$W/control"
+t "conffile"                0   "^/etc/salvage.conf$"    cat "$W/control/conffiles"
+t "postinst: system user"   0   "adduser --system"       cat "$W/control/postinst"
+t "postinst: load enabled"  0   "salvage-load.service"   cat "$W/control/postinst"
+# every key salvage help lists (but the test-only ones) is in the conffile
+$S help 2>&1 | sed -n '/conf keys/,$p' | sed 1d | awk '{print $1}' | grep -v '^swap-test' > "$W/keys"
+t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"^#?\$k \" $R/etc/salvage.conf || echo missing \$k; done < $W/keys | grep . || echo all keys"
+
+# the units, against the host's own (a root with both)
+cp -an /lib/systemd/system/. "$R/lib/systemd/system/" 2>/dev/null
+t "units verify"            0   "^verified$" sh -c "systemd-analyze verify --man=no --root=$R $R/lib/systemd/system/salvage-*.service && echo verified"
+t "receive: hardened"       0   "^hardened$" sh -c "systemd-analyze security --offline=yes --threshold=20 --root=$R $R/lib/systemd/system/salvage-receive.service > /dev/null && echo hardened"
+t "receive: own user"       0   "^User=salvage$"         cat "$R/lib/systemd/system/salvage-receive.service"
+t "receive: writes dumps only" 0 "^ReadWritePaths=/var/crash/salvage$" cat "$R/lib/systemd/system/salvage-receive.service"
+
+# salvage-collect on a raw image: a complete dump, then again, then a partial one
+mkdir -p "$W/synth"
+$MK synth "$W/a.stream" "$W/synth" > /dev/null 2>&1
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/raw.img" 1764633600
+printf 'target raw:%s\n' "$(pwd)/$W/raw.img" > "$W/raw.conf"
+export SALVAGE_BIN=$S SALVAGE_DEFAULTS=/dev/null
+C=$R/usr/lib/salvage/salvage-collect
+t "collect raw"             0   "saved .*/20251202-000000/vmcore and" env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
+O=$W/crash/20251202-000000
+t "collect raw: kdump vmcore" 0 "Kdump compressed dump"  file "$O/vmcore"
+t "collect raw: dmesg.txt"  0   "Linux version 6.1.0-salvage-test" cat "$O/dmesg.txt"
+t "collect raw: no stream left" 0 "^vmcore dmesg.txt $"  sh -c "ls -t $O | sort -r | tr '\n' ' '"
+t "collect raw: marked"     0   "^SALVDONE"              head -c 8 "$W/raw.img"
+t "collect raw: once"       0   "collected already"      env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
+t "collect raw: one dir"    0   "^1$"                    sh -c "ls $W/crash | wc -l"
+python3 tests/cmd/mkraw.py writing "$W/a.stream" "$W/part.img" 1764633700
+t "collect partial raw"     0   "PARTIAL dump kept"      env SALVAGE_CRASH_DIR="$W/crash" $C "$W/part.img"
+t "partial: said"           0   "did not finish"         cat "$W/crash/20251202-000140/PARTIAL"
+t "partial: kept"           0   "vmcore.salvage.partial" ls "$W/crash/20251202-000140"
+t "partial: no vmcore"      0   "^none$"                 sh -c "[ -e $W/crash/20251202-000140/vmcore ] && echo vmcore || echo none"
+t "partial: marked"         0   "^SALVDONE"              head -c 8 "$W/part.img"
+
+# salvage-collect on an fs: target (its filesystem's root given by the test)
+F=$W/fs/var/crash
+mkdir -p "$F/20251203-101010" "$F/20251203-111111"
+cp "$W/a.stream" "$F/20251203-101010/vmcore.salvage"
+head -c 100000 "$W/a.stream" > "$F/20251203-111111/vmcore.partial"
+printf 'target fs:LABEL=dumps:/var/crash\n' > "$W/fs.conf"
+t "collect fs"              0   "saved .*/20251203-101010/vmcore" env SALVAGE_CONF="$W/fs.conf" SALVAGE_FS_ROOT="$W/fs" SALVAGE_CRASH_DIR="$W/crashfs" $C
+t "collect fs: kdump"       0   "Kdump compressed dump"  file "$W/crashfs/20251203-101010/vmcore"
+t "collect fs: partial"     0   "did not finish"         cat "$W/crashfs/20251203-111111/PARTIAL"
+t "collect fs: marked"      0   "^2$"                    sh -c "ls $F/*/.collected | wc -l"
+t "collect fs: once"        0   "^2$"                    sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/fs SALVAGE_CRASH_DIR=$W/crashfs $C 2>&1; ls $W/crashfs | wc -l"
+t "collect: no target"      0   "nothing to collect"     env SALVAGE_CONF=/dev/null SALVAGE_CRASH_DIR="$W/crash0" $C
+
+# the kernel hook: a fake kernel in a temp root
+K=$W/kroot
+mkdir -p "$K/lib/modules/9.9.9-fake" "$K/boot"
+: > "$K/lib/modules/9.9.9-fake/modules.dep"
+: > "$K/boot/vmlinuz-9.9.9-fake"
+export SALVAGE_ROOT=$K SALVAGE_IMAGES=$K/images SALVAGE_CONF=$W/raw.conf SALVAGE_KEYS=$K/keys \
+	SALVAGE_MKINITRAMFS=$R/usr/bin/salvage-mkinitramfs SALVAGE_LOAD=$R/usr/lib/salvage/salvage-load
+t "kernel hook"             0   "building .*initrd-9.9.9-fake.img" $R/etc/kernel/postinst.d/salvage 9.9.9-fake "$K/boot/vmlinuz-9.9.9-fake"
+t "hook: image has init"    0   "^init$"                 sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -it 2>/dev/null | grep -x init"
+t "hook: image has conf"    0   "target raw:"            sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -i --to-stdout etc/salvage.conf 2>/dev/null"
+t "hook: no modules, no failure" 0 "initramfs for 0.0-none was not built" $R/etc/kernel/postinst.d/salvage 0.0-none
+t "postrm hook"             0   "^gone$" sh -c "$R/etc/kernel/postrm.d/salvage 9.9.9-fake && [ ! -e $K/images/initrd-9.9.9-fake.img ] && echo gone"
+
+# salvage-load start: no reservation; then a stale image rebuilt before load
+L=$R/usr/lib/salvage/salvage-load
+echo 0 > "$W/crash_size"
+t "load: no reservation"    1   "no crash kernel memory reserved .*crashkernel=" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" $L start
+echo 268435456 > "$W/crash_size"
+kver=$(uname -r)
+mkdir -p "$K/lib/modules/$kver"
+: > "$K/lib/modules/$kver/modules.dep"
+: > "$K/boot/vmlinuz-$kver"
+printf '#!/bin/sh\n[ "$1" = load ] && { echo "stub $*"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/stub"
+chmod +x "$W/stub"
+t "load: no target"         1   "no target in"           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_CONF=/dev/null SALVAGE_BIN="$W/stub" $L start
+t "load: builds, arms"      0   "^stub load --kernel $K/boot/vmlinuz-$kver --initrd $K/images/initrd-$kver.img" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+t "load: built it"          0   "^initrd-$kver.img$"     ls "$K/images"
+t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
+touch -d '+1 minute' "$W/raw.conf"
+t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+mkdir -p "$K/keys"; touch -d '+2 minutes' "$K/keys/client.key"
+t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+summary
