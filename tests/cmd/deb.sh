@@ -45,7 +45,8 @@ t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"
 
 # the units, against the host's own (a root with both)
 cp -an /lib/systemd/system/. "$R/lib/systemd/system/" 2>/dev/null
-t "units verify"            0   "^verified$" sh -c "systemd-analyze verify --man=no --root=$R $R/lib/systemd/system/salvage-*.service && echo verified"
+# verified, and not a word of warning either (an unknown value is a warning)
+t "units verify"            0   "^verified$" sh -c "systemd-analyze verify --man=no --root=$R $R/lib/systemd/system/salvage-*.service > $W/verify 2>&1 && ! grep . $W/verify && echo verified"
 t "receive: hardened"       0   "^hardened$" sh -c "systemd-analyze security --offline=yes --threshold=20 --root=$R $R/lib/systemd/system/salvage-receive.service > /dev/null && echo hardened"
 t "receive: own user"       0   "^User=salvage$"         cat "$R/lib/systemd/system/salvage-receive.service"
 t "receive: writes dumps only" 0 "^ReadWritePaths=/var/crash/salvage$" cat "$R/lib/systemd/system/salvage-receive.service"
@@ -113,8 +114,12 @@ t "load: no target"         1   "no target in"           env SALVAGE_CRASH_SIZE_
 t "load: builds, arms"      0   "^stub load --kernel $K/boot/vmlinuz-$kver --initrd $K/images/initrd-$kver.img" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
 t "load: built it"          0   "^initrd-$kver.img$"     ls "$K/images"
 t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
-touch -d '+1 minute' "$W/raw.conf"
+IMG=$K/images/initrd-$kver.img
+touch -d '-1 hour' "$IMG"
 t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
-mkdir -p "$K/keys"; touch -d '+2 minutes' "$K/keys/client.key"
+touch -d '-2 hours' "$W/raw.conf" "$W/stub"
+touch -d '-1 hour' "$IMG"
+t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
+mkdir -p "$K/keys"; touch "$K/keys/client.key"
 t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
 summary
