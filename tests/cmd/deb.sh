@@ -84,6 +84,12 @@ t "collect fs: kdump"       0   "Kdump compressed dump"  file "$W/crashfs/202512
 t "collect fs: partial"     0   "did not finish"         cat "$W/crashfs/20251203-111111/PARTIAL"
 t "collect fs: marked"      0   "^2$"                    sh -c "ls $F/*/.collected | wc -l"
 t "collect fs: once"        0   "^2$"                    sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/fs SALVAGE_CRASH_DIR=$W/crashfs $C 2>&1; ls $W/crashfs | wc -l"
+# the target's directory is the output directory: collected once only
+G=$W/same/var/crash
+mkdir -p "$G/20251204-000000"
+cp "$W/a.stream" "$G/20251204-000000/vmcore.salvage"
+t "collect fs in place"     0   "saved .*/20251204-000000-1/vmcore" env SALVAGE_CONF="$W/fs.conf" SALVAGE_FS_ROOT="$W/same" SALVAGE_CRASH_DIR="$G" $C
+t "collect fs in place: once" 0 "^2$" sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/same SALVAGE_CRASH_DIR=$G $C 2>&1; ls $G | wc -l"
 t "collect: no target"      0   "nothing to collect"     env SALVAGE_CONF=/dev/null SALVAGE_CRASH_DIR="$W/crash0" $C
 
 # the kernel hook: a fake kernel in a temp root
