@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
+#include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
@@ -25,20 +26,13 @@ static int fd_write(void *ctx, const void *buf, size_t len)
 	return io_writeall(*(int *)ctx, buf, len);
 }
 
-/* A decimal number of digits only, at most max; -1 for anything else
- * ("", "-0", " 3", or a long number that an int would cut to 0-31). */
+/* -d and -j: digits only, at most max (an int would cut a long number
+ * to 0-31); -1 for anything else */
 static int number(const char *s, int max)
 {
-	int n = 0;
+	unsigned long n;
 
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || n > max)
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
-	return n > max ? -1 : n;
+	return conf_number(s, (unsigned long)max, &n) ? -1 : (int)n;
 }
 
 int dump_main(int argc, char **argv)

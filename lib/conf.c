@@ -101,8 +101,7 @@ static int set_final(struct salvage_conf *c, const char *v)
 	return -SALVAGE_E_CONF_BAD_VALUE;
 }
 
-/* A decimal number in [0, max]. */
-static int number(const char *v, unsigned long max, unsigned long *out)
+int conf_number(const char *v, unsigned long max, unsigned long *out)
 {
 	unsigned long n = 0;
 
@@ -147,7 +146,7 @@ int conf_size(const char *v, uint64_t *out)
 static int seconds(const char *v, unsigned *out)
 {
 	unsigned long n;
-	int r = number(v, 86400, &n);
+	int r = conf_number(v, 86400, &n);
 
 	if (!r)
 		*out = (unsigned)n;
@@ -184,7 +183,7 @@ static int set_resume_window(struct salvage_conf *c, const char *v)
 static int set_dump_level(struct salvage_conf *c, const char *v)
 {
 	unsigned long n;
-	int r = number(v, 31, &n);
+	int r = conf_number(v, 31, &n);
 
 	if (!r)
 		c->dump_level = (int)n;
@@ -194,7 +193,7 @@ static int set_dump_level(struct salvage_conf *c, const char *v)
 static int set_crash_cpus(struct salvage_conf *c, const char *v)
 {
 	unsigned long n;
-	int r = number(v, 8, &n);
+	int r = conf_number(v, 8, &n);
 
 	if (!r && !n)
 		r = -SALVAGE_E_CONF_BAD_VALUE;
@@ -233,14 +232,14 @@ static int set_swap_corrupt(struct salvage_conf *c, const char *v)
 	int both = !strncmp(v, "both:", 5), r;
 
 	if (!strncmp(v, "stall:", 6)) {
-		if ((r = number(v + 6, 999999999, &n)))
+		if ((r = conf_number(v + 6, 999999999, &n)))
 			return r;
 		c->swap_stall = (unsigned)n;
 		return 0;
 	}
 	if (!both && strncmp(v, "one:", 4))
 		return -SALVAGE_E_CONF_BAD_VALUE;
-	if ((r = number(v + (both ? 5 : 4), 1000, &n)))
+	if ((r = conf_number(v + (both ? 5 : 4), 1000, &n)))
 		return r;
 	c->swap_corrupt = (unsigned)n;
 	c->swap_corrupt_both = both;

@@ -46,6 +46,10 @@ enum { DUMP_FORMAT_STREAM, DUMP_FORMAT_ELF };
 void conf_defaults(struct salvage_conf *c);
 /* A size: decimal bytes, or with K, M, G (powers of 1024). 0 or
  * -SALVAGE_E_CONF_BAD_VALUE. */
+/* A decimal number of digits only in [0, max] ("", "+1", " 1" and
+ * "-0" are not): 0, or -SALVAGE_E_CONF_BAD_VALUE. Also for command-line
+ * options. */
+int conf_number(const char *v, unsigned long max, unsigned long *out);
 int conf_size(const char *v, uint64_t *out);
 /* Set one key; 0 or -SALVAGE_E_CONF_* / -SALVAGE_E_TARGET_SYNTAX. */
 int conf_set(struct salvage_conf *c, const char *key, const char *value);

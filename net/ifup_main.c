@@ -15,6 +15,7 @@
  * bring-up. Exits 0, 100 on misuse, 111 when the network does not come
  * up. Changes the host's network: for the crash kernel and tests. */
 #include <string.h>
+#include "../lib/conf.h"
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
@@ -61,16 +62,11 @@ static void print(const struct net_lease *l)
 /* Whole seconds in [1, 3600]. */
 static int timeout(const char *s, int *ms)
 {
-	int n = 0;
+	unsigned long n;
 
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9' || n > 3600)
-			return -1;
-		n = n * 10 + (*p - '0');
-	}
-	if (!*s || n < 1 || n > 3600)
+	if (conf_number(s, 3600, &n) || n < 1)
 		return -1;
-	*ms = n * 1000;
+	*ms = (int)n * 1000;
 	return 0;
 }
 

@@ -34,9 +34,23 @@ static int run_with(void *mem, size_t len, unsigned n)
 	return dump_capture_run(&c, synth_sink_write, &sink[1]);
 }
 
-static void same_for_every_n(int cut)
+/* The synthetic vmcore written to the temporary directory and opened,
+ * and *mem a mapping of len bytes for the workers: its fd, or -1 when it
+ * cannot be written. */
+static int open_core(size_t len, void **mem)
 {
 	char path[256];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
+	if ((fd = synth_core(path)) < 0)
+		return -1;
+	*mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return fd;
+}
+
+static void same_for_every_n(int cut)
+{
 	size_t len = dump_jobs_size(3);
 	void *mem;
 	int fd, want;
@@ -44,10 +58,8 @@ static void same_for_every_n(int cut)
 	synth_build(&synth_linux612);
 	if (part_shift)
 		synth_add_crossing();
-	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
-	if ((fd = synth_core(path)) < 0)
+	if ((fd = open_core(len, &mem)) < 0)
 		CHECK_SKIP("cannot write a vmcore in the temporary directory");
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK_INT(1, mem != MAP_FAILED);
 	CHECK_INT(0, dump_capture_open(&c, fd, 31));
 	CHECK_INT(31, c.level);
@@ -105,16 +117,13 @@ TEST(jobs_sink_full_at_the_header)
 {
 	static unsigned char tiny[8];
 	struct synth_sink full = { tiny, sizeof tiny, 0 };
-	char path[256];
 	size_t len = dump_jobs_size(2);
 	void *mem;
 	int fd;
 
 	synth_build(&synth_linux612);
-	snprintf(path, sizeof path, "%s/vmcore", check_tmpdir());
-	if ((fd = synth_core(path)) < 0)
+	if ((fd = open_core(len, &mem)) < 0)
 		CHECK_SKIP("cannot write a vmcore in the temporary directory");
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK_INT(1, mem != MAP_FAILED);
 	CHECK_INT(0, dump_capture_open(&c, fd, 31));
 	c.jobs = dump_jobs_init(mem, len, 2);
