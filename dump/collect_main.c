@@ -1,24 +1,69 @@
 /* salvage collect SOURCE OUTDIR
+ * salvage collect --mark-collected DEV
  *
  * Reads a dump written by the crash kernel back on a normal host: SOURCE is
  * a raw device or image (target raw:) or a directory (target fs:, either a
  * dump's own directory or the one holding dated dumps: the newest complete
  * one is taken). Writes OUTDIR/vmcore (the unfiltered ELF vmcore) or
- * OUTDIR/vmcore.salvage (a salvage stream), as the dump was written. */
+ * OUTDIR/vmcore.salvage (a salvage stream), as the dump was written.
+ *
+ * A dump the crash kernel did not finish (a raw header still WRITING, a
+ * dump directory holding only vmcore.partial or vmcore.salvage.partial) is
+ * kept as far as it is sound: OUTDIR/vmcore.salvage.partial (every whole
+ * record of the stream) with OUTDIR/dmesg.txt (its log, when that record
+ * made it), or OUTDIR/vmcore.partial (an ELF vmcore), and OUTDIR/PARTIAL
+ * saying what is missing.
+ *
+ * --mark-collected DEV marks the raw dump on DEV collected (one write of
+ * its 512-byte header, synced; the dump's bytes stay): collect then
+ * refuses it, until the crash kernel's next dump clears the mark. Marking
+ * a marked dump again changes nothing. A device without a salvage raw
+ * header is refused and left as it is.
+ *
+ * Exit status: 0 a whole dump saved (or DEV marked), 2 a partial dump
+ * saved, 3 the raw dump was marked collected already (nothing saved),
+ * 100 usage, 111 failure (nothing saved, nothing marked). */
+#include <string.h>
+#include <time.h>
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "target.h"
+
+enum { EXIT_PARTIAL = 2, EXIT_COLLECTED = 3 };
+
+static int mark(const char *dev)
+{
+	int r = dump_raw_mark_collected(dev, (uint64_t)time(0));
+
+	if (r < 0) {
+		log_err("collect --mark-collected ", dev, ": ", err_text(r), " (left as it is)");
+		return 111;
+	}
+	log_info(dev, r ? ": marked collected already" : ": marked collected");
+	return 0;
+}
 
 int collect_main(int argc, char **argv)
 {
 	static char buf[1 << 20];
 	int r;
 
-	if (argc != 3) {
-		log_err("usage: salvage collect SOURCE OUTDIR");
+	if (argc == 3 && !strcmp(argv[1], "--mark-collected"))
+		return mark(argv[2]);
+	if (argc != 3 || argv[1][0] == '-') {
+		log_err("usage: salvage collect SOURCE OUTDIR | --mark-collected DEV");
 		return 100;
 	}
-	if ((r = dump_collect(argv[1], argv[2], buf, sizeof buf))) {
+	r = dump_collect(argv[1], argv[2], buf, sizeof buf);
+	if (r == DUMP_COLLECT_PARTIAL) {
+		log_warn("collect ", argv[1], ": PARTIAL dump kept in ", argv[2], " (see its PARTIAL)");
+		return EXIT_PARTIAL;
+	}
+	if (r == -SALVAGE_E_RAW_COLLECTED) {
+		log_info("collect ", argv[1], ": ", err_text(r));
+		return EXIT_COLLECTED;
+	}
+	if (r) {
 		log_err("collect ", argv[1], ": ", err_text(r));
 		return 111;
 	}

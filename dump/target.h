@@ -32,6 +32,14 @@ int dump_fs_end(struct dump_fs_target *t, int ok);
 int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
                    void *buf, size_t bufsize);
 
+/* Marks the dump on a raw device or image collected (saved on the host):
+ * one header write (the same 512 bytes with collected = when) and fsync;
+ * the data and the rest of the header stay. 0 when marked, 1 when it was
+ * marked already (nothing written), or -SALVAGE_E_RAW_BAD_MAGIC / _BAD_CRC /
+ * _BAD_VERSION for a device that holds no salvage raw header (nothing
+ * written), or -errno. The next dump_raw_begin() writes collected = 0. */
+int dump_raw_mark_collected(const char *dev, uint64_t when);
+
 /* Directory on a mounted filesystem: creates DIR/<UTC time>/, writes
  * vmcore.partial, syncs, renames it to vmcore. The new directory's path is
  * copied to made (size madelen). */
@@ -40,7 +48,16 @@ int dump_fs_write(const char *dir, int src, uint64_t len, const char *name,
 
 /* Copies a dump from a raw device/image or a directory written by
  * dump_fs_write (the dump directory itself, or its parent: the newest
- * complete dump is taken) into outdir/vmcore. */
+ * complete dump is taken) into outdir/vmcore or outdir/vmcore.salvage.
+ * A dump its writer did not finish (raw header WRITING, or a dump
+ * directory holding only NAME.partial) is kept: the stream's sound prefix
+ * as outdir/vmcore.salvage.partial with its log as outdir/dmesg.txt, or an
+ * ELF vmcore as far as its headers reach as outdir/vmcore.partial, and
+ * outdir/PARTIAL says what is missing; that returns DUMP_COLLECT_PARTIAL.
+ * 0 for a whole dump; -SALVAGE_E_RAW_COLLECTED for a raw dump marked
+ * collected; -SALVAGE_E_RAW_INCOMPLETE for an unfinished one of which
+ * nothing is readable; -SALVAGE_E_NO_DUMP, -SALVAGE_E_RAW_BAD_*, -errno. */
+#define DUMP_COLLECT_PARTIAL 1
 int dump_collect(const char *source, const char *outdir, void *buf, size_t bufsize);
 
 #endif

@@ -84,7 +84,8 @@
 	X(SHIM_NBD_DOWN,     "the NBD device did not come up (nbd module loaded? device busy?)") \
 	X(SHIM_SERVER_DIED,  "the swap shim's block server ended before it was stopped") \
 	X(SHIM_NBD_LOST,     "the kernel dropped the swap's NBD connection (a request went unanswered): every block on the swap is lost") \
-	X(NOT_BZIMAGE,       "not an x86 bzImage of boot protocol 2.10 or later (no init_size)")
+	X(NOT_BZIMAGE,       "not an x86 bzImage of boot protocol 2.10 or later (no init_size)") \
+	X(RAW_COLLECTED,     "the dump on the device was collected already (salvage collect --mark-collected)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,
