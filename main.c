@@ -34,7 +34,7 @@ static const struct {
 	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
 	{ "estimate", estimate_main, "[--kernel VMLINUZ] [--initrd IMG] [--conf FILE]  the crashkernel= to reserve, and how it was derived" },
 	{ "dump", dump_main, "[-d LEVEL] [-j N] [-o OUT] VMCORE  filter a vmcore into a salvage stream (-j: N threads, same bytes)" },
-	{ "collect", collect_main, "SOURCE OUTDIR | --mark-collected DEV  read a dump back from a raw device/image or a directory (exit 2: partial, kept; 3: collected already); mark a raw dump collected" },
+	{ "collect", collect_main, "SOURCE OUTDIR | --mark-collected DEV  read a dump back from a raw device/image or a directory (exit 2: partial, kept; 3: collected already; 4: unfinished, nothing readable); mark a raw dump collected" },
 	{ "dmesg", dmesg_main, "[--caller] DUMP  the crashed kernel's log from a vmcore, stream or kdump file" },
 	{ "convert", convert_main, "[--codec zlib|none] [--elf] IN OUT  salvage stream to a kdump-compressed (or ELF) file" },
 	{ "ifup", ifup_main, "[--timeout SECONDS] IFACE:dhcp|IFACE:ADDR/PREFIX[,GW]|ip=...  bring the network up (as the crash kernel does)" },

@@ -259,9 +259,8 @@ static int collect_partial_file(const char *file, int kind, const char *outdir,
 	else
 		r = elf_partial(fd, 0, (uint64_t)st.st_size, outdir, why, buf, bufsize);
 	close(fd);
-	return r == -SALVAGE_E_RAW_INCOMPLETE || r == -SALVAGE_E_STREAM_BAD_MAGIC ||
-	       r == -SALVAGE_E_STREAM_BAD_VERSION || r == -SALVAGE_E_STREAM_BAD_HEADER
-	       ? -SALVAGE_E_NO_DUMP : r;
+	return r == -SALVAGE_E_STREAM_BAD_MAGIC || r == -SALVAGE_E_STREAM_BAD_VERSION ||
+	       r == -SALVAGE_E_STREAM_BAD_HEADER ? -SALVAGE_E_RAW_INCOMPLETE : r;
 }
 
 static int collect_dir(const char *dir, const char *outdir, void *buf, size_t bufsize)

@@ -21,15 +21,17 @@
  * header is refused and left as it is.
  *
  * Exit status: 0 a whole dump saved (or DEV marked), 2 a partial dump
- * saved, 3 the raw dump was marked collected already (nothing saved),
- * 100 usage, 111 failure (nothing saved, nothing marked). */
+ * saved, 3 the raw dump was marked collected already (nothing saved), 4
+ * an unfinished dump of which nothing is readable (nothing saved: the
+ * crash kernel began one and wrote no stream or ELF header), 100 usage,
+ * 111 failure (nothing saved, nothing marked). */
 #include <string.h>
 #include <time.h>
 #include "../lib/err.h"
 #include "../lib/log.h"
 #include "target.h"
 
-enum { EXIT_PARTIAL = 2, EXIT_COLLECTED = 3 };
+enum { EXIT_PARTIAL = 2, EXIT_COLLECTED = 3, EXIT_UNREADABLE = 4 };
 
 static int mark(const char *dev)
 {
@@ -65,7 +67,7 @@ int collect_main(int argc, char **argv)
 	}
 	if (r) {
 		log_err("collect ", argv[1], ": ", err_text(r));
-		return 111;
+		return r == -SALVAGE_E_RAW_INCOMPLETE ? EXIT_UNREADABLE : 111;
 	}
 	return 0;
 }

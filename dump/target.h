@@ -55,8 +55,8 @@ int dump_fs_write(const char *dir, int src, uint64_t len, const char *name,
  * ELF vmcore as far as its headers reach as outdir/vmcore.partial, and
  * outdir/PARTIAL says what is missing; that returns DUMP_COLLECT_PARTIAL.
  * 0 for a whole dump; -SALVAGE_E_RAW_COLLECTED for a raw dump marked
- * collected; -SALVAGE_E_RAW_INCOMPLETE for an unfinished one of which
- * nothing is readable; -SALVAGE_E_NO_DUMP, -SALVAGE_E_RAW_BAD_*, -errno. */
+ * collected; -SALVAGE_E_RAW_INCOMPLETE for an unfinished dump (raw or
+ * NAME.partial) of which nothing is readable; -SALVAGE_E_NO_DUMP, -SALVAGE_E_RAW_BAD_*, -errno. */
 #define DUMP_COLLECT_PARTIAL 1
 int dump_collect(const char *source, const char *outdir, void *buf, size_t bufsize);
 

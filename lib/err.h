@@ -15,7 +15,7 @@
 	X(RAW_BAD_MAGIC,     "no salvage raw header on the device") \
 	X(RAW_BAD_CRC,       "salvage raw header checksum mismatch") \
 	X(RAW_BAD_VERSION,   "salvage raw header of an unknown version") \
-	X(RAW_INCOMPLETE,    "dump on the device was never completed") \
+	X(RAW_INCOMPLETE,    "the crash kernel never completed the dump, and nothing of it is readable") \
 	X(RAW_TOO_SMALL,     "device too small for the dump") \
 	X(NO_DUMP,           "no completed dump found") \
 	X(MOD_NOT_FOUND,     "module not in modules.dep, modules.alias or modules.builtin") \
