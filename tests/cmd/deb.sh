@@ -21,7 +21,18 @@ fi
 
 t "make deb"                0   "salvage_.*_amd64.deb"   make -s deb
 DEB=$(ls build/salvage_*_amd64.deb | head -n 1)
-t "lintian: no error"       0   "^no errors$" sh -c "lintian '$DEB' > $W/lintian 2>&1; grep '^E:' $W/lintian || echo no errors"
+t "lintian: no error"       0   "^no errors$" sh -c "lintian -I --pedantic '$DEB' > $W/lintian 2>&1; grep '^E:' $W/lintian || echo no errors"
+# the license is not chosen yet (debian/copyright says so): nothing to say
+t "lintian: copyright"      0   "^no tag$" sh -c "grep -i copyright $W/lintian || echo no tag"
+# Built-Using: musl as installed, the libraries as scripts/deps.sh built them
+dpkg-deb -f "$DEB" Built-Using > "$W/built-using"
+re() { printf '%s' "$1" | sed 's/[].+*?^$()[]/\\&/g'; }
+musl=$(re "$(dpkg-query -W -f='${source:Version}' musl-dev)")
+t "built-using: musl"       0   "(^|, )musl \(= $musl\)(,|$)" cat "$W/built-using"
+for d in bearssl lz4 zlib; do
+	v=$(re "$(sed -n "s/^$d (= \(.*\))$/\1/p" build/deps/built-using)")
+	t "built-using: $d"     0   "(^|, )$d \(= $v\)(,|$)" sh -c "[ -n '$v' ] && cat $W/built-using"
+done
 R=$W/root
 mkdir -p "$R"
 dpkg-deb -x "$DEB" "$R"
@@ -63,25 +74,42 @@ O=$W/crash/20251202-000000
 t "collect raw: kdump vmcore" 0 "Kdump compressed dump"  file "$O/vmcore"
 t "collect raw: dmesg.txt"  0   "Linux version 6.1.0-salvage-test" cat "$O/dmesg.txt"
 t "collect raw: no stream left" 0 "^vmcore dmesg.txt $"  sh -c "ls -t $O | sort -r | tr '\n' ' '"
-t "collect raw: marked"     0   "^SALVDONE"              head -c 8 "$W/raw.img"
+t "collect raw: marked"     3   "collected already"      $S collect "$W/raw.img" "$W/again"
+t "collect raw: magic kept" 0   "^SALVRAW1"              head -c 8 "$W/raw.img"
 t "collect raw: once"       0   "collected already"      env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
 t "collect raw: one dir"    0   "^1$"                    sh -c "ls $W/crash | wc -l"
-python3 tests/cmd/mkraw.py writing "$W/a.stream" "$W/part.img" 1764633700
-t "collect partial raw"     0   "PARTIAL dump kept"      env SALVAGE_CRASH_DIR="$W/crash" $C "$W/part.img"
-t "partial: said"           0   "did not finish"         cat "$W/crash/20251202-000140/PARTIAL"
-t "partial: kept"           0   "vmcore.salvage.partial" ls "$W/crash/20251202-000140"
-t "partial: no vmcore"      0   "^none$"                 sh -c "[ -e $W/crash/20251202-000140/vmcore ] && echo vmcore || echo none"
-t "partial: marked"         0   "^SALVDONE"              head -c 8 "$W/part.img"
+# the crash kernel stopped after 3 MB of the stream, stale bytes after them
+python3 tests/cmd/mkraw.py writing:3000000 "$W/a.stream" "$W/part.img" 1764633700
+P=$W/crash/20251202-000140-partial
+t "collect partial raw"     0   "PARTIAL dump kept in .*/20251202-000140-partial" env SALVAGE_CRASH_DIR="$W/crash" $C "$W/part.img"
+t "partial: said"           0   "did not finish.* whole records" cat "$P/PARTIAL"
+t "partial: kept"           0   "^PARTIAL dmesg.txt vmcore.salvage.partial $" sh -c "LC_ALL=C ls $P | tr '\n' ' '"
+t "partial: sound prefix"   0   "^same$" sh -c "n=\$(wc -c < $P/vmcore.salvage.partial); head -c \$n $W/a.stream | cmp -s - $P/vmcore.salvage.partial && echo same"
+t "partial: its log"        0   "Linux version 6.1.0-salvage-test" cat "$P/dmesg.txt"
+t "partial: marked"         3   "collected already"      $S collect "$W/part.img" "$W/again"
+# the stream whole, the header never rewritten: a whole dump after all
+python3 tests/cmd/mkraw.py writing "$W/a.stream" "$W/whole.img" 1764633800
+t "collect raw whole, header WRITING" 0 "saved .*/20251202-000320/vmcore and" env SALVAGE_CRASH_DIR="$W/crash" $C "$W/whole.img"
+# the crash kernel wrote its header and nothing more
+python3 tests/cmd/mkraw.py writing:0 "$W/a.stream" "$W/none.img" 1764633900
+t "collect raw, nothing readable" 0 "began a dump at 20251202-000500 UTC and wrote nothing readable" env SALVAGE_CRASH_DIR="$W/crash" $C "$W/none.img"
+t "nothing readable: marked" 3  "collected already"      $S collect "$W/none.img" "$W/again"
+t "nothing readable: no dir" 0  "^3$"                    sh -c "ls $W/crash | wc -l"
+head -c 65536 /dev/urandom > "$W/foreign.img"
+cp "$W/foreign.img" "$W/foreign.orig"
+t "collect foreign device"  0   "no dump"                env SALVAGE_CRASH_DIR="$W/crash" $C "$W/foreign.img"
+t "foreign device untouched" 0  "^same$"                 sh -c "cmp -s $W/foreign.img $W/foreign.orig && echo same"
 
 # salvage-collect on an fs: target (its filesystem's root given by the test)
 F=$W/fs/var/crash
 mkdir -p "$F/20251203-101010" "$F/20251203-111111"
 cp "$W/a.stream" "$F/20251203-101010/vmcore.salvage"
-head -c 100000 "$W/a.stream" > "$F/20251203-111111/vmcore.partial"
+head -c 3000000 "$W/a.stream" > "$F/20251203-111111/vmcore.salvage.partial"
 printf 'target fs:LABEL=dumps:/var/crash\n' > "$W/fs.conf"
 t "collect fs"              0   "saved .*/20251203-101010/vmcore" env SALVAGE_CONF="$W/fs.conf" SALVAGE_FS_ROOT="$W/fs" SALVAGE_CRASH_DIR="$W/crashfs" $C
 t "collect fs: kdump"       0   "Kdump compressed dump"  file "$W/crashfs/20251203-101010/vmcore"
-t "collect fs: partial"     0   "did not finish"         cat "$W/crashfs/20251203-111111/PARTIAL"
+t "collect fs: partial"     0   "did not finish"         cat "$W/crashfs/20251203-111111-partial/PARTIAL"
+t "collect fs: partial log" 0   "Linux version"          cat "$W/crashfs/20251203-111111-partial/dmesg.txt"
 t "collect fs: marked"      0   "^2$"                    sh -c "ls $F/*/.collected | wc -l"
 t "collect fs: once"        0   "^2$"                    sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/fs SALVAGE_CRASH_DIR=$W/crashfs $C 2>&1; ls $W/crashfs | wc -l"
 # the target's directory is the output directory: collected once only
