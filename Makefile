@@ -53,6 +53,7 @@ unit: $(B)/unit-tests
 # bounded time from its seed corpus in tests/fuzz/corpus/NAME.
 $(B)/fuzz/conf: tests/fuzz/conf.c lib/conf.c lib/io.c lib/err.c
 $(B)/fuzz/raw_header: tests/fuzz/raw_header.c dump/raw_header.c lib/crc32c.c lib/err.c
+$(B)/fuzz/stream_prefix: tests/fuzz/stream_prefix.c dump/stream_prefix.c lib/crc32c.c lib/err.c lib/io.c
 $(B)/fuzz/vmcore: tests/fuzz/vmcore.c dump/dmesg.c dump/elf.c dump/filter.c dump/mem.c dump/notes.c dump/vmcoreinfo.c lib/err.c lib/io.c
 $(B)/fuzz/dmesg: tests/fuzz/dmesg.c dump/dmesg.c dump/mem.c dump/vmcoreinfo.c lib/err.c
 $(B)/fuzz/dhcp: tests/fuzz/dhcp.c net/dhcp.c net/netconf.c lib/clock.c lib/err.c lib/log.c lib/io.c

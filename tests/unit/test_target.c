@@ -261,3 +261,35 @@ TEST(target_fs_partial_kept)
 	CHECK_INT(1, readfile(out, "dmesg.txt", got, sizeof got) > 0);
 	CHECK_INT(1, readfile(out, "PARTIAL", got, sizeof got) > 0);
 }
+
+/* An unfinished ELF copy: all its program headers cover is kept, and
+ * PARTIAL says the tail cannot be vouched for. */
+TEST(target_raw_partial_elf_kept)
+{
+	const char *d = check_tmpdir();
+	static unsigned char core[12288];
+	static char got[16384];
+	struct dump_raw_target t;
+	char img[512], out[512];
+
+	memset(core, 0, sizeof core);
+	memcpy(core, "\177ELF\2\1\1", 7);
+	core[16] = 4, core[18] = 62, core[20] = 1;      /* ET_CORE, x86_64 */
+	core[32] = 64, core[54] = 56, core[56] = 2;     /* phoff, phentsize, phnum */
+	/* PT_NOTE at 176 (100 bytes), PT_LOAD at 4096 (8192 bytes) */
+	core[64] = 4, core[64 + 8] = 176, core[64 + 32] = 100;
+	core[120] = 1, core[120 + 9] = 0x10, core[120 + 33] = 0x20;
+	memcpy(core + 4096, data, 8192);
+	snprintf(img, sizeof img, "%s/disk.img", d);
+	snprintf(out, sizeof out, "%s/out", d);
+	close(open(img, O_CREAT | O_WRONLY, 0600));
+	CHECK_INT(0, dump_raw_begin(&t, img, DUMP_RAW_FORMAT_ELF));
+	CHECK_INT(0, dump_sink_write(&t.sink, core, 5000));
+	CHECK_INT(0, dump_sink_write(&t.sink, data, 20000)); /* past the end: stale */
+	CHECK_INT(0, dump_raw_end(&t, 0));
+	CHECK_INT(DUMP_COLLECT_PARTIAL, dump_collect(img, out, buf, sizeof buf));
+	CHECK_INT(sizeof core, readfile(out, "vmcore.partial", got, sizeof got));
+	CHECK_MEM(core, got, 5000);
+	CHECK_INT(1, readfile(out, "PARTIAL", got, sizeof got) > 0);
+	CHECK_INT(1, strstr(got, "no checksums") != NULL);
+}
