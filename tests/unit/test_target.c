@@ -171,8 +171,12 @@ TEST(target_raw_mark_collected)
 	close(src);
 }
 
-/* A small stream with a log: INFO, DMESG, then PAGES records. */
-static size_t small_stream(unsigned char *b, size_t size)
+/* What the partial tests write and read back. */
+static unsigned char st[1 << 20];
+static char got[1 << 20];
+
+/* A small stream with a log into st: INFO, DMESG, then PAGES records. */
+static size_t small_stream(void)
 {
 	static unsigned char work[DUMP_STREAM_WORK_SIZE];
 	static const char log[] = "[    1.000000] Kernel panic - not syncing: test\n";
@@ -191,7 +195,7 @@ static size_t small_stream(unsigned char *b, size_t size)
 		dump_stream_page(&w, pfn, data + pfn * 1000 % (sizeof data - 4096));
 	dump_stream_end(&w);
 	close(fd);
-	return (size_t)io_readfile(path, (char *)b, size);
+	return (size_t)io_readfile(path, (char *)st, sizeof st);
 }
 
 static long readfile(const char *dir, const char *name, char *b, size_t size)
@@ -207,9 +211,7 @@ static long readfile(const char *dir, const char *name, char *b, size_t size)
 TEST(target_raw_partial_stream_kept)
 {
 	const char *d = check_tmpdir();
-	static unsigned char st[1 << 20];
-	static char got[1 << 20];
-	size_t len = small_stream(st, sizeof st);
+	size_t len = small_stream();
 	struct dump_raw_target t;
 	char img[512], out[512], out2[512];
 
@@ -243,9 +245,7 @@ TEST(target_raw_partial_stream_kept)
 TEST(target_fs_partial_kept)
 {
 	const char *d = check_tmpdir();
-	static unsigned char st[1 << 20];
-	static char got[1 << 20];
-	size_t len = small_stream(st, sizeof st);
+	size_t len = small_stream();
 	struct dump_fs_target t;
 	char dir[512], out[512];
 
@@ -268,7 +268,6 @@ TEST(target_raw_partial_elf_kept)
 {
 	const char *d = check_tmpdir();
 	static unsigned char core[12288];
-	static char got[16384];
 	struct dump_raw_target t;
 	char img[512], out[512];
 
