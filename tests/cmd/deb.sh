@@ -54,6 +54,14 @@ t "postinst: load enabled"  0   "salvage-load.service"   cat "$W/control/postins
 $S help 2>&1 | sed -n '/conf keys/,$p' | sed 1d | awk '{print $1}' | grep -v '^swap-test' > "$W/keys"
 t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"^#?\$k \" $R/etc/salvage.conf || echo missing \$k; done < $W/keys | grep . || echo all keys"
 
+# the man pages say what --help / salvage help say: every option of
+# salvage-mkinitramfs(8) in its --help, every command of salvage help in salvage(8)
+M=$R/usr/share/man/man8
+zcat "$M/salvage-mkinitramfs.8.gz" | grep -oE '\\-\\-[a-z\\-]+' | tr -d '\\' | sort -u > "$W/mkopts"
+t "mkinitramfs --help: man's options" 0 "^all$" sh -c "{ $R/usr/bin/salvage-mkinitramfs --help > $W/mkhelp || echo --help failed; while read o; do grep -q -- \"\$o\" $W/mkhelp || echo missing \$o; done < $W/mkopts; } | grep . || echo all"
+$S help | sed -n 's/^  salvage \([a-z]*\) .*/\1/p' > "$W/cmds"
+t "salvage(8): every command" 0 "^all$" sh -c "zcat $M/salvage.8.gz > $W/man8; while read c; do grep -q \"^\\.B \$c\\b\" $W/man8 || echo missing \$c; done < $W/cmds | grep . || echo all"
+
 # the units, against the host's own (a root with both)
 cp -an /lib/systemd/system/. "$R/lib/systemd/system/" 2>/dev/null
 # verified, and not a word of warning either (an unknown value is a warning)
@@ -118,7 +126,9 @@ mkdir -p "$G/20251204-000000"
 cp "$W/a.stream" "$G/20251204-000000/vmcore.salvage"
 t "collect fs in place"     0   "saved .*/20251204-000000-1/vmcore" env SALVAGE_CONF="$W/fs.conf" SALVAGE_FS_ROOT="$W/same" SALVAGE_CRASH_DIR="$G" $C
 t "collect fs in place: once" 0 "^2$" sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/same SALVAGE_CRASH_DIR=$G $C 2>&1; ls $G | wc -l"
+mkdir -p "$W/crash0/.collecting.killed"
 t "collect: no target"      0   "nothing to collect"     env SALVAGE_CONF=/dev/null SALVAGE_CRASH_DIR="$W/crash0" $C
+t "collect: leftovers gone" 0   "^none$"                 sh -c "ls -A $W/crash0 | grep . || echo none"
 
 # the kernel hook: a fake kernel in a temp root
 K=$W/kroot
