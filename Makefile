@@ -22,7 +22,7 @@ FUZZ        := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_SECONDS ?= 15
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
 
-.PHONY: all deps setup check unit cmdtests qemutests fuzz demo bench size install clean
+.PHONY: all deps setup check unit cmdtests qemutests fuzz demo bench size install deb clean
 all: $(B)/salvage
 
 setup:
@@ -53,6 +53,7 @@ unit: $(B)/unit-tests
 # bounded time from its seed corpus in tests/fuzz/corpus/NAME.
 $(B)/fuzz/conf: tests/fuzz/conf.c lib/conf.c lib/io.c lib/err.c
 $(B)/fuzz/raw_header: tests/fuzz/raw_header.c dump/raw_header.c lib/crc32c.c lib/err.c
+$(B)/fuzz/stream_prefix: tests/fuzz/stream_prefix.c dump/stream_prefix.c lib/crc32c.c lib/err.c lib/io.c
 $(B)/fuzz/vmcore: tests/fuzz/vmcore.c dump/dmesg.c dump/elf.c dump/filter.c dump/mem.c dump/notes.c dump/vmcoreinfo.c lib/err.c lib/io.c
 $(B)/fuzz/dmesg: tests/fuzz/dmesg.c dump/dmesg.c dump/mem.c dump/vmcoreinfo.c lib/err.c
 $(B)/fuzz/dhcp: tests/fuzz/dhcp.c net/dhcp.c net/netconf.c lib/clock.c lib/err.c lib/log.c lib/io.c
@@ -126,6 +127,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/unit-tests
 	sh tests/cmd/estimate.sh
 	sh tests/cmd/durable.sh
 	sh tests/cmd/usage.sh
+	sh tests/cmd/deb.sh
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.
@@ -166,7 +168,11 @@ install: $(B)/salvage
 	install -d $(DESTDIR)$(PREFIX)/share/salvage/drivers-list
 	install -m 0644 drivers-list/* $(DESTDIR)$(PREFIX)/share/salvage/drivers-list/
 
+# The Debian package (debian/, packaging/): build/salvage_VERSION_amd64.deb.
+deb: $(B)/deps/.done
+	sh scripts/deb.sh
+
 clean:
-	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
+	rm -rf $(B)/deb $(B)/salvage_*.deb $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
 
 -include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d

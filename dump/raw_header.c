@@ -9,7 +9,7 @@ static const unsigned char magic[8] = "SALVRAW1";
 enum {
 	OFF_MAGIC = 0, OFF_VERSION = 8, OFF_STATE = 12, OFF_FORMAT = 16,
 	OFF_DATA_OFFSET = 24, OFF_DATA_LENGTH = 32, OFF_STARTED = 40,
-	OFF_FINISHED = 48, OFF_CRC = DUMP_RAW_HEADER_SIZE - 4,
+	OFF_FINISHED = 48, OFF_COLLECTED = 56, OFF_CRC = DUMP_RAW_HEADER_SIZE - 4,
 	VERSION = 1,
 };
 
@@ -25,6 +25,7 @@ void dump_raw_header_encode(const struct dump_raw_header *h,
 	le64_put(out + OFF_DATA_LENGTH, h->data_length);
 	le64_put(out + OFF_STARTED, h->started);
 	le64_put(out + OFF_FINISHED, h->finished);
+	le64_put(out + OFF_COLLECTED, h->collected);
 	le32_put(out + OFF_CRC, crc32c(0, out, OFF_CRC));
 }
 
@@ -43,5 +44,6 @@ int dump_raw_header_decode(struct dump_raw_header *h,
 	h->data_length = le64_get(in + OFF_DATA_LENGTH);
 	h->started = le64_get(in + OFF_STARTED);
 	h->finished = le64_get(in + OFF_FINISHED);
+	h->collected = le64_get(in + OFF_COLLECTED);
 	return 0;
 }

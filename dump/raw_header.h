@@ -3,7 +3,8 @@
  * device, the dump's bytes start at data_offset. It is written twice: state
  * WRITING before the first data byte, then COMPLETE with the final length
  * after the data is on stable storage, so a cut-off dump is never taken for
- * a whole one. */
+ * a whole one. `salvage collect --mark-collected` sets collected once the
+ * dump is saved elsewhere; the next dump's first header clears it. */
 #ifndef SALVAGE_DUMP_RAW_HEADER_H
 #define SALVAGE_DUMP_RAW_HEADER_H
 #include <stdint.h>
@@ -21,6 +22,7 @@ struct dump_raw_header {
 	uint64_t data_length;
 	uint64_t started;  /* Unix time */
 	uint64_t finished; /* Unix time, 0 while WRITING */
+	uint64_t collected; /* Unix time the dump was saved on the host, 0 = not yet */
 };
 
 void dump_raw_header_encode(const struct dump_raw_header *h,

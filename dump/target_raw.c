@@ -94,3 +94,26 @@ int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
 	}
 	return dump_raw_end(&t, 1);
 }
+
+int dump_raw_mark_collected(const char *dev, uint64_t when)
+{
+	unsigned char b[DUMP_RAW_HEADER_SIZE];
+	struct dump_raw_header h;
+	int fd = open(dev, O_RDWR | O_CLOEXEC), r;
+	long n;
+
+	if (fd < 0)
+		return -errno;
+	n = io_preadall(fd, b, sizeof b, 0);
+	r = n < 0 ? (int)n : n < (long)sizeof b ? -SALVAGE_E_RAW_BAD_MAGIC
+	                                        : dump_raw_header_decode(&h, b);
+	if (!r && h.collected)
+		r = 1; /* marked before: the first time stays */
+	else if (!r) {
+		h.collected = when ? when : 1;
+		r = put_header(fd, &h);
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}

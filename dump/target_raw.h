@@ -23,4 +23,12 @@ int dump_raw_end(struct dump_raw_target *t, int ok);
 int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
                    void *buf, size_t bufsize);
 
+/* Marks the dump on a raw device or image collected (saved on the host):
+ * one header write (the same 512 bytes with collected = when) and fsync;
+ * the data and the rest of the header stay. 0 when marked, 1 when it was
+ * marked already (nothing written), or -SALVAGE_E_RAW_BAD_MAGIC / _BAD_CRC /
+ * _BAD_VERSION for a device that holds no salvage raw header (nothing
+ * written), or -errno. The next dump_raw_begin() writes collected = 0. */
+int dump_raw_mark_collected(const char *dev, uint64_t when);
+
 #endif

@@ -15,7 +15,7 @@
 	X(RAW_BAD_MAGIC,     "no salvage raw header on the device") \
 	X(RAW_BAD_CRC,       "salvage raw header checksum mismatch") \
 	X(RAW_BAD_VERSION,   "salvage raw header of an unknown version") \
-	X(RAW_INCOMPLETE,    "dump on the device was never completed") \
+	X(RAW_INCOMPLETE,    "the crash kernel never completed the dump, and nothing of it is readable") \
 	X(RAW_TOO_SMALL,     "device too small for the dump") \
 	X(NO_DUMP,           "no completed dump found") \
 	X(MOD_NOT_FOUND,     "module not in modules.dep, modules.alias or modules.builtin") \
@@ -84,7 +84,8 @@
 	X(SHIM_NBD_DOWN,     "the NBD device did not come up (nbd module loaded? device busy?)") \
 	X(SHIM_SERVER_DIED,  "the swap shim's block server ended before it was stopped") \
 	X(SHIM_NBD_LOST,     "the kernel dropped the swap's NBD connection (a request went unanswered): every block on the swap is lost") \
-	X(NOT_BZIMAGE,       "not an x86 bzImage of boot protocol 2.10 or later (no init_size)")
+	X(NOT_BZIMAGE,       "not an x86 bzImage of boot protocol 2.10 or later (no init_size)") \
+	X(RAW_COLLECTED,     "the dump on the device was collected already (salvage collect --mark-collected)")
 
 enum salvage_err {
 	SALVAGE_E_BASE = 4096,

@@ -7,7 +7,10 @@
 # Sources are Debian bookworm's source packages (apt-get source, needs the
 # deb-src entry scripts/setup.sh adds), kept in ${SALVAGE_CACHE:-/var/cache/salvage}/src
 # and checked against their .dsc's Checksums-Sha256. A stamp per dependency
-# (build/deps/.NAME.done) makes a second run a no-op.
+# (build/deps/.NAME.done) makes a second run a no-op. Each one's source
+# package and version, from its .dsc, go to build/deps/.NAME.source, and
+# those linked into salvage to build/deps/built-using, one
+# "source (= version)" line each (debian/rules' Built-Using).
 # Usage, from anywhere: sh scripts/deps.sh
 set -eu
 
@@ -218,11 +221,21 @@ toybox_smoke() {
 	done
 }
 
+# record_source NAME: DSC's source package and version into .NAME.source.
+record_source() {
+	_src=$(sed -n 's/^Source: *//p' "$DSC" | head -n 1)
+	_v=$(sed -n 's/^Version: *//p' "$DSC" | head -n 1)
+	[ -n "$_src" ] && [ -n "$_v" ] || die "$DSC has no Source: or Version: field"
+	echo "$_src (= $_v)" >"$DEPS/.$1.source"
+}
+
 # dep NAME UPVER STAMPVALUE OUTPUT...: build NAME unless its stamp is current.
 dep() {
 	_name=$1 _ver=$2 _want=$3
 	shift 3
 	if stamp_ok "$_name" "$_want" "$@"; then
+		# built before the versions were recorded: the .dsc says
+		[ -s "$DEPS/.$_name.source" ] || { fetch "$_name" "$_ver" && record_source "$_name"; }
 		echo "deps: $_name $_ver ready"
 		return 0
 	fi
@@ -240,6 +253,7 @@ dep() {
 	for _f; do
 		[ -e "$_f" ] || fail_log "building $_name $_ver (no $_f)" "$_log"
 	done
+	record_source "$_name"
 	echo "$_want" >"$DEPS/.$_name.done"
 	echo "deps: $_name $_ver ready (built in $(($(date +%s) - _t0)) s)"
 }
@@ -254,3 +268,6 @@ dep zlib 1.2.13.dfsg "zlib 1.2.13 sections" \
 cfgsum=$(sha256sum "$MINICONFIG")
 dep toybox 0.8.9 "toybox 0.8.9 miniconfig ${cfgsum%% *}" \
 	"$DEPS/bin/toybox"
+# the libraries linked into salvage (toybox is only the rescue shell's,
+# taken from this tree by salvage-mkinitramfs --shell, not packaged)
+cat "$DEPS/.bearssl.source" "$DEPS/.lz4.source" "$DEPS/.zlib.source" >"$DEPS/built-using"

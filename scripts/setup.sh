@@ -6,7 +6,8 @@ set -eu
 
 need_pkgs="musl-tools gcc make cpio lz4 zstd xz-utils kmod dpkg-dev
  qemu-system-x86 e2fsprogs linux-libc-dev makedumpfile crash python3 clang libclang-rt-14-dev binutils
- python3-drgn python3-libkdumpfile time dnsmasq-base iproute2 openssl debootstrap"
+ python3-drgn python3-libkdumpfile time dnsmasq-base iproute2 openssl debootstrap
+ debhelper lintian systemd"
 
 missing=""
 for p in $need_pkgs; do

@@ -58,7 +58,7 @@ TEST(raw_header_round_trip)
 	struct dump_raw_header h = {
 		.state = DUMP_RAW_COMPLETE, .format = DUMP_RAW_FORMAT_ELF,
 		.data_offset = DUMP_RAW_DATA_OFFSET, .data_length = 0x123456789ull,
-		.started = 1700000000, .finished = 1700000042,
+		.started = 1700000000, .finished = 1700000042, .collected = 1700000100,
 	}, back;
 	unsigned char b[DUMP_RAW_HEADER_SIZE];
 
@@ -70,8 +70,11 @@ TEST(raw_header_round_trip)
 	CHECK_INT(0x123456789ll, back.data_length);
 	CHECK_INT(4096, back.data_offset);
 	CHECK_INT(1700000042, back.finished);
-	/* little-endian on disk whatever the host */
+	CHECK_INT(1700000100, back.collected);
+	/* little-endian on disk whatever the host, where docs/raw-target.md
+	 * puts them */
 	CHECK_INT(0x89, b[32]);
+	CHECK_INT(1700000100 & 0xff, b[56]);
 	CHECK_INT(0x01, b[36]);
 }
 

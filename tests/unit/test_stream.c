@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../../dump/stream.h"
+#include "../../dump/stream_prefix.h"
 #include "../../dump/stream_read.h"
 #include "../../lib/crc32c.h"
 #include "../../lib/err.h"
@@ -402,5 +403,72 @@ TEST(stream_empty_and_minimal)
 	dump_stream_iter_free(&it);
 	CHECK_INT(-SALVAGE_E_NOT_IN_DUMP, dump_stream_read_phys(&r, 0, &p, 1));
 	dump_stream_close(&r);
+	free(s.buf);
+}
+
+/* dump_stream_prefix_copy of the stream's first cut bytes placed at 4096
+ * in a file, stale bytes after them; the copy is read back into out. */
+static int prefix_of(const unsigned char *b, size_t cut, struct dump_stream_prefix *p,
+                     unsigned char *out, size_t outsize, long *outlen)
+{
+	char src[512], dst[512];
+	unsigned char stale[8192];
+	int in, o, e;
+
+	snprintf(src, sizeof src, "%s/dev", check_tmpdir());
+	snprintf(dst, sizeof dst, "%s/prefix", check_tmpdir());
+	srand(5);
+	for (size_t i = 0; i < sizeof stale; i++)
+		stale[i] = (unsigned char)rand();
+	in = open(src, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	o = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	pwrite(in, stale, 4096, 0);
+	pwrite(in, b, cut, 4096);
+	pwrite(in, stale, sizeof stale, (off_t)(4096 + cut));
+	e = dump_stream_prefix_copy(in, 4096, 4096 + cut + sizeof stale, o, work, 4096, p);
+	*outlen = pread(o, out, outsize, 0);
+	close(in);
+	close(o);
+	return e;
+}
+
+TEST(stream_prefix_keeps_whole_records)
+{
+	static unsigned char out[1 << 23];
+	static const char dmesg[] = "[    0.000000] Linux version 6.1.0-test\n";
+	struct sink s = { 0 };
+	struct dump_stream_writer w;
+	struct dump_stream_prefix p;
+	size_t p7, p5;
+	long n;
+
+	make_stream(&s, &w);
+	CHECK_INT(1, s.len < sizeof out);
+	/* whole: every byte, and the trailer says so */
+	CHECK_INT(0, prefix_of(s.buf, s.len, &p, out, sizeof out, &n));
+	CHECK_INT(1, p.whole);
+	CHECK_INT(s.len, p.kept);
+	CHECK_INT(s.len, n);
+	CHECK_MEM(s.buf, out, s.len);
+	/* cut inside record 7, stale bytes after it: records 0-6 */
+	p7 = record_at(s.buf, 7);
+	CHECK_INT(0, prefix_of(s.buf, p7 + 100, &p, out, sizeof out, &n));
+	CHECK_INT(0, p.whole);
+	CHECK_INT(7, p.records);
+	CHECK_INT(p7, p.kept);
+	CHECK_INT(p7, n);
+	CHECK_MEM(s.buf, out, p7);
+	CHECK_INT(sizeof dmesg - 1, p.dmesg_len);
+	CHECK_MEM(dmesg, out + p.dmesg_off, sizeof dmesg - 1);
+	/* a damaged record ends the prefix even with whole ones after it */
+	p5 = record_at(s.buf, 5);
+	s.buf[p5 + 20] ^= 1;
+	CHECK_INT(0, prefix_of(s.buf, s.len, &p, out, sizeof out, &n));
+	CHECK_INT(0, p.whole);
+	CHECK_INT(p5, p.kept);
+	CHECK_INT(p5, n);
+	/* no stream header: nothing */
+	CHECK_INT(-SALVAGE_E_STREAM_BAD_MAGIC, prefix_of(s.buf + 1, 1000, &p, out, sizeof out, &n));
+	CHECK_INT(0, n);
 	free(s.buf);
 }

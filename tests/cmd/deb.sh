@@ -1,0 +1,169 @@
+#!/bin/sh
+# The Debian package (make deb): it builds, lintian finds no error, it holds
+# the expected files, its units verify, and its scripts, run from the built
+# package against made-up targets, do their job: salvage-collect saves a raw
+# and an fs dump as vmcore + dmesg.txt and marks them collected, keeps a
+# partial one as partial; the kernel hook builds the crash initramfs of a
+# fake kernel in a temp root; salvage-load refuses without a reservation and
+# rebuilds a stale image. No QEMU. Run from the project root.
+set -u
+S=build/salvage
+MK=build/mkstream
+W=build/cmdtests-deb
+. tests/cmd/lib.sh
+
+if ! command -v dpkg-buildpackage > /dev/null || ! [ -x /usr/bin/dh ] ||
+	! command -v lintian > /dev/null; then
+	skip "deb" "no debhelper or lintian (make setup installs them)"
+	summary
+	exit
+fi
+
+t "make deb"                0   "salvage_.*_amd64.deb"   make -s deb
+DEB=$(ls build/salvage_*_amd64.deb | head -n 1)
+t "lintian: no error"       0   "^no errors$" sh -c "lintian -I --pedantic '$DEB' > $W/lintian 2>&1; grep '^E:' $W/lintian || echo no errors"
+# the license is not chosen yet (debian/copyright says so): nothing to say
+t "lintian: copyright"      0   "^no tag$" sh -c "grep -i copyright $W/lintian || echo no tag"
+# Built-Using: musl as installed, the libraries as scripts/deps.sh built them
+dpkg-deb -f "$DEB" Built-Using > "$W/built-using"
+re() { printf '%s' "$1" | sed 's/[].+*?^$()[]/\\&/g'; }
+musl=$(re "$(dpkg-query -W -f='${source:Version}' musl-dev)")
+t "built-using: musl"       0   "(^|, )musl \(= $musl\)(,|$)" cat "$W/built-using"
+for d in bearssl lz4 zlib; do
+	v=$(re "$(sed -n "s/^$d (= \(.*\))$/\1/p" build/deps/built-using)")
+	t "built-using: $d"     0   "(^|, )$d \(= $v\)(,|$)" sh -c "[ -n '$v' ] && cat $W/built-using"
+done
+R=$W/root
+mkdir -p "$R"
+dpkg-deb -x "$DEB" "$R"
+dpkg-deb -c "$DEB" > "$W/files"
+for f in usr/bin/salvage usr/bin/salvage-mkinitramfs usr/share/salvage/drivers-list/block-virtio \
+	usr/share/salvage/drivers-list/ext4 etc/salvage.conf etc/default/salvage \
+	etc/kernel/postinst.d/salvage usr/lib/salvage/salvage-load usr/lib/salvage/salvage-collect \
+	lib/systemd/system/salvage-load.service lib/systemd/system/salvage-collect.service \
+	lib/systemd/system/salvage-receive.service usr/share/man/man8/salvage.8.gz \
+	usr/share/man/man8/salvage-mkinitramfs.8.gz usr/share/man/man5/salvage.conf.5.gz; do
+	t "holds $f"            0   " \./$f\$"               cat "$W/files"
+done
+t "static binary"           0   "statically linked"      file "$R/usr/bin/salvage"
+dpkg-deb -e "$DEB" "$W/control"
+t "conffile"                0   "^/etc/salvage.conf$"    cat "$W/control/conffiles"
+t "postinst: system user"   0   "adduser --system"       cat "$W/control/postinst"
+t "postinst: load enabled"  0   "salvage-load.service"   cat "$W/control/postinst"
+# every key salvage help lists (but the test-only ones) is in the conffile
+$S help 2>&1 | sed -n '/conf keys/,$p' | sed 1d | awk '{print $1}' | grep -v '^swap-test' > "$W/keys"
+t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"^#?\$k \" $R/etc/salvage.conf || echo missing \$k; done < $W/keys | grep . || echo all keys"
+
+# the man pages say what --help / salvage help say: every option of
+# salvage-mkinitramfs(8) in its --help, every command of salvage help in salvage(8)
+M=$R/usr/share/man/man8
+zcat "$M/salvage-mkinitramfs.8.gz" | grep -oE '\\-\\-[a-z\\-]+' | tr -d '\\' | sort -u > "$W/mkopts"
+t "mkinitramfs --help: man's options" 0 "^all$" sh -c "{ $R/usr/bin/salvage-mkinitramfs --help > $W/mkhelp || echo --help failed; while read o; do grep -q -- \"\$o\" $W/mkhelp || echo missing \$o; done < $W/mkopts; } | grep . || echo all"
+$S help | sed -n 's/^  salvage \([a-z]*\) .*/\1/p' > "$W/cmds"
+t "salvage(8): every command" 0 "^all$" sh -c "zcat $M/salvage.8.gz > $W/man8; while read c; do grep -q \"^\\.B \$c\\b\" $W/man8 || echo missing \$c; done < $W/cmds | grep . || echo all"
+
+# the units, against the host's own (a root with both)
+cp -an /lib/systemd/system/. "$R/lib/systemd/system/" 2>/dev/null
+# verified, and not a word of warning either (an unknown value is a warning)
+t "units verify"            0   "^verified$" sh -c "systemd-analyze verify --man=no --root=$R $R/lib/systemd/system/salvage-*.service > $W/verify 2>&1 && ! grep . $W/verify && echo verified"
+t "receive: hardened"       0   "^hardened$" sh -c "systemd-analyze security --offline=yes --threshold=20 --root=$R $R/lib/systemd/system/salvage-receive.service > /dev/null && echo hardened"
+t "receive: own user"       0   "^User=salvage$"         cat "$R/lib/systemd/system/salvage-receive.service"
+t "receive: writes dumps only" 0 "^ReadWritePaths=/var/crash/salvage$" cat "$R/lib/systemd/system/salvage-receive.service"
+
+# salvage-collect on a raw image: a complete dump, then again, then a partial one
+mkdir -p "$W/synth"
+$MK synth "$W/a.stream" "$W/synth" > /dev/null 2>&1
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/raw.img" 1764633600
+printf 'target raw:%s\n' "$(pwd)/$W/raw.img" > "$W/raw.conf"
+export SALVAGE_BIN=$S SALVAGE_DEFAULTS=/dev/null
+C=$R/usr/lib/salvage/salvage-collect
+t "collect raw"             0   "saved .*/20251202-000000/vmcore and" env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
+O=$W/crash/20251202-000000
+t "collect raw: kdump vmcore" 0 "Kdump compressed dump"  file "$O/vmcore"
+t "collect raw: dmesg.txt"  0   "Linux version 6.1.0-salvage-test" cat "$O/dmesg.txt"
+t "collect raw: no stream left" 0 "^vmcore dmesg.txt $"  sh -c "ls -t $O | sort -r | tr '\n' ' '"
+t "collect raw: marked"     3   "collected already"      $S collect "$W/raw.img" "$W/again"
+t "collect raw: magic kept" 0   "^SALVRAW1"              head -c 8 "$W/raw.img"
+t "collect raw: once"       0   "collected already"      env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
+t "collect raw: one dir"    0   "^1$"                    sh -c "ls $W/crash | wc -l"
+# the crash kernel stopped after 3 MB of the stream, stale bytes after them
+python3 tests/cmd/mkraw.py writing:3000000 "$W/a.stream" "$W/part.img" 1764633700
+P=$W/crash/20251202-000140-partial
+t "collect partial raw"     0   "PARTIAL dump kept in .*/20251202-000140-partial" env SALVAGE_CRASH_DIR="$W/crash" $C "$W/part.img"
+t "partial: said"           0   "did not finish.* whole records" cat "$P/PARTIAL"
+t "partial: kept"           0   "^PARTIAL dmesg.txt vmcore.salvage.partial $" sh -c "LC_ALL=C ls $P | tr '\n' ' '"
+t "partial: sound prefix"   0   "^same$" sh -c "n=\$(wc -c < $P/vmcore.salvage.partial); head -c \$n $W/a.stream | cmp -s - $P/vmcore.salvage.partial && echo same"
+t "partial: its log"        0   "Linux version 6.1.0-salvage-test" cat "$P/dmesg.txt"
+t "partial: marked"         3   "collected already"      $S collect "$W/part.img" "$W/again"
+# the stream whole, the header never rewritten: a whole dump after all
+python3 tests/cmd/mkraw.py writing "$W/a.stream" "$W/whole.img" 1764633800
+t "collect raw whole, header WRITING" 0 "saved .*/20251202-000320/vmcore and" env SALVAGE_CRASH_DIR="$W/crash" $C "$W/whole.img"
+# the crash kernel wrote its header and nothing more
+python3 tests/cmd/mkraw.py writing:0 "$W/a.stream" "$W/none.img" 1764633900
+t "collect raw, nothing readable" 0 "began a dump at 20251202-000500 UTC and wrote nothing readable" env SALVAGE_CRASH_DIR="$W/crash" $C "$W/none.img"
+t "nothing readable: marked" 3  "collected already"      $S collect "$W/none.img" "$W/again"
+t "nothing readable: no dir" 0  "^3$"                    sh -c "ls $W/crash | wc -l"
+head -c 65536 /dev/urandom > "$W/foreign.img"
+cp "$W/foreign.img" "$W/foreign.orig"
+t "collect foreign device"  0   "no dump"                env SALVAGE_CRASH_DIR="$W/crash" $C "$W/foreign.img"
+t "foreign device untouched" 0  "^same$"                 sh -c "cmp -s $W/foreign.img $W/foreign.orig && echo same"
+
+# salvage-collect on an fs: target (its filesystem's root given by the test)
+F=$W/fs/var/crash
+mkdir -p "$F/20251203-101010" "$F/20251203-111111"
+cp "$W/a.stream" "$F/20251203-101010/vmcore.salvage"
+head -c 3000000 "$W/a.stream" > "$F/20251203-111111/vmcore.salvage.partial"
+printf 'target fs:LABEL=dumps:/var/crash\n' > "$W/fs.conf"
+t "collect fs"              0   "saved .*/20251203-101010/vmcore" env SALVAGE_CONF="$W/fs.conf" SALVAGE_FS_ROOT="$W/fs" SALVAGE_CRASH_DIR="$W/crashfs" $C
+t "collect fs: kdump"       0   "Kdump compressed dump"  file "$W/crashfs/20251203-101010/vmcore"
+t "collect fs: partial"     0   "did not finish"         cat "$W/crashfs/20251203-111111-partial/PARTIAL"
+t "collect fs: partial log" 0   "Linux version"          cat "$W/crashfs/20251203-111111-partial/dmesg.txt"
+t "collect fs: marked"      0   "^2$"                    sh -c "ls $F/*/.collected | wc -l"
+t "collect fs: once"        0   "^2$"                    sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/fs SALVAGE_CRASH_DIR=$W/crashfs $C 2>&1; ls $W/crashfs | wc -l"
+# the target's directory is the output directory: collected once only
+G=$W/same/var/crash
+mkdir -p "$G/20251204-000000"
+cp "$W/a.stream" "$G/20251204-000000/vmcore.salvage"
+t "collect fs in place"     0   "saved .*/20251204-000000-1/vmcore" env SALVAGE_CONF="$W/fs.conf" SALVAGE_FS_ROOT="$W/same" SALVAGE_CRASH_DIR="$G" $C
+t "collect fs in place: once" 0 "^2$" sh -c "SALVAGE_CONF=$W/fs.conf SALVAGE_FS_ROOT=$W/same SALVAGE_CRASH_DIR=$G $C 2>&1; ls $G | wc -l"
+mkdir -p "$W/crash0/.collecting.killed"
+t "collect: no target"      0   "nothing to collect"     env SALVAGE_CONF=/dev/null SALVAGE_CRASH_DIR="$W/crash0" $C
+t "collect: leftovers gone" 0   "^none$"                 sh -c "ls -A $W/crash0 | grep . || echo none"
+
+# the kernel hook: a fake kernel in a temp root
+K=$W/kroot
+mkdir -p "$K/lib/modules/9.9.9-fake" "$K/boot"
+: > "$K/lib/modules/9.9.9-fake/modules.dep"
+: > "$K/boot/vmlinuz-9.9.9-fake"
+export SALVAGE_ROOT=$K SALVAGE_IMAGES=$K/images SALVAGE_CONF=$W/raw.conf SALVAGE_KEYS=$K/keys \
+	SALVAGE_MKINITRAMFS=$R/usr/bin/salvage-mkinitramfs SALVAGE_LOAD=$R/usr/lib/salvage/salvage-load
+t "kernel hook"             0   "building .*initrd-9.9.9-fake.img" $R/etc/kernel/postinst.d/salvage 9.9.9-fake "$K/boot/vmlinuz-9.9.9-fake"
+t "hook: image has init"    0   "^init$"                 sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -it 2>/dev/null | grep -x init"
+t "hook: image has conf"    0   "target raw:"            sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -i --to-stdout etc/salvage.conf 2>/dev/null"
+t "hook: no modules, no failure" 0 "initramfs for 0.0-none was not built" $R/etc/kernel/postinst.d/salvage 0.0-none
+t "postrm hook"             0   "^gone$" sh -c "$R/etc/kernel/postrm.d/salvage 9.9.9-fake && [ ! -e $K/images/initrd-9.9.9-fake.img ] && echo gone"
+
+# salvage-load start: no reservation; then a stale image rebuilt before load
+L=$R/usr/lib/salvage/salvage-load
+echo 0 > "$W/crash_size"
+t "load: no reservation"    1   "no crash kernel memory reserved .*crashkernel=" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" $L start
+echo 268435456 > "$W/crash_size"
+kver=$(uname -r)
+mkdir -p "$K/lib/modules/$kver"
+: > "$K/lib/modules/$kver/modules.dep"
+: > "$K/boot/vmlinuz-$kver"
+printf '#!/bin/sh\n[ "$1" = load ] && { echo "stub $*"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/stub"
+chmod +x "$W/stub"
+t "load: no target"         1   "no target in"           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_CONF=/dev/null SALVAGE_BIN="$W/stub" $L start
+t "load: builds, arms"      0   "^stub load --kernel $K/boot/vmlinuz-$kver --initrd $K/images/initrd-$kver.img" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+t "load: built it"          0   "^initrd-$kver.img$"     ls "$K/images"
+t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
+IMG=$K/images/initrd-$kver.img
+touch -d '-1 hour' "$IMG"
+t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+touch -d '-2 hours' "$W/raw.conf" "$W/stub"
+touch -d '-1 hour' "$IMG"
+t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
+mkdir -p "$K/keys"; touch "$K/keys/client.key"
+t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+summary
