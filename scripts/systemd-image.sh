@@ -31,6 +31,8 @@ suite=bookworm
 # without a network (initramfs-tools, linux-base)
 pkgs="systemd systemd-sysv udev kmod adduser cpio zstd lz4 xz-utils e2fsprogs
  initramfs-tools linux-base"
+# shellcheck disable=SC2086 # a word list, joined with commas
+include=$(echo $pkgs | tr ' ' ',')
 
 kver=$(sh scripts/kernel.sh 6.1 | tail -n 1)
 read -r kpkg kvers < "build/kernels/$kver/.unpacked"
@@ -39,7 +41,7 @@ kdeb=$cache/debs/${kpkg}_$(echo "$kvers" | sed 's/:/%3a/g')_amd64.deb
 [ -s "$kdeb" ] || die "$kdeb missing (scripts/kernel.sh 6.1)"
 
 recipe=1
-key=$( { echo "$suite $mirror"; echo $pkgs; echo "$kpkg $kvers"; echo "$recipe"; } |
+key=$( { echo "$suite $mirror"; echo "$include"; echo "$kpkg $kvers"; echo "$recipe"; } |
 	sha256sum | cut -c1-16)
 store=$cache/systemd-image
 tarball=$store/$suite-$key.tar.zst
@@ -48,8 +50,8 @@ tarball=$store/$suite-$key.tar.zst
 build() {
 	tree=$1
 	t0=$(date +%s)
-	say "debootstrap $suite minbase + $(echo $pkgs | tr ' ' ',') into $tree"
-	debootstrap --variant=minbase --include="$(echo $pkgs | tr ' ' ',')" \
+	say "debootstrap $suite minbase + $include into $tree"
+	debootstrap --variant=minbase --include="$include" \
 		"$suite" "$tree" "$mirror" > "$tree.debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$tree.debootstrap.log" >&2; die "debootstrap failed ($tree.debootstrap.log)"; }
 	t1=$(date +%s)

@@ -18,6 +18,7 @@
 # every step is checked in the console log.
 set -eu
 . tests/qemu/lib.sh
+ts=$(date +%s)
 qemu_kernel 6.1
 sh scripts/kernel.sh 6.1 dbg > /dev/null
 w=$Q/systemd
@@ -135,6 +136,7 @@ grep -q "salvage-test: after the crash: salvage-collect success, salvage-load ac
 debugfs -R "rdump /var/crash $w" "$w/root.img" 2> "$w/debugfs.out" ||
 	{ cat "$w/debugfs.out"; qemu_fail "$c" "debugfs could not read /var/crash"; }
 d=$(ls -d "$w"/crash/2*/ 2>/dev/null | head -n 1)
+d=${d%/}
 [ -n "$d" ] && [ -f "$d/vmcore" ] || { ls -lR "$w/crash"; qemu_fail "$c" "no /var/crash/<time>/vmcore on the root disk"; }
 [ "$(head -c 8 "$d/vmcore")" = "KDUMP   " ] || qemu_fail "$c" "$d/vmcore is not kdump-compressed"
 grep -q "Kernel panic - not syncing: sysrq triggered crash" "$d/dmesg.txt" ||
@@ -143,4 +145,4 @@ sh tests/qemu/check-crash.sh "$KDIR/vmlinux" "$d/vmcore" || qemu_fail "$c" "cras
 
 tc=$(qemu_when "$c" "sysrq triggered crash")
 tl=$(qemu_when "$c" "crash kernel loaded")
-say "$KVER systemd: ok; $(basename "$d"): vmcore $(du -h "$d/vmcore" | cut -f1); armed at $tl s after the first boot began; guest $((t3 - t2)) s (2 boots, crash, dump); all $((t3 - t0)) s"
+say "$KVER systemd: ok; $(basename "$d"): vmcore $(du -h "$d/vmcore" | cut -f1); armed at $tl s after the first boot began; guest $((t3 - t2)) s (2 boots, crash, dump); all $(($(date +%s) - ts)) s"
