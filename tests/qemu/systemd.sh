@@ -15,7 +15,8 @@
 # checks: the vmcore is kdump-compressed and crash opens it with the -dbg
 # vmlinux (tests/qemu/check-crash.sh), dmesg.txt holds the sysrq panic.
 # The units' output goes to the console too (drop-ins in the image), so
-# every step is checked in the console log.
+# every step is checked in the console log. CRASHKERNEL (256M) and
+# QEMU_TIMEOUT (900 s, both boots and the dump) can be set.
 set -eu
 . tests/qemu/lib.sh
 ts=$(date +%s)
