@@ -128,10 +128,11 @@ check bt "the panic task's stack has panic and sysrq_handle_crash" \
 	'^PID: [0-9]+ ' ' panic at ' ' sysrq_handle_crash at '
 check log "the printk log holds \"sysrq triggered crash\" ($(section log | wc -l) lines)" \
 	'sysrq triggered crash' 'Linux version'
-nps=$(section ps | grep -cE '^[> ] +[0-9]+ +[0-9]+ +[0-9]+ +[0-9a-f]+ ')
+# the panic task's PPID is -1 when its parent is not in the task table
+nps=$(section ps | grep -cE '^[> ] +[0-9]+ +-?[0-9]+ +[0-9]+ +[0-9a-f]+ ')
 if [ "$pidhash" = 1 ]; then
 	check ps "$nps tasks: only the idle and the panic task (crash 8.0.2 cannot walk this kernel's PID xarray)" \
-		'^> +[0-9]+ +[0-9]+ +[0-9]+ +[0-9a-f]+ +RU '
+		'^> +[0-9]+ +-?[0-9]+ +[0-9]+ +[0-9a-f]+ +RU '
 else
 	check ps "$nps tasks" '^ +PID +PPID +CPU +TASK' '^[> ] +1 +0 '
 	[ "$nps" -ge 3 ] || bad "ps: only $nps tasks"

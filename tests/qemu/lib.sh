@@ -104,13 +104,14 @@ qemu_kexec_tools() {
 # qemu_run LOG INITRD APPEND [DISK...]: boots the kernel, serial console
 # time-stamped into LOG; returns when the guest powers off or reboots.
 # QEMU_CPU: the CPU model (qemu64), QEMU_SMP: vCPUs (1), QEMU_EXTRA: more
-# QEMU options (word-split).
+# QEMU options (word-split), QEMU_REBOOT=1: a reboot restarts the guest
+# (the same kernel, initrd and command line) rather than ending the run.
 qemu_run() {
 	log=$1 initrd=$2 append=$3
 	shift 3
 	set -- $(for d in "$@"; do printf '%s ' -drive "file=$d,if=virtio,format=raw"; done)
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$GUEST_MEM" -smp "${QEMU_SMP:-1}" \
-		-nographic -no-reboot -nic "${QEMU_NIC:-none}" -serial stdio -monitor none \
+		-nographic $([ "${QEMU_REBOOT:-0}" = 1 ] || echo -no-reboot) -nic "${QEMU_NIC:-none}" -serial stdio -monitor none \
 		-kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" ${QEMU_EXTRA:-} "$@" \
 		< /dev/null 2>&1 | python3 tests/qemu/stamp.py > "$log"
 }

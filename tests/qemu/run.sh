@@ -4,7 +4,7 @@
 # reservation mostly from CMA (7.x), the page filter checked
 # against makedumpfile, crash and drgn, salvage load's error paths, and Bus Master Enable
 # off for a PCI device with no driver, 64 GB guests with the 2 GB guest's
-# crashkernel=. Last line: N passed, N failed.
+# crashkernel=, the package's units in a systemd guest. Last line: N passed, N failed.
 set -u
 pass=0 fail=0
 run() {
@@ -52,5 +52,8 @@ run tests/qemu/cpus.sh 6.1
 # a 64 GB guest (RAM mapped, not reserved) with the 2 GB guest's crashkernel=
 run tests/qemu/large.sh 6.1
 run tests/qemu/large.sh 7
+# the Debian package in a bookworm systemd guest: armed at boot, crash,
+# reboot, collected at the next boot (6.1 only)
+run tests/qemu/systemd.sh
 echo "qemu: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,149 @@
+#!/bin/sh
+# tests/qemu/systemd.sh: the package's whole path in a real systemd guest
+# (Debian 6.1 only). A bookworm root (scripts/systemd-image.sh, cached) gets
+# build/salvage_*.deb with apt-get install in a chroot; the kernel hook runs
+# as the kernel package runs it; /etc/salvage.conf gets `target
+# raw:/dev/vdb` (a second virtio disk), which makes the hook's image stale.
+# QEMU boots the image's kernel and initrd with crashkernel= and may reboot:
+#   boot 1  salvage-load.service builds the crash initramfs for the running
+#           kernel and arms; a test unit (salvage-test.service, after it,
+#           first boot only: a marker file) crashes the guest with sysrq
+#   crash   the crash kernel dumps to /dev/vdb and reboots
+#   boot 2  salvage-collect.service saves /var/crash/<UTC time>/vmcore and
+#           dmesg.txt; salvage-load arms again; the test unit powers off
+# The host reads /var/crash from the root disk with debugfs (no mount) and
+# checks: the vmcore is kdump-compressed and crash opens it with the -dbg
+# vmlinux (tests/qemu/check-crash.sh), dmesg.txt holds the sysrq panic.
+# The units' output goes to the console too (drop-ins in the image), so
+# every step is checked in the console log. CRASHKERNEL (256M) and
+# QEMU_TIMEOUT (900 s, both boots and the dump) can be set.
+set -eu
+. tests/qemu/lib.sh
+ts=$(date +%s)
+qemu_kernel 6.1
+sh scripts/kernel.sh 6.1 dbg > /dev/null
+w=$Q/systemd
+rm -rf "$w"
+mkdir -p "$w"
+root=$w/root
+
+# the package, rebuilt when what it is made of is newer
+deb=$(ls build/salvage_*_amd64.deb 2>/dev/null | tail -n 1 || true)
+if [ -z "$deb" ] || [ -n "$(find debian packaging mkinitramfs drivers-list "$SALVAGE" -newer "$deb" | head -n 1)" ]; then
+	say "make deb"
+	sh scripts/deb.sh > "$w/deb.out" || { cat "$w/deb.out"; echo "FAIL: make deb"; exit 1; }
+	deb=$(ls build/salvage_*_amd64.deb | tail -n 1)
+fi
+
+t0=$(date +%s)
+ikver=$(sh scripts/systemd-image.sh "$root" | tail -n 1)
+[ "$ikver" = "$KVER" ] || { echo "FAIL: the image's kernel is $ikver, not $KVER"; exit 1; }
+t1=$(date +%s)
+
+# the package, with apt, as a user installs it
+cp "$deb" "$root/tmp/"
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "/tmp/$(basename "$deb")" \
+	> "$w/apt.out" 2>&1 || { cat "$w/apt.out"; echo "FAIL: apt-get install of $deb"; exit 1; }
+rm -f "$root/tmp/$(basename "$deb")"
+for u in salvage-load salvage-collect; do
+	[ -L "$root/etc/systemd/system/multi-user.target.wants/$u.service" ] ||
+		{ echo "FAIL: $u.service is not enabled by the package"; exit 1; }
+done
+# the kernel hook, as the kernel package's postinst runs the hooks
+img=/var/lib/salvage/initrd-$KVER.img
+chroot "$root" /etc/kernel/postinst.d/salvage "$KVER" "/boot/vmlinuz-$KVER" > "$w/hook.out" 2>&1 ||
+	{ cat "$w/hook.out"; echo "FAIL: the kernel hook failed"; exit 1; }
+[ -s "$root$img" ] || { cat "$w/hook.out"; echo "FAIL: the kernel hook built no $img"; exit 1; }
+
+# the target, set after the hook's image: salvage-load rebuilds it at boot
+cat >> "$root/etc/salvage.conf" <<EOF
+
+# tests/qemu/systemd.sh: the second virtio disk
+target raw:/dev/vdb
+EOF
+touch -d "@$(($(stat -c %Y "$root$img") + 2))" "$root/etc/salvage.conf"
+
+# the units' output on the console as well
+for u in salvage-load salvage-collect; do
+	mkdir -p "$root/etc/systemd/system/$u.service.d"
+	printf '[Service]\nStandardOutput=journal+console\nStandardError=journal+console\n' \
+		> "$root/etc/systemd/system/$u.service.d/console.conf"
+done
+# the test unit: on the first boot, crash once salvage-load is active (else
+# power off); on the next, list what was saved and power off
+mkdir -p "$root/var/lib/salvage-test"
+cat > "$root/usr/local/sbin/salvage-test" <<'EOF'
+#!/bin/sh
+mark=/var/lib/salvage-test/crashed
+if [ ! -e "$mark" ]; then
+	if systemctl -q is-active salvage-load.service; then
+		echo "salvage-test: salvage-load is active: crashing"
+		: > "$mark"
+		sync
+		echo 1 > /proc/sys/kernel/sysrq
+		echo c > /proc/sysrq-trigger
+	fi
+	echo "salvage-test: salvage-load is not active: $(systemctl is-active salvage-load.service)"
+else
+	echo "salvage-test: after the crash: salvage-collect $(systemctl show -P Result salvage-collect.service)," \
+		"salvage-load $(systemctl is-active salvage-load.service)"
+	ls -lR /var/crash
+fi
+sync
+systemctl --no-block poweroff
+EOF
+chmod 755 "$root/usr/local/sbin/salvage-test"
+cat > "$root/etc/systemd/system/salvage-test.service" <<'EOF'
+[Unit]
+Description=salvage test: crash once armed, power off after collecting
+After=salvage-load.service salvage-collect.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/salvage-test
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+EOF
+ln -s /etc/systemd/system/salvage-test.service "$root/etc/systemd/system/multi-user.target.wants/"
+
+# the root disk, made from the tree (no loop mount); the raw target
+cp "$root/boot/vmlinuz-$KVER" "$root/boot/initrd.img-$KVER" "$w/"
+size=$(du -sm "$root" | cut -f1)
+truncate -s $((size + 512))M "$w/root.img"
+mkfs.ext4 -q -L root -d "$root" "$w/root.img"
+rm -rf "$root"
+truncate -s 3G "$w/vdb.img"
+t2=$(date +%s)
+say "$KVER systemd: image in $((t1 - t0)) s, package and disk in $((t2 - t1)) s; boot, crash, reboot, collect (log: $w/console.log)"
+
+VMLINUZ=$w/vmlinuz-$KVER QEMU_REBOOT=1 QEMU_TIMEOUT=${QEMU_TIMEOUT:-900} \
+	qemu_run "$w/console.log" "$w/initrd.img-$KVER" "root=/dev/vda rw crashkernel=${CRASHKERNEL:-256M}" \
+	"$w/root.img" "$w/vdb.img" || true
+t3=$(date +%s)
+c=$w/console.log
+grep -q "salvage-load: building $img for $KVER" "$c" ||
+	qemu_fail "$c" "salvage-load.service did not build the crash initramfs at boot"
+grep -q "crash kernel loaded" "$c" || qemu_fail "$c" "salvage-load.service did not arm"
+grep -q "salvage-test: salvage-load is active: crashing" "$c" || qemu_fail "$c" "the test unit did not crash"
+grep -q "sysrq triggered crash" "$c" || qemu_fail "$c" "no panic"
+grep -q "salvage: dump saved" "$c" || qemu_fail "$c" "the crash kernel did not save a dump"
+grep -q "salvage-collect: saved /var/crash/" "$c" || qemu_fail "$c" "salvage-collect.service saved nothing"
+grep -q "salvage-test: after the crash: salvage-collect success, salvage-load active" "$c" ||
+	qemu_fail "$c" "the second boot did not collect and arm again"
+[ "$(grep -c "crash kernel loaded" "$c")" = 2 ] || qemu_fail "$c" "salvage-load.service did not arm on both boots"
+
+debugfs -R "rdump /var/crash $w" "$w/root.img" 2> "$w/debugfs.out" ||
+	{ cat "$w/debugfs.out"; qemu_fail "$c" "debugfs could not read /var/crash"; }
+d=$(ls -d "$w"/crash/2*/ 2>/dev/null | head -n 1)
+d=${d%/}
+[ -n "$d" ] && [ -f "$d/vmcore" ] || { ls -lR "$w/crash"; qemu_fail "$c" "no /var/crash/<time>/vmcore on the root disk"; }
+[ "$(head -c 8 "$d/vmcore")" = "KDUMP   " ] || qemu_fail "$c" "$d/vmcore is not kdump-compressed"
+grep -q "Kernel panic - not syncing: sysrq triggered crash" "$d/dmesg.txt" ||
+	qemu_fail "$c" "$d/dmesg.txt lacks the sysrq panic"
+sh tests/qemu/check-crash.sh "$KDIR/vmlinux" "$d/vmcore" || qemu_fail "$c" "crash cannot use $d/vmcore"
+
+tc=$(qemu_when "$c" "sysrq triggered crash")
+tl=$(qemu_when "$c" "crash kernel loaded")
+say "$KVER systemd: ok; $(basename "$d"): vmcore $(du -h "$d/vmcore" | cut -f1); armed at $tl s after the first boot began; guest $((t3 - t2)) s (2 boots, crash, dump); all $(($(date +%s) - ts)) s"
