@@ -29,9 +29,10 @@ static const struct {
 	int (*main)(int, char **);
 	const char *help;
 } commands[] = {
-	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]  arm the crash kernel (nr_cpus= from crash-cpus)" },
+	{ "load", load_main, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]  arm the crash kernel (nr_cpus= from crash-cpus);\n"
+	  "          --reload: again as last loaded; --reload-after-hotplug: the udev rule's (docs/hotplug.md)" },
 	{ "unload", load_unload_main, "  disarm the crash kernel" },
-	{ "status", load_status_main, "  is a crash kernel loaded; reservation size" },
+	{ "status", load_status_main, "  is a crash kernel loaded, by what; reservation size; crash hotplug" },
 	{ "estimate", estimate_main, "[--kernel VMLINUZ] [--initrd IMG] [--conf FILE]  the crashkernel= to reserve, and how it was derived" },
 	{ "dump", dump_main, "[-d LEVEL] [-j N] [-o OUT] VMCORE  filter a vmcore into a salvage stream (-j: N threads, same bytes)" },
 	{ "collect", collect_main, "SOURCE OUTDIR  read a dump back from a raw device/image or a directory" },
