@@ -101,6 +101,11 @@ $(B)/tlspeer: $(B)/obj/tests/cmd/tlspeer.o $(OBJS)
 $(B)/rawclient: $(B)/obj/tests/cmd/rawclient.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Test helper: a stand-in for udev in the first-stage guest of
+# tests/qemu/hotplug.sh (static, like salvage).
+$(B)/uevents: $(B)/obj/tests/qemu/uevents.o
+	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^
+
 # Benchmark helper: loopback TCP against TLS with the same bytes (bench/net.sh).
 $(B)/netbench: $(B)/obj/bench/netbench.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
@@ -120,7 +125,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.
-qemutests: $(B)/salvage $(B)/mkstream
+qemutests: $(B)/salvage $(B)/mkstream $(B)/uevents
 	sh tests/qemu/run.sh
 	sh tests/cmd/run.sh real
 	sh tests/cmd/convert.sh real
@@ -158,6 +163,6 @@ install: $(B)/salvage
 	install -m 0644 drivers-list/* $(DESTDIR)$(PREFIX)/share/salvage/drivers-list/
 
 clean:
-	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
+	rm -rf $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench $(B)/uevents
 
--include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d
+-include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d $(B)/obj/tests/qemu/uevents.d
