@@ -325,13 +325,6 @@ static int reload_after_hotplug(void)
 		log_info("hotplug: no reload: salvage load did not load since boot (no ", LOAD_ARGS_FILE, ")");
 		return 0;
 	}
-	if (h == LOAD_HOTPLUG_NOT_THIS ||
-	    kexec_number(SYSK "kexec_crash_loaded", "crash_loaded") != 1) {
-		/* on a crash hotplug kernel salvage's image would read 1: another
-		 * loader's image, or none, which a reload would replace */
-		log_info("hotplug: no reload: the loaded crash image is not salvage load's, or none is loaded");
-		return 0;
-	}
 	if ((r = load_hotplug_turn(LOAD_RUN_DIR, LOAD_HOTPLUG_SETTLE_S, LOAD_HOTPLUG_MAX_S)) < 0) {
 		log_err("hotplug: ", LOAD_RUN_DIR, ": ", err_text(r));
 		return 111;
@@ -340,9 +333,17 @@ static int reload_after_hotplug(void)
 		log_info("hotplug: reload queued already: it covers this event");
 		return 0;
 	}
-	/* salvage unload may have run while this process waited */
+	/* (only now: while a reload runs no image is loaded, and the crash
+	 * hotplug files read 0) salvage unload may have run meanwhile */
 	if (load_args_read(&a) < 0) {
 		log_info("hotplug: no reload: unloaded meanwhile");
+		return 0;
+	}
+	/* on a crash hotplug kernel salvage's image reads 1: this is another
+	 * loader's kexec_load image, which a reload would replace */
+	if (load_hotplug_kernel() == LOAD_HOTPLUG_NOT_THIS &&
+	    kexec_number(SYSK "kexec_crash_loaded", "crash_loaded") == 1) {
+		log_info("hotplug: no reload: the loaded crash image is not salvage load's");
 		return 0;
 	}
 	log_info("hotplug: memory or CPUs changed: reloading the crash kernel (no crash hotplug in this kernel)");

@@ -64,6 +64,9 @@ case $series-$runs in
 	[ "$events" -gt 1 ] || qemu_fail "$clog" "no memory events reached /bin/uevents"
 	[ "$reloads" -ge 1 ] || qemu_fail "$clog" "no reload after $events events"
 	[ "$reloads" -lt "$events" ] || qemu_fail "$clog" "$reloads reloads for $events events: not coalesced"
+	# every event either reloaded or was covered by a queued reload
+	[ $((reloads + queued)) = "$events" ] ||
+		qemu_fail "$clog" "$events events, $reloads reloads, $queued covered by a queued one: some went nowhere"
 	[ "$(count "crash kernel loaded")" = $((reloads + 1)) ] || qemu_fail "$clog" "a reload did not load"
 	;;
 *-none)
