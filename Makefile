@@ -106,6 +106,11 @@ $(B)/tlspeer: $(B)/obj/tests/cmd/tlspeer.o $(OBJS)
 $(B)/rawclient: $(B)/obj/tests/cmd/rawclient.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Test helper: a stand-in for udev in the first-stage guest of
+# tests/qemu/hotplug.sh (static, like salvage).
+$(B)/uevents: $(B)/obj/tests/qemu/uevents.o
+	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^
+
 # Benchmark helper: loopback TCP against TLS with the same bytes (bench/net.sh).
 $(B)/netbench: $(B)/obj/bench/netbench.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
@@ -131,7 +136,7 @@ cmdtests: $(B)/salvage $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/unit-tests
 
 # After the guests crashed, run.sh and convert.sh check salvage dmesg and
 # salvage convert on their vmcores.
-qemutests: $(B)/salvage $(B)/mkstream
+qemutests: $(B)/salvage $(B)/mkstream $(B)/uevents
 	sh tests/qemu/run.sh
 	sh tests/cmd/run.sh real
 	sh tests/cmd/convert.sh real
@@ -173,6 +178,6 @@ deb: $(B)/deps/.done
 	sh scripts/deb.sh
 
 clean:
-	rm -rf $(B)/deb $(B)/salvage_*.deb $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench
+	rm -rf $(B)/deb $(B)/salvage_*.deb $(B)/obj $(B)/salvage $(B)/salvage.debug $(B)/unit-tests $(B)/mkstream $(B)/tlspeer $(B)/rawclient $(B)/netbench $(B)/uevents
 
--include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d
+-include $(OBJS:.o=.d) $(UNIT:%.c=$(B)/obj/%.d) $(B)/obj/main.d $(B)/obj/tests/cmd/mkstream.d $(B)/obj/tests/cmd/tlspeer.d $(B)/obj/tests/cmd/rawclient.d $(B)/obj/bench/netbench.d $(B)/obj/tests/qemu/uevents.d

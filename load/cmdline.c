@@ -6,7 +6,7 @@
 static const char *const dropped[] = {
 	"crashkernel=", "rdinit=", "initrd=", "BOOT_IMAGE=", "nr_cpus=",
 	"maxcpus=", "hugepages=", "hugepagesz=", "default_hugepagesz=",
-	"cma=", "hugetlb_cma=", "irqpoll", "reset_devices",
+	"cma=", "hugetlb_cma=", "irqpoll", "reset_devices", "acpi_no_memhotplug",
 };
 
 static int drop(const char *w, size_t len)
@@ -42,7 +42,10 @@ int load_crash_cmdline(const char *running, unsigned cpus, char *out, size_t out
 	if (!outlen)
 		return -E2BIG;
 	out[0] = 0;
-	snprintf(extra, sizeof extra, "irqpoll nr_cpus=%u reset_devices", cpus ? cpus : 1);
+	/* acpi_no_memhotplug: the crash kernel must not add the DIMMs hot-added
+	 * to the crashed one as its own RAM (ACPI still lists them; 7.x onlines
+	 * them at once): it would overwrite the dump's pages (docs/hotplug.md) */
+	snprintf(extra, sizeof extra, "irqpoll nr_cpus=%u reset_devices acpi_no_memhotplug", cpus ? cpus : 1);
 	for (;;) {
 		const char *w;
 		int quoted = 0;

@@ -3,12 +3,20 @@
  * Arms (or disarms) the crash kernel with kexec_file_load(2) and
  * KEXEC_FILE_ON_CRASH, so no kexec-tools are needed. Without --append the
  * crash kernel gets the running kernel's command line, cleaned up for a
- * crash kernel (see load_crash_cmdline in load.h), with nr_cpus= from the
+ * crash kernel (see load_crash_cmdline in cmdline.h), with nr_cpus= from the
  * config's crash-cpus (--conf FILE, default /etc/salvage.conf; a missing
- * default file means the defaults: nr_cpus=1). */
+ * default file means the defaults: nr_cpus=1).
+ *
+ * A successful load keeps its arguments in /run/salvage/load-args; --reload
+ * loads again with them. --reload-after-hotplug is what the udev rule
+ * (packaging/udev/90-salvage-hotplug.rules) runs on memory and CPU events:
+ * nothing where the kernel updates the loaded image itself (crash hotplug,
+ * load/hotplug.h), else one reload for a burst of events, after 1 s
+ * without a new one (docs/hotplug.md). unload forgets the arguments. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,16 +27,23 @@
 #include "../lib/err.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "args.h"
 #include "cma.h"
 #include "cmdline.h"
 #include "estimate.h"
+#include "hotplug.h"
 
-CMD(load, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE]",
-    "arm the crash kernel (nr_cpus= from crash-cpus)");
+CMD(load, "--kernel FILE --initrd FILE [--append ARGS] [--conf FILE] | --reload | --reload-after-hotplug",
+    "arm the crash kernel (nr_cpus= from crash-cpus); --reload: again as last loaded; "
+    "--reload-after-hotplug: the udev rule's (docs/hotplug.md)");
 CMD(unload, "", "disarm the crash kernel");
-CMD(status, "", "is a crash kernel loaded; reservation size");
+CMD(status, "", "is a crash kernel loaded, by what; reservation size; crash hotplug");
 
 #define SYSK "/sys/kernel/"
+/* the burst's quiet time before a reload, and the longest wait for one
+ * (udev kills a RUN program after 180 s) */
+#define LOAD_HOTPLUG_SETTLE_S 1
+#define LOAD_HOTPLUG_MAX_S 30
 
 /* A number from a sysfs file; -errno if it cannot be read. */
 static long long sys_number(const char *path)
@@ -201,43 +216,30 @@ static int crash_cpus(const char *conf)
 	return (int)c.crash_cpus;
 }
 
-static int load_main(int argc, char **argv)
+/* Arms the crash kernel with what a says; on success keeps a for reloads
+ * (load/args.h). An exit code. */
+static int arm(const struct load_args *a)
 {
-	static const struct option opts[] = {
-		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' },
-		{ "append", 1, 0, 'a' }, { "conf", 1, 0, 'c' }, { 0, 0, 0, 0 },
-	};
-	const char *kernel = 0, *initrd = 0, *extra = 0, *conf = 0;
+	const char *conf = *a->conf ? a->conf : 0;
 	char running[4096], cmdline[4096];
 	unsigned long long ksize, isize, kneed, cma;
 	long long reservation;
-	int c, kfd, ifd, r, cpus;
+	int kfd, ifd, r, cpus;
 
-	while ((c = getopt_long(argc, argv, "", opts, 0)) != -1) {
-		if (c == 'k') kernel = optarg;
-		else if (c == 'i') initrd = optarg;
-		else if (c == 'a') extra = optarg;
-		else if (c == 'c') conf = optarg;
-		else return cmd_usage(&load_cmd);
-	}
-	if (!kernel || !initrd || optind != argc)
-		return cmd_usage(&load_cmd);
 	if ((cpus = crash_cpus(conf)) < 0)
 		return 111;
 	if ((r = preflight(&reservation, &cma)))
 		return r;
-	if (extra) {
-		if (strlen(extra) >= sizeof cmdline)
-			return cmd_usage(&load_cmd);
-		strcpy(cmdline, extra);
-	} else if (io_readfile("/proc/cmdline", running, sizeof running) < 0 ||
-	           load_crash_cmdline(running, (unsigned)cpus, cmdline, sizeof cmdline) < 0) {
+	if (*a->append)
+		strcpy(cmdline, a->append);
+	else if (io_readfile("/proc/cmdline", running, sizeof running) < 0 ||
+	         load_crash_cmdline(running, (unsigned)cpus, cmdline, sizeof cmdline) < 0) {
 		log_err("load: cannot build the crash kernel command line from /proc/cmdline");
 		return 111;
 	}
-	if ((kfd = open_file("kernel", kernel, &ksize)) < 0)
+	if ((kfd = open_file("kernel", a->kernel, &ksize)) < 0)
 		return 111;
-	if ((ifd = open_file("initrd", initrd, &isize)) < 0)
+	if ((ifd = open_file("initrd", a->initrd, &isize)) < 0)
 		return 111;
 	kneed = image_need(kfd, ksize);
 	if (kneed + isize > (unsigned long long)reservation) {
@@ -251,13 +253,135 @@ static int load_main(int argc, char **argv)
 		explain(errno, reservation, kneed, isize, cma);
 		return 111;
 	}
-	log_info("crash kernel loaded: ", kernel, " + ", initrd, " (",
+	log_info("crash kernel loaded: ", a->kernel, " + ", a->initrd, " (",
 	         mib(kneed + isize), " of ", U64((unsigned long long)reservation >> 20), " MiB)");
 	if (cma)
 		log_info("crash kernel memory: ", U64((unsigned long long)reservation >> 20),
 		         " MiB fixed + ", mib(cma), " MiB CMA (not dumped; the crash kernel starts 10 s after a panic)");
 	log_info("crash kernel command line: ", cmdline);
+	if ((r = load_args_save(a)) < 0)
+		log_warn("load: cannot keep the arguments for reloads after hotplug in ",
+		         LOAD_ARGS_FILE, ": ", err_text(r));
 	return 0;
+}
+
+/* An option's path made absolute (a reload runs from udev, in /), into a
+ * field of n bytes; as given when it cannot be resolved (arm() says why,
+ * after the checks that come first). 0, or -1 (said) if too long. */
+static int absolute(const char *what, const char *path, char *out, size_t n)
+{
+	char *p = realpath(path, 0);
+	const char *v = p ? p : path;
+
+	if (strlen(v) >= n) {
+		log_err("load: ", what, " ", path, ": ", err_text(-ENAMETOOLONG));
+		free(p);
+		return -1;
+	}
+	strcpy(out, v);
+	free(p);
+	return 0;
+}
+
+/* salvage load --reload: the last load again, now. */
+static int reload(void)
+{
+	struct load_args a;
+	int r = load_args_read(&a);
+
+	if (r == -ENOENT) {
+		log_err("load: nothing to reload: salvage load did not load since boot (no ",
+		        LOAD_ARGS_FILE, ")");
+		return 111;
+	}
+	if (r < 0) {
+		log_err("load: ", LOAD_ARGS_FILE, ": ", err_text(r));
+		return 111;
+	}
+	if ((r = load_hotplug_lock(LOAD_RUN_DIR)) < 0) {
+		log_err("load: ", LOAD_RUN_DIR, ": ", err_text(r));
+		return 111;
+	}
+	return arm(&a);
+}
+
+/* salvage load --reload-after-hotplug (the udev rule): nothing where the
+ * kernel updates the image, else one reload for a burst of events. Every
+ * path that reloads nothing says why in one line and exits 0. */
+static int reload_after_hotplug(void)
+{
+	enum load_hotplug h = load_hotplug_kernel();
+	struct load_args a;
+	int r;
+
+	if (h == LOAD_HOTPLUG_UPDATED) {
+		log_info("hotplug: no reload: the kernel updates the loaded crash image (crash hotplug)");
+		return 0;
+	}
+	if (load_args_read(&a) < 0) {
+		log_info("hotplug: no reload: salvage load did not load since boot (no ", LOAD_ARGS_FILE, ")");
+		return 0;
+	}
+	if ((r = load_hotplug_turn(LOAD_RUN_DIR, LOAD_HOTPLUG_SETTLE_S, LOAD_HOTPLUG_MAX_S)) < 0) {
+		log_err("hotplug: ", LOAD_RUN_DIR, ": ", err_text(r));
+		return 111;
+	}
+	if (r == 0) {
+		log_info("hotplug: reload queued already: it covers this event");
+		return 0;
+	}
+	/* (only now: while a reload runs no image is loaded, and the crash
+	 * hotplug files read 0) salvage unload may have run meanwhile */
+	if (load_args_read(&a) < 0) {
+		log_info("hotplug: no reload: unloaded meanwhile");
+		return 0;
+	}
+	/* on a crash hotplug kernel salvage's image reads 1: this is another
+	 * loader's kexec_load image, which a reload would replace */
+	if (load_hotplug_kernel() == LOAD_HOTPLUG_NOT_THIS &&
+	    kexec_number(SYSK "kexec_crash_loaded", "crash_loaded") == 1) {
+		log_info("hotplug: no reload: the loaded crash image is not salvage load's");
+		return 0;
+	}
+	log_info("hotplug: memory or CPUs changed: reloading the crash kernel (no crash hotplug in this kernel)");
+	return arm(&a);
+}
+
+static int load_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' },
+		{ "append", 1, 0, 'a' }, { "conf", 1, 0, 'c' },
+		{ "reload", 0, 0, 'r' }, { "reload-after-hotplug", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	static struct load_args a;
+	const char *kernel = 0, *initrd = 0, *extra = 0, *conf = 0;
+	int c, mode = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, 0)) != -1) {
+		if (c == 'k') kernel = optarg;
+		else if (c == 'i') initrd = optarg;
+		else if (c == 'a') extra = optarg;
+		else if (c == 'c') conf = optarg;
+		else if (c == 'r' || c == 'h') mode = c;
+		else return cmd_usage(&load_cmd);
+	}
+	if (optind != argc)
+		return cmd_usage(&load_cmd);
+	if (mode) {
+		if (kernel || initrd || extra || conf)
+			return cmd_usage(&load_cmd);
+		return mode == 'r' ? reload() : reload_after_hotplug();
+	}
+	if (!kernel || !initrd || (extra && strlen(extra) >= sizeof a.append))
+		return cmd_usage(&load_cmd);
+	if (extra)
+		strcpy(a.append, extra);
+	if (absolute("kernel", kernel, a.kernel, sizeof a.kernel) ||
+	    absolute("initrd", initrd, a.initrd, sizeof a.initrd) ||
+	    (conf && absolute("config", conf, a.conf, sizeof a.conf)))
+		return 111;
+	return arm(&a);
 }
 
 static int unload_main(int argc, char **argv)
@@ -276,6 +400,7 @@ static int unload_main(int argc, char **argv)
 		log_err("unload: ", err_name(errno), " (", err_text(errno), ")");
 		return 111;
 	}
+	unlink(LOAD_ARGS_FILE); /* no reload after hotplug brings it back */
 	log_info("crash kernel unloaded");
 	return 0;
 }
@@ -305,6 +430,33 @@ static void status_cma(int e, const struct load_cma_range *r, unsigned n)
 		say("  ", HEX(r[i].start), "-", HEX(r[i].end));
 }
 
+/* Which image is loaded, as far as salvage knows, and whether hot-added
+ * memory and CPUs reach it (load/hotplug.h). */
+static void status_hotplug(int loaded)
+{
+	static const char *const what[] = {
+		[LOAD_HOTPLUG_ABSENT] = "not in this kernel: reload after memory/CPU hot-add "
+		                        "(salvage load --reload, or the udev rule)",
+		[LOAD_HOTPLUG_UPDATED] = "the kernel updates the loaded image on memory/CPU hot-add (no reload)",
+		[LOAD_HOTPLUG_NOT_THIS] = "in this kernel, for an image loaded with kexec_file_load (salvage load)",
+	};
+	enum load_hotplug h = load_hotplug_kernel();
+	struct load_args a;
+	int mine = loaded && !load_args_read(&a);
+
+	if (mine)
+		say("loaded by: salvage load (kexec_file_load) --kernel ", a.kernel, " --initrd ", a.initrd,
+		    *a.append ? " --append " : "", a.append, *a.conf ? " --conf " : "", a.conf);
+	else if (loaded)
+		say("loaded by: not salvage load since boot (no ", LOAD_ARGS_FILE, "): it cannot reload it");
+	if (h == LOAD_HOTPLUG_NOT_THIS && loaded)
+		say("crash hotplug: in this kernel, but not for the loaded image (kexec_load without "
+		    "the hotplug flag, as kexec -p without -s): reload after memory/CPU hot-add, "
+		    "or arm with salvage load");
+	else
+		say("crash hotplug: ", what[h]);
+}
+
 static int status_main(int argc, char **argv)
 {
 	long long loaded = kexec_number(SYSK "kexec_crash_loaded", "crash_loaded");
@@ -327,5 +479,6 @@ static int status_main(int argc, char **argv)
 	    !size ? " MiB (boot with crashkernel= to reserve memory)"
 	    : !e && n ? " MiB fixed (holds the kernel and initramfs)" : " MiB");
 	status_cma(e, r, n);
+	status_hotplug(loaded != 0);
 	return 0;
 }

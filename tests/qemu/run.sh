@@ -4,7 +4,8 @@
 # reservation mostly from CMA (7.x), the page filter checked
 # against makedumpfile, crash and drgn, salvage load's error paths, and Bus Master Enable
 # off for a PCI device with no driver, 64 GB guests with the 2 GB guest's
-# crashkernel=, the package's units in a systemd guest. Last line: N passed, N failed.
+# crashkernel=, the package's units in a systemd guest, memory hot-added
+# after the load (crash hotplug). Last line: N passed, N failed.
 set -u
 pass=0 fail=0
 run() {
@@ -49,6 +50,11 @@ run tests/qemu/shim.sh 6.1
 run tests/qemu/shim.sh 7
 # two CPUs in the crash kernel (crash-cpus 2): the same stream as one thread
 run tests/qemu/cpus.sh 6.1
+# 1 GiB hot-added over QMP after salvage load: 6.1 reloads (coalesced),
+# 7.x updates the image itself, 6.1 without the reload misses it
+run tests/qemu/hotplug.sh 6.1
+run tests/qemu/hotplug.sh 6.1 none
+run tests/qemu/hotplug.sh 7
 # a 64 GB guest (RAM mapped, not reserved) with the 2 GB guest's crashkernel=
 run tests/qemu/large.sh 6.1
 run tests/qemu/large.sh 7

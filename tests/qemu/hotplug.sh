@@ -1,0 +1,102 @@
+#!/bin/sh
+# tests/qemu/hotplug.sh SERIES [none]: memory hot-added after salvage load
+# armed the crash kernel, then a crash: the dump must hold the new memory.
+# The guest starts with 2 GB of 8 (-m 2G,slots=4,maxmem=8G) and a QMP
+# socket; once armed, the host hot-adds a 1 GiB DIMM over QMP
+# (tests/qemu/qmp_hotplug.py), the guest onlines its blocks (7.x does it
+# itself) and /bin/uevents, a stand-in for udev, runs what
+# packaging/udev/90-salvage-hotplug.rules runs for each memory event:
+# salvage load --reload-after-hotplug.
+#   6.1   no crash hotplug: salvage status says a reload is needed, the
+#         events' processes coalesce into a reload (fewer reloads than
+#         events, at least one)
+#   7     the newest 7.x (crash hotplug): status says the kernel updates
+#         the image, every event's process says so and reloads nothing
+#   none  (6.1 none) nothing runs on the events: the negative check
+# Then: sysrq crash, the filtered stream to a raw disk, and on the host
+# the kdump-compressed file's RAM (the crash kernel's /proc/vmcore PT_LOADs)
+# covers the DIMM's range (with none: holds none of it), and crash opens
+# the dump (tests/qemu/check-crash.sh; sid's crash for 7).
+set -eu
+series=$1 runs=${2:-reload}
+. tests/qemu/lib.sh
+qemu_kernel "$series"
+make -s build/uevents
+w=$Q/hotplug-$series-$runs
+rm -rf "$w"
+mkdir -p "$w/extra/bin"
+clog=$w/console.log
+
+truncate -s 16M "$w/vda.img"
+truncate -s 3G "$w/vdb.img"
+printf 'target raw:/dev/vdb\nfinal-action reboot\n' > "$w/salvage.conf"
+qemu_crash_initramfs "$w/salvage.conf" "$w/crash.img" > "$w/mkinitramfs.out"
+qemu_stage1 "$w/crash.img" "$w/stage1.img"
+cp build/uevents "$w/extra/bin/uevents"
+(cd "$w/extra" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >> "$w/stage1.img"
+
+say "$KVER hotplug ($runs): boot, load, hot-add 1 GiB over QMP, panic, dump (log: $clog)"
+python3 tests/qemu/qmp_hotplug.py "$w/qmp.sock" "$clog" "$w/dimm" > "$w/qmp.out" 2>&1 &
+qpid=$!
+GUEST_MEM=2048,slots=4,maxmem=8G QEMU_EXTRA="-qmp unix:$w/qmp.sock,server=on,wait=off" \
+	qemu_run "$clog" "$w/stage1.img" "crashkernel=256M stage1=hotplug stage1hotplug=$runs" \
+	"$w/vda.img" "$w/vdb.img" || true
+wait "$qpid" || { cat "$w/qmp.out"; qemu_fail "$clog" "QMP hot-add failed"; }
+cat "$w/qmp.out"
+
+expect() { # PATTERN WHAT
+	grep -q -- "$1" "$clog" || qemu_fail "$clog" "$2: no \"$1\""
+}
+count() { grep -c -- "$1" "$clog" || true; }
+expect "crash kernel loaded" "salvage load did not load"
+expect "loaded by: salvage load (kexec_file_load) --kernel /boot/vmlinuz" "salvage status: the loader"
+expect "stage1: hotplug: [1-9][0-9]* memory blocks added" "no memory block appeared"
+expect "sysrq triggered crash" "no panic"
+expect "salvage: dump saved" "crash kernel did not save a dump"
+grep -q "falling back" "$clog" && qemu_fail "$clog" "the filtered dump failed"
+events=$(count "uevents: \(add\|online\) memory")
+reloads=$(count "hotplug: memory or CPUs changed: reloading")
+queued=$(count "hotplug: reload queued already")
+kept=$(count "hotplug: no reload: the kernel updates the loaded crash image")
+case $series-$runs in
+6.1-reload)
+	expect "crash hotplug: not in this kernel: reload after memory/CPU hot-add" "salvage status on 6.1"
+	[ "$events" -gt 1 ] || qemu_fail "$clog" "no memory events reached /bin/uevents"
+	[ "$reloads" -ge 1 ] || qemu_fail "$clog" "no reload after $events events"
+	[ "$reloads" -lt "$events" ] || qemu_fail "$clog" "$reloads reloads for $events events: not coalesced"
+	# every event either reloaded or was covered by a queued reload
+	[ $((reloads + queued)) = "$events" ] ||
+		qemu_fail "$clog" "$events events, $reloads reloads, $queued covered by a queued one: some went nowhere"
+	[ "$(count "crash kernel loaded")" = $((reloads + 1)) ] || qemu_fail "$clog" "a reload did not load"
+	;;
+*-none)
+	if [ "$events" != 0 ] || [ "$reloads" != 0 ]; then
+		qemu_fail "$clog" "something ran on the events"
+	fi
+	;;
+*)
+	expect "crash hotplug: the kernel updates the loaded image on memory/CPU hot-add (no reload)" "salvage status"
+	[ "$events" -gt 1 ] || qemu_fail "$clog" "no memory events reached /bin/uevents"
+	[ "$reloads" = 0 ] || qemu_fail "$clog" "$reloads reloads on a crash hotplug kernel"
+	[ "$kept" -ge "$events" ] || qemu_fail "$clog" "$kept of $events events said the kernel updates the image"
+	;;
+esac
+
+$SALVAGE collect "$w/vdb.img" "$w/out"
+[ -f "$w/out/vmcore.salvage" ] || qemu_fail "$clog" "no stream collected"
+$SALVAGE convert "$w/out/vmcore.salvage" "$w/out/vmcore"
+read -r addr size < "$w/dimm"
+want=covers
+[ "$runs" = none ] && want=lacks
+python3 tests/qemu/ram_covers.py "$want" "$w/out/vmcore" "$addr" "$size" ||
+	qemu_fail "$clog" "the dump's RAM is not as expected ($want the hot-added range)"
+$SALVAGE dmesg "$w/out/vmcore" > "$w/salvage-dmesg.txt"
+grep -q "sysrq triggered crash" "$w/salvage-dmesg.txt" || qemu_fail "$clog" "salvage dmesg lacks the panic"
+if [ "$runs" != none ]; then
+	sh scripts/kernel.sh "$series" dbg > /dev/null
+	qemu_reader "$series" || qemu_fail "$clog" "no reader for $series dumps"
+	CHECK_CRASH_OUT=$w/crash.out $READER sh tests/qemu/check-crash.sh "$KDIR/vmlinux" "$w/out/vmcore" \
+		> "$w/check-crash.out" || { cat "$w/check-crash.out"; qemu_fail "$clog" "crash"; }
+	say "$KVER hotplug: crash: $(grep -c '^ok: ' "$w/check-crash.out") checks ok, $(grep -c '^skip: ' "$w/check-crash.out") skipped"
+fi
+say "$KVER hotplug ($runs): ok; $events memory events, $reloads reloads, $queued coalesced, $kept left to the kernel"
