@@ -6,8 +6,9 @@
  * one is taken). Writes OUTDIR/vmcore (the unfiltered ELF vmcore) or
  * OUTDIR/vmcore.salvage (a salvage stream), as the dump was written.
  *
- * A dump the crash kernel did not finish (a raw header still WRITING, a
- * dump directory holding only vmcore.partial or vmcore.salvage.partial) is
+ * A dump the crash kernel did not finish (a raw header still WRITING, or
+ * COMPLETE with a dump past the device's end, a dump directory holding
+ * only vmcore.partial or vmcore.salvage.partial) is
  * kept as far as it is sound: OUTDIR/vmcore.salvage.partial (every whole
  * record of the stream) with OUTDIR/dmesg.txt (its log, when that record
  * made it), or OUTDIR/vmcore.partial (an ELF vmcore), and OUTDIR/PARTIAL

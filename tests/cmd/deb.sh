@@ -108,6 +108,14 @@ head -c 65536 /dev/urandom > "$W/foreign.img"
 cp "$W/foreign.img" "$W/foreign.orig"
 t "collect foreign device"  0   "no dump"                env SALVAGE_CRASH_DIR="$W/crash" $C "$W/foreign.img"
 t "foreign device untouched" 0  "^same$"                 sh -c "cmp -s $W/foreign.img $W/foreign.orig && echo same"
+# a header COMPLETE whose dump runs past the device's end (an image
+# copied in part): kept as far as it is sound, not refused at every boot
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/cut.img" 1764634000
+truncate -s 3000000 "$W/cut.img"
+t "collect raw cut short"   0   "PARTIAL dump kept in .*/20251202-000640-partial" env SALVAGE_CRASH_DIR="$W/crashcut" $C "$W/cut.img"
+t "cut short: said"         0   "COMPLETE but its dump does not lie within the device" cat "$W/crashcut/20251202-000640-partial/PARTIAL"
+t "cut short: its log"      0   "Linux version 6.1.0-salvage-test" cat "$W/crashcut/20251202-000640-partial/dmesg.txt"
+t "cut short: marked"       3   "collected already"      $S collect "$W/cut.img" "$W/again"
 
 # salvage-collect on an fs: target (its filesystem's root given by the test)
 F=$W/fs/var/crash
