@@ -83,6 +83,10 @@ O=$W/crash/20251202-000000
 t "collect raw: kdump vmcore" 0 "Kdump compressed dump"  file "$O/vmcore"
 t "collect raw: dmesg.txt"  0   "Linux version 6.1.0-salvage-test" cat "$O/dmesg.txt"
 t "collect raw: no stream left" 0 "^vmcore dmesg.txt $"  sh -c "ls -t $O | sort -r | tr '\n' ' '"
+# the crashed kernel's log is as private as its memory: with Debian's
+# dmesg_restrict only root reads a running kernel's log
+t "collect raw: vmcore root's" 0 "^600$"                 stat -c %a "$O/vmcore"
+t "collect raw: dmesg.txt root's" 0 "^600$"              stat -c %a "$O/dmesg.txt"
 t "collect raw: marked"     3   "collected already"      $S collect "$W/raw.img" "$W/again"
 t "collect raw: magic kept" 0   "^SALVRAW1"              head -c 8 "$W/raw.img"
 t "collect raw: once"       0   "collected already"      env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
@@ -108,6 +112,9 @@ head -c 65536 /dev/urandom > "$W/foreign.img"
 cp "$W/foreign.img" "$W/foreign.orig"
 t "collect foreign device"  0   "no dump"                env SALVAGE_CRASH_DIR="$W/crash" $C "$W/foreign.img"
 t "foreign device untouched" 0  "^same$"                 sh -c "cmp -s $W/foreign.img $W/foreign.orig && echo same"
+# a start time date cannot show: the dump is named by the collect's time
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/when.img" 9223372036854775807
+t "collect raw, bad time"   0   "saved .*/crashwhen/[0-9]{8}-[0-9]{6}/vmcore and" env SALVAGE_CRASH_DIR="$W/crashwhen" $C "$W/when.img"
 # a header COMPLETE whose dump runs past the device's end (an image
 # copied in part): kept as far as it is sound, not refused at every boot
 python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/cut.img" 1764634000
