@@ -123,7 +123,7 @@ static int receive_main(int argc, char **argv)
 		return log_err("receive: ", authfile, ": ", err_text((int)n)), 111;
 	if ((e = net_authorized_parse(&auth, authtext, (size_t)n, &line)))
 		return log_err("receive: ", authfile, ": line ", U64(line),
-		               " is not `FINGERPRINT HOSTNAME` (64 hex digits; host [A-Za-z0-9._-], at most 64)"), 111;
+		               " is not `FINGERPRINT HOSTNAME` (64 hex digits; host [A-Za-z0-9._-], at most 64, no leading dot, not index.html)"), 111;
 	if (!auth.n)
 		return log_err("receive: ", authfile, ": no clients authorized"), 111;
 	if ((e = net_receive_run(&c)))
