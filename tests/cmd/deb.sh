@@ -123,6 +123,15 @@ t "collect raw cut short"   0   "PARTIAL dump kept in .*/20251202-000640-partial
 t "cut short: said"         0   "COMPLETE but its dump does not lie within the device" cat "$W/crashcut/20251202-000640-partial/PARTIAL"
 t "cut short: its log"      0   "Linux version 6.1.0-salvage-test" cat "$W/crashcut/20251202-000640-partial/dmesg.txt"
 t "cut short: marked"       3   "collected already"      $S collect "$W/cut.img" "$W/again"
+# a dump saved whose conversion fails (/var/crash too small for the
+# vmcore): kept as its stream and marked, not copied again at every boot
+printf '#!/bin/sh\n[ "$1" = convert ] && { echo "stub: convert fails" >&2; exit 111; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/noconvert"
+chmod +x "$W/noconvert"
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/noconv.img" 1764634100
+t "convert fails: said"     1   "convert failed: the stream stays" env SALVAGE_BIN="$W/noconvert" SALVAGE_CRASH_DIR="$W/crashnc" $C "$W/noconv.img"
+t "convert fails: stream kept" 0 "^dmesg.txt vmcore.salvage $" sh -c "LC_ALL=C ls $W/crashnc/20251202-000820 | tr '\n' ' '"
+t "convert fails: marked"   0   "collected already"      env SALVAGE_BIN="$W/noconvert" SALVAGE_CRASH_DIR="$W/crashnc" $C "$W/noconv.img"
+t "convert fails: once"     0   "^1$"                    sh -c "ls $W/crashnc | wc -l"
 
 # salvage-collect on an fs: target (its filesystem's root given by the test)
 F=$W/fs/var/crash
