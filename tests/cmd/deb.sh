@@ -191,4 +191,9 @@ touch -d '-1 hour' "$IMG"
 t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
 mkdir -p "$K/keys"; touch "$K/keys/client.key"
 t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+# /etc/default/salvage's example: a whole crash command line in --append
+printf 'LOAD_ARGS="--append \\"console=ttyS0 nr_cpus=1\\""\n' > "$W/defaults"
+printf '#!/bin/sh\n[ "$1" = load ] && { printf "[%%s]" "$@"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/argstub"
+chmod +x "$W/argstub"
+t "load: LOAD_ARGS --append" 0  "\[--append\]\[console=ttyS0 nr_cpus=1\]$" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/argstub" SALVAGE_DEFAULTS="$W/defaults" $L start
 summary
