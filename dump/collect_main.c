@@ -18,7 +18,9 @@
  * its 512-byte header, synced; the dump's bytes stay): collect then
  * refuses it, until the crash kernel's next dump clears the mark. Marking
  * a marked dump again changes nothing. A device without a salvage raw
- * header is refused and left as it is.
+ * header is refused and left as it is; a damaged one (salvage's magic, a
+ * bad checksum), which collect refuses, gets a new header saying only
+ * collected.
  *
  * Exit status: 0 a whole dump saved (or DEV marked), 2 a partial dump
  * saved, 3 the raw dump was marked collected already (nothing saved), 4
