@@ -283,23 +283,36 @@ static int absolute(const char *what, const char *path, char *out, size_t n)
 	return 0;
 }
 
-/* salvage load --reload: the last load again, now. */
+/* The reload lock (load/hotplug.h) for salvage load and unload, so none
+ * comes between a reload's read of the saved arguments and its load (it
+ * would put back the image just replaced or unloaded). Not root: nothing
+ * to wait for, preflight refuses. 0, or an exit code (said). */
+static int wait_reloads(const char *who)
+{
+	int r;
+
+	if (geteuid() != 0 || (r = load_hotplug_lock(LOAD_RUN_DIR)) >= 0)
+		return 0;
+	log_err(who, ": ", LOAD_RUN_DIR, ": ", err_text(r));
+	return 111;
+}
+
+/* salvage load --reload: the last load again, now (the arguments read
+ * once a load in flight is done: its own, not the ones it replaces). */
 static int reload(void)
 {
 	struct load_args a;
-	int r = load_args_read(&a);
+	int r;
 
-	if (r == -ENOENT) {
+	if ((r = wait_reloads("load")))
+		return r;
+	if ((r = load_args_read(&a)) == -ENOENT) {
 		log_err("load: nothing to reload: salvage load did not load since boot (no ",
 		        LOAD_ARGS_FILE, ")");
 		return 111;
 	}
 	if (r < 0) {
 		log_err("load: ", LOAD_ARGS_FILE, ": ", err_text(r));
-		return 111;
-	}
-	if ((r = load_hotplug_lock(LOAD_RUN_DIR)) < 0) {
-		log_err("load: ", LOAD_RUN_DIR, ": ", err_text(r));
 		return 111;
 	}
 	return arm(&a);
@@ -381,6 +394,8 @@ static int load_main(int argc, char **argv)
 	    absolute("initrd", initrd, a.initrd, sizeof a.initrd) ||
 	    (conf && absolute("config", conf, a.conf, sizeof a.conf)))
 		return 111;
+	if ((c = wait_reloads("load")))
+		return c;
 	return arm(&a);
 }
 
@@ -393,7 +408,7 @@ static int unload_main(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return cmd_usage(&unload_cmd);
-	if ((r = preflight(&reservation, &cma)))
+	if ((r = wait_reloads("unload")) || (r = preflight(&reservation, &cma)))
 		return r;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0, 0,
 	            KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
