@@ -286,15 +286,16 @@ static int absolute(const char *what, const char *path, char *out, size_t n)
 /* The reload lock (load/hotplug.h) for salvage load and unload, so none
  * comes between a reload's read of the saved arguments and its load (it
  * would put back the image just replaced or unloaded). Not root: nothing
- * to wait for, preflight refuses. 0, or an exit code (said). */
-static int wait_reloads(const char *who)
+ * to wait for, preflight refuses. A lock that cannot be made (no /run, a
+ * read-only one) is said and gone without: no reload can hold it either,
+ * and arming matters more. */
+static void wait_reloads(const char *who)
 {
 	int r;
 
 	if (geteuid() != 0 || (r = load_hotplug_lock(LOAD_RUN_DIR)) >= 0)
-		return 0;
-	log_err(who, ": ", LOAD_RUN_DIR, ": ", err_text(r));
-	return 111;
+		return;
+	log_warn(who, ": ", LOAD_RUN_DIR, ": ", err_text(r), " (no reload lock: going on without)");
 }
 
 /* salvage load --reload: the last load again, now (the arguments read
@@ -304,8 +305,7 @@ static int reload(void)
 	struct load_args a;
 	int r;
 
-	if ((r = wait_reloads("load")))
-		return r;
+	wait_reloads("load");
 	if ((r = load_args_read(&a)) == -ENOENT) {
 		log_err("load: nothing to reload: salvage load did not load since boot (no ",
 		        LOAD_ARGS_FILE, ")");
@@ -394,8 +394,7 @@ static int load_main(int argc, char **argv)
 	    absolute("initrd", initrd, a.initrd, sizeof a.initrd) ||
 	    (conf && absolute("config", conf, a.conf, sizeof a.conf)))
 		return 111;
-	if ((c = wait_reloads("load")))
-		return c;
+	wait_reloads("load");
 	return arm(&a);
 }
 
@@ -408,7 +407,8 @@ static int unload_main(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return cmd_usage(&unload_cmd);
-	if ((r = wait_reloads("unload")) || (r = preflight(&reservation, &cma)))
+	wait_reloads("unload");
+	if ((r = preflight(&reservation, &cma)))
 		return r;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0, 0,
 	            KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
