@@ -165,11 +165,18 @@ static int source_end(int fd, uint64_t *end)
 	return 0;
 }
 
+/* A COMPLETE header whose dump lies within the device, past the header. */
+static int fits(const struct dump_raw_header *h, uint64_t end)
+{
+	return h->data_length && h->data_offset >= DUMP_RAW_HEADER_SIZE && h->data_offset <= end &&
+	       h->data_length <= end - h->data_offset;
+}
+
 static int collect_raw(int fd, const char *outdir, void *buf, size_t bufsize)
 {
-	static const char why[] = "the crash kernel did not finish writing (raw header WRITING)";
 	unsigned char b[DUMP_RAW_HEADER_SIZE];
 	struct dump_raw_header h;
+	const char *why = "the crash kernel did not finish writing (raw header WRITING)";
 	uint64_t end;
 	long n = io_preadall(fd, b, sizeof b, 0);
 	int r;
@@ -182,11 +189,16 @@ static int collect_raw(int fd, const char *outdir, void *buf, size_t bufsize)
 		return r;
 	if (h.collected)
 		return -SALVAGE_E_RAW_COLLECTED;
-	if (h.state == DUMP_RAW_COMPLETE)
-		return save(fd, (off_t)h.data_offset, h.data_length, outdir,
-		            names[h.format == DUMP_RAW_FORMAT_STREAM], buf, bufsize);
 	if ((r = source_end(fd, &end)))
 		return r;
+	if (h.state == DUMP_RAW_COMPLETE && fits(&h, end))
+		return save(fd, (off_t)h.data_offset, h.data_length, outdir,
+		            names[h.format == DUMP_RAW_FORMAT_STREAM], buf, bufsize);
+	/* a device cut short (an image copied in part, a partition shrunk):
+	 * what it holds is read as from a writer that stopped, not refused
+	 * whole at every boot */
+	if (h.state == DUMP_RAW_COMPLETE)
+		why = "the raw header says COMPLETE but its dump does not lie within the device";
 	if (end <= h.data_offset)
 		return -SALVAGE_E_RAW_INCOMPLETE;
 	if (h.format == DUMP_RAW_FORMAT_STREAM)

@@ -6,8 +6,9 @@
 /* Copies a dump from a raw device/image or a directory written by
  * dump_fs_write (the dump directory itself, or its parent: the newest
  * complete dump is taken) into outdir/vmcore or outdir/vmcore.salvage.
- * A dump its writer did not finish (raw header WRITING, or a dump
- * directory holding only NAME.partial) is kept: the stream's sound prefix
+ * A dump its writer did not finish (raw header WRITING, one COMPLETE
+ * whose dump runs past the device's end, or a dump directory holding only
+ * NAME.partial) is kept: the stream's sound prefix
  * as outdir/vmcore.salvage.partial with its log as outdir/dmesg.txt, or an
  * ELF vmcore as far as its headers reach as outdir/vmcore.partial, and
  * outdir/PARTIAL says what is missing; that returns DUMP_COLLECT_PARTIAL.

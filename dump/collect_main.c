@@ -6,8 +6,9 @@
  * one is taken). Writes OUTDIR/vmcore (the unfiltered ELF vmcore) or
  * OUTDIR/vmcore.salvage (a salvage stream), as the dump was written.
  *
- * A dump the crash kernel did not finish (a raw header still WRITING, a
- * dump directory holding only vmcore.partial or vmcore.salvage.partial) is
+ * A dump the crash kernel did not finish (a raw header still WRITING, or
+ * COMPLETE with a dump past the device's end, a dump directory holding
+ * only vmcore.partial or vmcore.salvage.partial) is
  * kept as far as it is sound: OUTDIR/vmcore.salvage.partial (every whole
  * record of the stream) with OUTDIR/dmesg.txt (its log, when that record
  * made it), or OUTDIR/vmcore.partial (an ELF vmcore), and OUTDIR/PARTIAL
@@ -17,7 +18,9 @@
  * its 512-byte header, synced; the dump's bytes stay): collect then
  * refuses it, until the crash kernel's next dump clears the mark. Marking
  * a marked dump again changes nothing. A device without a salvage raw
- * header is refused and left as it is.
+ * header is refused and left as it is; a damaged one (salvage's magic, a
+ * bad checksum), which collect refuses, gets a new header saying only
+ * collected.
  *
  * Exit status: 0 a whole dump saved (or DEV marked), 2 a partial dump
  * saved, 3 the raw dump was marked collected already (nothing saved), 4

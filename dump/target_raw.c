@@ -107,6 +107,14 @@ int dump_raw_mark_collected(const char *dev, uint64_t when)
 	n = io_preadall(fd, b, sizeof b, 0);
 	r = n < 0 ? (int)n : n < (long)sizeof b ? -SALVAGE_E_RAW_BAD_MAGIC
 	                                        : dump_raw_header_decode(&h, b);
+	/* salvage's magic, a damaged rest (a torn write, a flipped bit):
+	 * collect refuses it at every boot, and giving it up is what the
+	 * caller asks. Nothing in it can be trusted: the new header says only
+	 * that, collected. */
+	if (r == -SALVAGE_E_RAW_BAD_CRC) {
+		h = (struct dump_raw_header){ .state = DUMP_RAW_WRITING, .data_offset = DUMP_RAW_DATA_OFFSET };
+		r = 0;
+	}
 	if (!r && h.collected)
 		r = 1; /* marked before: the first time stays */
 	else if (!r) {

@@ -25,10 +25,13 @@ int dump_raw_write(const char *dev, int src, uint64_t len, uint32_t format,
 
 /* Marks the dump on a raw device or image collected (saved on the host):
  * one header write (the same 512 bytes with collected = when) and fsync;
- * the data and the rest of the header stay. 0 when marked, 1 when it was
- * marked already (nothing written), or -SALVAGE_E_RAW_BAD_MAGIC / _BAD_CRC /
- * _BAD_VERSION for a device that holds no salvage raw header (nothing
- * written), or -errno. The next dump_raw_begin() writes collected = 0. */
+ * the data and the rest of the header stay. A header with salvage's magic
+ * and a bad checksum (damaged: collect refuses it) is replaced by one that
+ * says only collected (state WRITING, no format). 0 when marked, 1 when
+ * it was marked already (nothing written), or -SALVAGE_E_RAW_BAD_MAGIC /
+ * _BAD_VERSION for a device that holds no salvage raw header of this
+ * version (nothing written), or -errno. The next dump_raw_begin() writes
+ * collected = 0. */
 int dump_raw_mark_collected(const char *dev, uint64_t when);
 
 #endif

@@ -92,7 +92,7 @@ long io_readfile(const char *path, char *buf, size_t size)
 
 int io_writefile(const char *path, const void *buf, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int r;
 
 	if (fd < 0)

@@ -12,7 +12,9 @@ int io_pwriteall(int fd, const void *buf, size_t len, off_t off);
 /* Whole small file into buf, NUL-terminated; returns its length or -errno
  * (-EFBIG when it does not fit). */
 long io_readfile(const char *path, char *buf, size_t size);
-/* Write a whole small file (created 0644, truncated). */
+/* Write a whole small file (created 0600, truncated): what salvage writes
+ * this way, a crashed kernel's dmesg.txt beside its dump above all, is
+ * root's, as Debian's dmesg_restrict keeps a running kernel's log. */
 int io_writefile(const char *path, const void *buf, size_t len);
 /* Publishes tmp, already written and synced, as final (both in dirfd, or
  * AT_FDCWD for paths): renames it over final, then syncs the directory

@@ -38,8 +38,8 @@ enum load_hotplug load_hotplug_kernel(void);
  * since the kernel changes its state before it sends the event. -errno if
  * the lock files cannot be used. */
 int load_hotplug_turn(const char *dir, unsigned settle_s, unsigned max_s);
-/* The reload lock alone (for salvage load --reload): waits for a reload in
- * flight; held until the process exits. 0 or -errno. */
+/* The reload lock alone (salvage load, load --reload, unload): waits for
+ * a reload in flight; held until the process exits. 0 or -errno. */
 int load_hotplug_lock(const char *dir);
 
 #endif

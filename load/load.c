@@ -283,23 +283,36 @@ static int absolute(const char *what, const char *path, char *out, size_t n)
 	return 0;
 }
 
-/* salvage load --reload: the last load again, now. */
+/* The reload lock (load/hotplug.h) for salvage load and unload, so none
+ * comes between a reload's read of the saved arguments and its load (it
+ * would put back the image just replaced or unloaded). Not root: nothing
+ * to wait for, preflight refuses. A lock that cannot be made (no /run, a
+ * read-only one) is said and gone without: no reload can hold it either,
+ * and arming matters more. */
+static void wait_reloads(const char *who)
+{
+	int r;
+
+	if (geteuid() != 0 || (r = load_hotplug_lock(LOAD_RUN_DIR)) >= 0)
+		return;
+	log_warn(who, ": ", LOAD_RUN_DIR, ": ", err_text(r), " (no reload lock: going on without)");
+}
+
+/* salvage load --reload: the last load again, now (the arguments read
+ * once a load in flight is done: its own, not the ones it replaces). */
 static int reload(void)
 {
 	struct load_args a;
-	int r = load_args_read(&a);
+	int r;
 
-	if (r == -ENOENT) {
+	wait_reloads("load");
+	if ((r = load_args_read(&a)) == -ENOENT) {
 		log_err("load: nothing to reload: salvage load did not load since boot (no ",
 		        LOAD_ARGS_FILE, ")");
 		return 111;
 	}
 	if (r < 0) {
 		log_err("load: ", LOAD_ARGS_FILE, ": ", err_text(r));
-		return 111;
-	}
-	if ((r = load_hotplug_lock(LOAD_RUN_DIR)) < 0) {
-		log_err("load: ", LOAD_RUN_DIR, ": ", err_text(r));
 		return 111;
 	}
 	return arm(&a);
@@ -381,6 +394,7 @@ static int load_main(int argc, char **argv)
 	    absolute("initrd", initrd, a.initrd, sizeof a.initrd) ||
 	    (conf && absolute("config", conf, a.conf, sizeof a.conf)))
 		return 111;
+	wait_reloads("load");
 	return arm(&a);
 }
 
@@ -393,6 +407,7 @@ static int unload_main(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return cmd_usage(&unload_cmd);
+	wait_reloads("unload");
 	if ((r = preflight(&reservation, &cma)))
 		return r;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0, 0,

@@ -5,8 +5,10 @@
 
 int net_host_ok(const char *s, size_t len)
 {
-	if (!len || len > NET_HOST_MAX || (len == 1 && s[0] == '.') ||
-	    (len == 2 && s[0] == '.' && s[1] == '.'))
+	/* not ".", "..", nor a name the receiver's own files take: a dot
+	 * name (hidden from salvage list, index.html and retention, and
+	 * .index.html.tmp) or index.html (docs/receiver.md#index) */
+	if (!len || len > NET_HOST_MAX || s[0] == '.' || (len == 10 && !memcmp(s, "index.html", 10)))
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];

@@ -1,8 +1,9 @@
 /* The receiver's authorized file (docs/protocol.md#authorized): one client
  * per line, `FINGERPRINT HOSTNAME`, as `salvage keygen` prints it; blank
  * lines and lines starting with # are ignored. HOSTNAME is what the
- * receiver names the client's directory: 1-64 of [A-Za-z0-9._-], not "."
- * or "..", so no path ever comes from a client. */
+ * receiver names the client's directory: 1-64 of [A-Za-z0-9._-], not
+ * starting with a dot and not index.html, so no path ever comes from a
+ * client and no host takes a name of the receiver's own. */
 #ifndef SALVAGE_NET_AUTHORIZED_H
 #define SALVAGE_NET_AUTHORIZED_H
 #include <stddef.h>

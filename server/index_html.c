@@ -9,7 +9,6 @@
 #include "../lib/io.h"
 #include "index_html.h"
 
-#define TMP ".index.html.tmp"
 
 static const char head[] =
 	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -111,11 +110,15 @@ static void page(FILE *f, const struct server_dump *d, size_t n, int64_t now)
 
 int server_index_html_write(int rootfd, const struct server_dump *d, size_t n, int64_t now)
 {
-	char *buf = NULL;
+	char *buf = NULL, tmp[40];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	int fd, e;
 
+	/* one temporary per writer: the receiver and a salvage list --index
+	 * by root may write at once, and one left by a killed root run must
+	 * not stop the receiver's user (EACCES on its O_TRUNC) */
+	snprintf(tmp, sizeof tmp, ".index.html.%ld.tmp", (long)getpid());
 	if (!f)
 		return -ENOMEM;
 	page(f, d, n, now);
@@ -123,13 +126,13 @@ int server_index_html_write(int rootfd, const struct server_dump *d, size_t n, i
 		free(buf);
 		return -ENOMEM;
 	}
-	fd = openat(rootfd, TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		e = -errno;
 		free(buf);
 		return e;
 	}
-	e = io_commit(rootfd, fd, io_writeall(fd, buf, len), TMP, SERVER_INDEX_HTML);
+	e = io_commit(rootfd, fd, io_writeall(fd, buf, len), tmp, SERVER_INDEX_HTML);
 	free(buf);
 	return e;
 }

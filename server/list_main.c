@@ -105,8 +105,9 @@ static void plain(FILE *f, const struct server_dump *d, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		if (!i || strcmp(d[i].sig, d[i - 1].sig)) {
-			fprintf(f, "%s%s  %u dump%s  ", i ? "\n" : "", d[i].sig[0] ? d[i].sig : "-", d[i].count,
-			        d[i].count == 1 ? "" : "s");
+			fputs(i ? "\n" : "", f);
+			text(f, d[i].sig[0] ? d[i].sig : "-");
+			fprintf(f, "  %u dump%s  ", d[i].count, d[i].count == 1 ? "" : "s");
 			text(f, d[i].sig[0] ? d[i].title : "no dmesg.txt");
 			fputc('\n', f);
 			if (d[i].frames[0]) {

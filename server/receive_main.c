@@ -12,6 +12,8 @@
  * being received or converted, and a partial one only once --keep-partial
  * TIME (1d) passed since its last byte, or over --max-age. Runs until
  * SIGTERM. Exit 0, 100 for a usage error, 111 when it cannot start. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../lib/cmd.h"
@@ -33,22 +35,29 @@ static struct net_authorized auth;
 static struct net_key key;
 static char authtext[NET_AUTHORIZED_MAX * 160];
 
-/* TIME: seconds, or a number with s, m, h or d. 0 or -1. */
+/* TIME: seconds, or a number with s, m, h or d. 0 or -1. Retention
+ * counts in signed seconds: a TIME past INT64_MAX (or one strtoull
+ * clamped) would read as negative there and every dump be over it. */
 static int seconds(const char *v, uint64_t *out)
 {
 	static const struct { char unit; uint64_t s; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
 	char *end;
-	uint64_t n;
+	uint64_t n, unit = 0;
 
 	if (*v < '0' || *v > '9')
 		return -1;
+	errno = 0;
 	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
 	if (!*end)
-		return *out = n, 0;
+		unit = 1;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (end[0] == units[i].unit && !end[1] && n <= UINT64_MAX / units[i].s)
-			return *out = n * units[i].s, 0;
-	return -1;
+		if (end[0] == units[i].unit && !end[1])
+			unit = units[i].s;
+	if (!unit || n > (uint64_t)INT64_MAX / unit)
+		return -1;
+	return *out = n * unit, 0;
 }
 
 static int receive_main(int argc, char **argv)
@@ -114,7 +123,7 @@ static int receive_main(int argc, char **argv)
 		return log_err("receive: ", authfile, ": ", err_text((int)n)), 111;
 	if ((e = net_authorized_parse(&auth, authtext, (size_t)n, &line)))
 		return log_err("receive: ", authfile, ": line ", U64(line),
-		               " is not `FINGERPRINT HOSTNAME` (64 hex digits; host [A-Za-z0-9._-], at most 64)"), 111;
+		               " is not `FINGERPRINT HOSTNAME` (64 hex digits; host [A-Za-z0-9._-], at most 64, no leading dot, not index.html)"), 111;
 	if (!auth.n)
 		return log_err("receive: ", authfile, ": no clients authorized"), 111;
 	if ((e = net_receive_run(&c)))

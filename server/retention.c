@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "retention.h"
 
@@ -52,6 +53,20 @@ static void unlink_index(int hostfd, const struct server_dump *d)
 	close(ixfd);
 }
 
+static int is_subdir(int fd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		return 0;
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return !fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+}
+
+/* Its files, unless it holds a directory (none of the receiver's: someone
+ * put it there): then nothing, rather than a dump without its metadata
+ * left behind. */
 static int empty_dir(int fd)
 {
 	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0), e = 0;
@@ -64,8 +79,12 @@ static int empty_dir(int fd)
 			close(dup);
 		return e;
 	}
-	while ((de = readdir(dir)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && unlinkat(fd, de->d_name, 0) < 0 && !e)
+	while (!e && (de = readdir(dir)))
+		if (is_subdir(fd, de))
+			e = -ENOTEMPTY;
+	rewinddir(dir);
+	while (!e && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && unlinkat(fd, de->d_name, 0) < 0)
 			e = -errno;
 	closedir(dir);
 	return e;

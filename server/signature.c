@@ -103,6 +103,18 @@ static int kind_of(const char *s, size_t n)
 	return NONE;
 }
 
+static int in_name(char ch)
+{
+	return is_alnum(ch) || ch == '.' || ch == '$';
+}
+
+/* Whether the name's run of in_name bytes ending at s[i] is followed by
+ * a symbol offset, "+0x": no frame starts in a run that is not. */
+static int offset_at(const char *s, size_t n, size_t i)
+{
+	return i + 3 <= n && s[i] == '+' && s[i + 1] == '0' && s[i + 2] == 'x';
+}
+
 /* A function name as a frame: "name+0x1a/0x20", suffixes the compiler
  * adds (.cold, .isra.0, .constprop.0, .part.0) dropped. Its length in
  * s (0: not a frame); the name into out. */
@@ -110,7 +122,7 @@ static size_t frame_name(const char *s, size_t n, char out[SERVER_SIG_FRAME])
 {
 	size_t i = 0, k = 0, dot = 0;
 
-	while (i < n && (is_alnum(s[i]) || s[i] == '.' || s[i] == '$')) {
+	while (i < n && in_name(s[i])) {
 		if (s[i] == '.')
 			dot = 1;
 		if (!dot && k < SERVER_SIG_FRAME - 1)
@@ -118,7 +130,7 @@ static size_t frame_name(const char *s, size_t n, char out[SERVER_SIG_FRAME])
 		i++;
 	}
 	out[k] = 0;
-	if (!k || i + 3 > n || s[i] != '+' || s[i + 1] != '0' || s[i + 2] != 'x')
+	if (!k || !offset_at(s, n, i))
 		return 0;
 	for (i += 3; i < n && (is_hex(s[i]) || s[i] == '/' || s[i] == 'x'); i++)
 		;
@@ -141,18 +153,27 @@ static int generic(const char *f)
  * file's line number kept. */
 static void put_word(char *out, size_t cap, const char *w, size_t n)
 {
-	size_t len = strlen(out), start = len, i = 0;
+	size_t len = strlen(out), start = len, i = 0, plain = 0;
 
 	if (len && len + 1 < cap)
 		out[len++] = ' ';
 	while (i < n && len + 1 < cap) {
 		size_t j = i;
 		char name[SERVER_SIG_FRAME];
-		if ((i == 0 || !is_alnum(w[i - 1])) && (j = frame_name(w + i, n - i, name))) {
-			for (size_t k = 0; name[k] && len + 1 < cap; k++)
-				out[len++] = name[k];
-			i += j;
-			continue;
+		if ((i == 0 || !is_alnum(w[i - 1])) && i >= plain) {
+			if ((j = frame_name(w + i, n - i, name))) {
+				for (size_t k = 0; name[k] && len + 1 < cap; k++)
+					out[len++] = name[k];
+				i += j;
+				continue;
+			}
+			/* none starts in the rest of this run either: "a.b.c..."
+			 * was read again from each dot, quadratic in a long word */
+			for (j = i; j < n && in_name(w[j]); j++)
+				;
+			if (!offset_at(w, n, j))
+				plain = j;
+			j = i;
 		}
 		if (w[i] == '0' && i + 1 < n && (w[i + 1] == 'x' || w[i + 1] == 'X') && (i == 0 || !is_alnum(w[i - 1]))) {
 			for (i += 2; i < n && is_hex(w[i]); i++)

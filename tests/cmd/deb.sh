@@ -83,6 +83,10 @@ O=$W/crash/20251202-000000
 t "collect raw: kdump vmcore" 0 "Kdump compressed dump"  file "$O/vmcore"
 t "collect raw: dmesg.txt"  0   "Linux version 6.1.0-salvage-test" cat "$O/dmesg.txt"
 t "collect raw: no stream left" 0 "^vmcore dmesg.txt $"  sh -c "ls -t $O | sort -r | tr '\n' ' '"
+# the crashed kernel's log is as private as its memory: with Debian's
+# dmesg_restrict only root reads a running kernel's log
+t "collect raw: vmcore root's" 0 "^600$"                 stat -c %a "$O/vmcore"
+t "collect raw: dmesg.txt root's" 0 "^600$"              stat -c %a "$O/dmesg.txt"
 t "collect raw: marked"     3   "collected already"      $S collect "$W/raw.img" "$W/again"
 t "collect raw: magic kept" 0   "^SALVRAW1"              head -c 8 "$W/raw.img"
 t "collect raw: once"       0   "collected already"      env SALVAGE_CONF="$W/raw.conf" SALVAGE_CRASH_DIR="$W/crash" $C
@@ -108,6 +112,26 @@ head -c 65536 /dev/urandom > "$W/foreign.img"
 cp "$W/foreign.img" "$W/foreign.orig"
 t "collect foreign device"  0   "no dump"                env SALVAGE_CRASH_DIR="$W/crash" $C "$W/foreign.img"
 t "foreign device untouched" 0  "^same$"                 sh -c "cmp -s $W/foreign.img $W/foreign.orig && echo same"
+# a start time date cannot show: the dump is named by the collect's time
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/when.img" 9223372036854775807
+t "collect raw, bad time"   0   "saved .*/crashwhen/[0-9]{8}-[0-9]{6}/vmcore and" env SALVAGE_CRASH_DIR="$W/crashwhen" $C "$W/when.img"
+# a header COMPLETE whose dump runs past the device's end (an image
+# copied in part): kept as far as it is sound, not refused at every boot
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/cut.img" 1764634000
+truncate -s 3000000 "$W/cut.img"
+t "collect raw cut short"   0   "PARTIAL dump kept in .*/20251202-000640-partial" env SALVAGE_CRASH_DIR="$W/crashcut" $C "$W/cut.img"
+t "cut short: said"         0   "COMPLETE but its dump does not lie within the device" cat "$W/crashcut/20251202-000640-partial/PARTIAL"
+t "cut short: its log"      0   "Linux version 6.1.0-salvage-test" cat "$W/crashcut/20251202-000640-partial/dmesg.txt"
+t "cut short: marked"       3   "collected already"      $S collect "$W/cut.img" "$W/again"
+# a dump saved whose conversion fails (/var/crash too small for the
+# vmcore): kept as its stream and marked, not copied again at every boot
+printf '#!/bin/sh\n[ "$1" = convert ] && { echo "stub: convert fails" >&2; exit 111; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/noconvert"
+chmod +x "$W/noconvert"
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/noconv.img" 1764634100
+t "convert fails: said"     1   "convert failed: the stream stays" env SALVAGE_BIN="$W/noconvert" SALVAGE_CRASH_DIR="$W/crashnc" $C "$W/noconv.img"
+t "convert fails: stream kept" 0 "^dmesg.txt vmcore.salvage $" sh -c "LC_ALL=C ls $W/crashnc/20251202-000820 | tr '\n' ' '"
+t "convert fails: marked"   0   "collected already"      env SALVAGE_BIN="$W/noconvert" SALVAGE_CRASH_DIR="$W/crashnc" $C "$W/noconv.img"
+t "convert fails: once"     0   "^1$"                    sh -c "ls $W/crashnc | wc -l"
 
 # salvage-collect on an fs: target (its filesystem's root given by the test)
 F=$W/fs/var/crash
@@ -167,4 +191,9 @@ touch -d '-1 hour' "$IMG"
 t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
 mkdir -p "$K/keys"; touch "$K/keys/client.key"
 t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+# /etc/default/salvage's example: a whole crash command line in --append
+printf 'LOAD_ARGS="--append \\"console=ttyS0 nr_cpus=1\\""\n' > "$W/defaults"
+printf '#!/bin/sh\n[ "$1" = load ] && { printf "[%%s]" "$@"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/argstub"
+chmod +x "$W/argstub"
+t "load: LOAD_ARGS --append" 0  "\[--append\]\[console=ttyS0 nr_cpus=1\]$" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/argstub" SALVAGE_DEFAULTS="$W/defaults" $L start
 summary

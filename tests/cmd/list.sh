@@ -49,6 +49,12 @@ print('ok')"
 mkdir -p "$W/empty"
 t json-empty-valid 0 "\"dumps\": 0" sh -c "$S list --dir $W/empty --json | python3 -m json.tool"
 t list-empty 0 "^no dumps$" $S list --dir "$W/empty"
+# a salvage.meta's signature printed as text like the rest: no escape
+# sequence reaches the terminal
+mkdir -p "$W/esc/web01/20261101T000000Z"
+printf 'state=stored\nsignature=\033[2J\033]0;x\007\n' > "$W/esc/web01/20261101T000000Z/salvage.meta"
+t list-signature-text 0 "^\?\[2J\?\]0;x\?  1 dump" $S list --dir "$W/esc"
+t list-no-escape 1 "^0$" sh -c "$S list --dir '$W/esc' | grep -c \"\$(printf '\033')\""
 t list-bad-option 100 "usage: salvage list" $S list --bogus
 t list-no-dir 111 "No such file" $S list --dir "$W/nonexistent"
 summary

@@ -93,6 +93,21 @@ t "unload: not root"        100 "must be root"           setpriv --reuid=65534 -
 if [ "$(cat /sys/kernel/kexec_crash_size 2>/dev/null || echo 0)" = 0 ]; then
 	t "load: no reservation here" 111 "no kexec support|no crash kernel memory reserved" $S load --kernel x --initrd y
 fi
+# a reload in flight holds the reload lock (load/hotplug.h): load, load
+# --reload and unload wait for it, so none comes between its read of the
+# saved arguments and its load (in a /run of their own)
+if [ "$(id -u)" = 0 ] && unshare -m true 2> /dev/null && command -v flock > /dev/null; then
+	for c in "load --kernel x --initrd y" "load --reload" unload; do
+		t "$c: waits for a reload" 0 "^waited$" unshare -m sh -c "mount -t tmpfs tmpfs /run && mkdir /run/salvage &&
+			{ flock /run/salvage/hotplug.reload sleep 3 & sleep 0.5; timeout 1 $S $c; [ \$? = 124 ] && echo waited; }"
+	done
+	# no /run to lock in (a minimal first stage): said, and the load goes
+	# on to its own checks (here: no reservation), not stopped by the lock
+	t "load: no reload lock" 111 "no reload lock: going on without.*(no kexec support|no crash kernel memory reserved|crash kernel)" \
+		unshare -m sh -c "mount -t tmpfs -o ro tmpfs /run && { $S load --kernel x --initrd y > $W/nolock 2>&1; r=\$?; tr '\n' ' ' < $W/nolock; exit \$r; }"
+else
+	skip "load: waits for a reload" "needs root, unshare -m and flock"
+fi
 t "collect: usage"          100 "usage: salvage collect" $S collect x
 t "collect: missing source" 111 "collect $W/none: No such file" $S collect "$W/none" "$W/o"
 head -c 65536 /dev/urandom > "$W/garbage.img"

@@ -4,7 +4,8 @@
 # project's real panics, tests/data/panic), index.html is rewritten after
 # each dump and groups the same bug from two hosts, salvage list agrees,
 # and --keep 2 removes a host's oldest dump (with its .by-id link) once a
-# third is stored. Last line: N passed, N failed, N skipped.
+# third is stored; a --max-age or --keep-partial too large for retention's
+# signed seconds is a usage error. Last line: N passed, N failed, N skipped.
 set -u
 S=build/salvage
 W=build/cmdtests-triage
@@ -67,4 +68,14 @@ t index-no-signature 0 "<code class=\"sig\">none</code> <span class=\"title\">no
 kill -TERM $rpid; wait $rpid
 t receive-usage 100 "--keep N\] \[--max-age TIME\] \[--keep-partial TIME\] \[--reclaim yes\|no\]" \
 	$S receive --keep x --listen 127.0.0.1:1
+# a TIME past what retention's signed seconds hold read as negative
+# there: every dump over --max-age, removed at start (meant: forever)
+for a in 99999999999999999999 9223372036854775808 106751991167301d; do
+	t "max-age-overflow $a" 100 "bad option or value: --max-age $a" \
+		$S receive --listen 127.0.0.1:1 --dir "$W" --key "$W/none" --authorized "$W/none" --max-age $a
+	t "keep-partial-overflow $a" 100 "bad option or value: --keep-partial $a" \
+		$S receive --listen 127.0.0.1:1 --dir "$W" --key "$W/none" --authorized "$W/none" --keep-partial $a
+done
+t max-age-largest 111 "none" \
+	$S receive --listen 127.0.0.1:1 --dir "$W" --key "$W/none" --authorized "$W/none" --max-age 106751991167300d
 summary

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "../../lib/io.h"
 #include "check.h"
@@ -101,4 +102,19 @@ TEST(io_commit_at_fdcwd_takes_paths)
 	CHECK_INT(-1, access(tmp, F_OK));
 	CHECK_INT(4, io_readfile(final, buf, sizeof buf));
 	CHECK_STR("path", buf);
+}
+
+/* the crash kernel writes the crashed kernel's log with it, beside a
+ * 0600 dump, on a file system the host mounts (init's stream_fs) */
+TEST(io_writefile_creates_root_only)
+{
+	char path[512];
+	struct stat st;
+	mode_t was = umask(0);
+
+	snprintf(path, sizeof path, "%s/dmesg.txt", check_tmpdir());
+	CHECK_INT(0, io_writefile(path, "log", 3));
+	umask(was);
+	CHECK_INT(0, stat(path, &st));
+	CHECK_INT(0600, st.st_mode & 0777);
 }

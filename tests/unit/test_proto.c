@@ -157,4 +157,10 @@ TEST(proto_authorized_file)
 	CHECK_INT(1, net_host_ok("a.b_c-9", 7));
 	CHECK_INT(0, net_host_ok("a/b", 3));
 	CHECK_INT(0, net_host_ok("", 0));
+	/* hidden from salvage list and retention, or the receiver's own files */
+	CHECK_INT(0, net_host_ok(".hidden", 7));
+	CHECK_INT(0, net_host_ok(".index.html.tmp", 15));
+	CHECK_INT(0, net_host_ok("index.html", 10));
+	CHECK_INT(1, net_host_ok("index.html2", 11));
+	CHECK_INT(1, net_host_ok("web.01.", 7));
 }

@@ -190,3 +190,28 @@ TEST(retention_busy_never)
 	CHECK_INT(4, run(&r));
 	CHECK_STR("a1", left());
 }
+
+/* A dump directory holding a directory (an admin's notes): not the
+ * receiver's shape, so retention leaves it whole, files and metadata,
+ * where it removed the files and stopped at the directory. It stays and
+ * counts, as a busy one does. */
+TEST(retention_dump_holding_a_directory_stays_whole)
+{
+	struct server_retention r = { .keep = 1 };
+	char path[512];
+
+	strcpy(root, check_tmpdir());
+	dump("a", 1, "stored", DAY);
+	dump("a", 2, "stored", DAY);
+	snprintf(path, sizeof path, "%s/a/20261101T000000Z/notes", root);
+	mkdir(path, 0700);
+	close(rootfd);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	/* a2 goes for --keep 1 */
+	CHECK_INT(1, run(&r));
+	CHECK_STR("a1", left());
+	snprintf(path, sizeof path, "%s/a/20261101T000000Z/salvage.meta", root);
+	CHECK_INT(0, access(path, F_OK));
+	snprintf(path, sizeof path, "%s/a/20261101T000000Z/vmcore", root);
+	CHECK_INT(0, access(path, F_OK));
+}

@@ -163,6 +163,16 @@ TEST(target_raw_mark_collected)
 	CHECK_INT(0, dump_raw_write(img, src, 3000, DUMP_RAW_FORMAT_ELF, buf, sizeof buf));
 	CHECK_INT(0, dump_collect(img, out, buf, sizeof buf));
 	CHECK_INT(3000, readback(out));
+	/* a damaged header (one byte flipped): collect refuses it, and marking
+	 * it collected gives it up (it said so, and refused) */
+	n = io_readfile(img, img_before, sizeof img_before);
+	img_before[100] ^= 1;
+	io_writefile(img, img_before, (size_t)n);
+	CHECK_INT(-SALVAGE_E_RAW_BAD_CRC, dump_collect(img, out, buf, sizeof buf));
+	CHECK_INT(0, dump_raw_mark_collected(img, 1764650000));
+	CHECK_INT(-SALVAGE_E_RAW_COLLECTED, dump_collect(img, out, buf, sizeof buf));
+	CHECK_INT(n, io_readfile(img, img_after, sizeof img_after));
+	CHECK_MEM(img_before + 512, img_after + 512, (size_t)n - 512);
 	/* a device that is no salvage target is refused and left as it is */
 	snprintf(other, sizeof other, "%s/other.img", d);
 	io_writefile(other, data, 8192);
