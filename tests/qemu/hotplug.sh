@@ -53,7 +53,18 @@ count() { grep -c -- "$1" "$clog" || true; }
 expect "crash kernel loaded" "salvage load did not load"
 expect "loaded by: salvage load (kexec_file_load) --kernel /boot/vmlinuz" "salvage status: the loader"
 expect "stage1: hotplug: [1-9][0-9]* memory blocks added" "no memory block appeared"
-expect "stage1: hotplug: CPUs online 0-1," "the hot-added CPU is not online"
+# the CPU part needs a kernel that allows a second CPU: Debian's 6.1 does
+# on QEMU's -smp 1,maxcpus=2; 7.3 does not ("CPU topo: Allowing 1 present
+# CPUs plus 0 hotplug CPUs", then "ACPI: Unable to map lapic to logical
+# cpu number" when the CPU comes), so there it is said and skipped
+cpus=2
+if grep -q "stage1: hotplug: CPUs online 0, present 0, possible 0[^-0-9]*$" "$clog" && [ "$series" != 6.1 ]; then
+	say "$KVER hotplug: SKIP the CPU part: this kernel allows no CPU beyond the boot one on this QEMU (possible 0)"
+	cpus=1
+else
+	expect "stage1: hotplug: CPUs online 0-1," "the hot-added CPU is not online"
+	[ "$runs" = none ] && cpus=1
+fi
 expect "sysrq triggered crash" "no panic"
 expect "salvage: dump saved" "crash kernel did not save a dump"
 grep -q "falling back" "$clog" && qemu_fail "$clog" "the filtered dump failed"
@@ -80,7 +91,8 @@ case $series-$runs in
 	;;
 *)
 	expect "crash hotplug: the kernel updates the loaded image on memory/CPU hot-add (no reload)" "salvage status"
-	[ "$(count "uevents: \(add\|online\) cpu")" -ge 1 ] || qemu_fail "$clog" "no cpu event reached /bin/uevents"
+	[ "$cpus" = 1 ] || [ "$(count "uevents: \(add\|online\) cpu")" -ge 1 ] ||
+		qemu_fail "$clog" "no cpu event reached /bin/uevents"
 	[ "$events" -gt 1 ] || qemu_fail "$clog" "no memory events reached /bin/uevents"
 	[ "$reloads" = 0 ] || qemu_fail "$clog" "$reloads reloads on a crash hotplug kernel"
 	[ "$kept" -ge "$events" ] || qemu_fail "$clog" "$kept of $events events said the kernel updates the image"
@@ -95,8 +107,6 @@ want=covers
 [ "$runs" = none ] && want=lacks
 python3 tests/qemu/ram_covers.py "$want" "$w/out/vmcore" "$addr" "$size" ||
 	qemu_fail "$clog" "the dump's RAM is not as expected ($want the hot-added range)"
-cpus=2
-[ "$series-$runs" = 6.1-none ] && cpus=1
 python3 tests/qemu/cpu_notes.py "$w/out/vmcore" "$cpus" ||
 	qemu_fail "$clog" "the dump's CPU notes are not as expected"
 $SALVAGE dmesg "$w/out/vmcore" > "$w/salvage-dmesg.txt"
@@ -108,4 +118,4 @@ if [ "$runs" != none ]; then
 		> "$w/check-crash.out" || { cat "$w/check-crash.out"; qemu_fail "$clog" "crash"; }
 	say "$KVER hotplug: crash: $(grep -c '^ok: ' "$w/check-crash.out") checks ok, $(grep -c '^skip: ' "$w/check-crash.out") skipped"
 fi
-say "$KVER hotplug ($runs): ok; $events memory events, $reloads reloads, $queued coalesced, $kept left to the kernel"
+say "$KVER hotplug ($runs): ok; $events memory and cpu events, $reloads reloads, $queued coalesced, $kept left to the kernel"
