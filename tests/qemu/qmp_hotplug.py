@@ -4,8 +4,9 @@
 The host's half of tests/qemu/hotplug.sh: waits (up to 10 minutes) for the
 guest's console to say "stage1: hotplug: ready", then hot-adds 1 GiB of RAM
 over QEMU's QMP socket (object_add memory-backend-ram, device_add pc-dimm)
-and writes the DIMM's "ADDR SIZE" (decimal, from query-memory-devices) to
-OUT. A plain QMP client: one JSON object per line each way."""
+and one CPU (the first empty slot of query-hotpluggable-cpus: the guest
+runs with -smp 1,maxcpus=2), and writes the DIMM's "ADDR SIZE" (decimal,
+from query-memory-devices) to OUT. A plain QMP client: one JSON object per line each way."""
 import json
 import socket
 import sys
@@ -45,6 +46,15 @@ class QMP:
             # an asynchronous event (ACPI_DEVICE_OST, ...): not ours
 
 
+def add_cpu(q):
+    for slot in q.run("query-hotpluggable-cpus"):
+        if "qom-path" not in slot:  # an empty socket
+            q.run("device_add", driver=slot["type"], id="cpu1", **slot["props"])
+            print("qmp_hotplug: %s added at %s" % (slot["type"], slot["props"]))
+            return
+    sys.exit("qmp_hotplug: no empty CPU slot (run the guest with maxcpus > cpus)")
+
+
 def main():
     sock, log, out = sys.argv[1:4]
     if not wait_for(log, "stage1: hotplug: ready", 600):
@@ -58,6 +68,7 @@ def main():
             with open(out, "w") as f:
                 f.write("%d %d\n" % (d["addr"], d["size"]))
             print("qmp_hotplug: dimm1 at %#x, %d MiB" % (d["addr"], d["size"] >> 20))
+            add_cpu(q)
             return
     sys.exit("qmp_hotplug: dimm1 not in query-memory-devices")
 
