@@ -3,7 +3,8 @@
 # the expected files, its units verify, and its scripts, run from the built
 # package against made-up targets, do their job: salvage-collect saves a raw
 # and an fs dump as vmcore + dmesg.txt and marks them collected, keeps a
-# partial one as partial; the kernel hook builds the crash initramfs of a
+# partial one as partial, sends one to a real receiver when SERVER is set
+# (and keeps it when the server does not answer); the kernel hook builds the crash initramfs of a
 # fake kernel in a temp root; salvage-load refuses without a reservation and
 # rebuilds a stale image. No QEMU. Run from the project root.
 set -u
@@ -132,6 +133,30 @@ t "convert fails: said"     1   "convert failed: the stream stays" env SALVAGE_B
 t "convert fails: stream kept" 0 "^dmesg.txt vmcore.salvage $" sh -c "LC_ALL=C ls $W/crashnc/20251202-000820 | tr '\n' ' '"
 t "convert fails: marked"   0   "collected already"      env SALVAGE_BIN="$W/noconvert" SALVAGE_CRASH_DIR="$W/crashnc" $C "$W/noconv.img"
 t "convert fails: once"     0   "^1$"                    sh -c "ls $W/crashnc | wc -l"
+
+# a server configured: the dump goes to a real receiver with salvage send
+# (TLS, the pinned key), only dmesg.txt stays, the device is marked; a
+# server that does not answer: after SEND_RETRY_FOR the dump is kept here
+. tests/cmd/netlib.sh
+trap 'kill $(jobs -p) 2>/dev/null' EXIT INT TERM
+netkeys receiver client
+cp "$W/client.fp" "$W/authorized"
+port=$((29700 + $$ % 100 * 3))
+receiver "$W/recv" $port
+printf 'SERVER=127.0.0.1:%s\nSERVER_KEY=%s\nCLIENT_KEY=%s\n' $port "$W/receiver.pub" "$W/client.key" > "$W/send.defaults"
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/send.img" 1764634200
+t "collect send"            0   "sent to 127.0.0.1:$port" env SALVAGE_DEFAULTS="$W/send.defaults" SALVAGE_CRASH_DIR="$W/crashsend" $C "$W/send.img"
+t "send: only the log here" 0   "^SENT dmesg.txt $"     sh -c "LC_ALL=C ls $W/crashsend/20251202-001000 | tr '\n' ' '"
+A=$(stored "$W/recv" client)
+t "send: stored there"      0   "^vmcore$"              ls "${A:-$W/none}"
+t "send: marked"            3   "collected already"     $S collect "$W/send.img" "$W/again"
+kill $rpid 2> /dev/null
+wait $rpid 2> /dev/null
+python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/nosend.img" 1764634300
+printf 'SEND_RETRY_FOR=2\n' >> "$W/send.defaults"
+t "send fails: said"        0   "sending to 127.0.0.1:$port failed: keeping the dump here" timeout 60 env SALVAGE_DEFAULTS="$W/send.defaults" SALVAGE_CRASH_DIR="$W/crashsend" $C "$W/nosend.img"
+t "send fails: kept here"   0   "^dmesg.txt vmcore $"   sh -c "LC_ALL=C ls $W/crashsend/20251202-001140 | tr '\n' ' '"
+t "send fails: marked"      3   "collected already"     $S collect "$W/nosend.img" "$W/again"
 
 # salvage-collect on an fs: target (its filesystem's root given by the test)
 F=$W/fs/var/crash
