@@ -126,7 +126,7 @@ t "cut short: its log"      0   "Linux version 6.1.0-salvage-test" cat "$W/crash
 t "cut short: marked"       3   "collected already"      $S collect "$W/cut.img" "$W/again"
 # a dump saved whose conversion fails (/var/crash too small for the
 # vmcore): kept as its stream and marked, not copied again at every boot
-printf '#!/bin/sh\n[ "$1" = convert ] && { echo "stub: convert fails" >&2; exit 111; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/noconvert"
+printf '#!/bin/sh\n[ "$1" = convert ] && { echo "convert made to fail (test)" >&2; exit 111; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/noconvert"
 chmod +x "$W/noconvert"
 python3 tests/cmd/mkraw.py complete "$W/a.stream" "$W/noconv.img" 1764634100
 t "convert fails: said"     1   "convert failed: the stream stays" env SALVAGE_BIN="$W/noconvert" SALVAGE_CRASH_DIR="$W/crashnc" $C "$W/noconv.img"
@@ -202,23 +202,23 @@ kver=$(uname -r)
 mkdir -p "$K/lib/modules/$kver"
 : > "$K/lib/modules/$kver/modules.dep"
 : > "$K/boot/vmlinuz-$kver"
-printf '#!/bin/sh\n[ "$1" = load ] && { echo "stub $*"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/stub"
-chmod +x "$W/stub"
-t "load: no target"         1   "no target in"           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_CONF=/dev/null SALVAGE_BIN="$W/stub" $L start
-t "load: builds, arms"      0   "^stub load --kernel $K/boot/vmlinuz-$kver --initrd $K/images/initrd-$kver.img" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+printf '#!/bin/sh\n[ "$1" = load ] && { echo "wrapped $*"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/loadwrap"
+chmod +x "$W/loadwrap"
+t "load: no target"         1   "no target in"           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_CONF=/dev/null SALVAGE_BIN="$W/loadwrap" $L start
+t "load: builds, arms"      0   "^wrapped load --kernel $K/boot/vmlinuz-$kver --initrd $K/images/initrd-$kver.img" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
 t "load: built it"          0   "^initrd-$kver.img$"     ls "$K/images"
-t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
+t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/loadwrap $L start 2>&1 | grep -c building || true"
 IMG=$K/images/initrd-$kver.img
 touch -d '-1 hour' "$IMG"
-t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
-touch -d '-2 hours' "$W/raw.conf" "$W/stub"
+t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+touch -d '-2 hours' "$W/raw.conf" "$W/loadwrap"
 touch -d '-1 hour' "$IMG"
-t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/stub $L start 2>&1 | grep -c building || true"
+t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/loadwrap $L start 2>&1 | grep -c building || true"
 mkdir -p "$K/keys"; touch "$K/keys/client.key"
-t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/stub" $L start
+t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
 # /etc/default/salvage's example: a whole crash command line in --append
 printf 'LOAD_ARGS="--append \\"console=ttyS0 nr_cpus=1\\""\n' > "$W/defaults"
-printf '#!/bin/sh\n[ "$1" = load ] && { printf "[%%s]" "$@"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/argstub"
-chmod +x "$W/argstub"
-t "load: LOAD_ARGS --append" 0  "\[--append\]\[console=ttyS0 nr_cpus=1\]$" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/argstub" SALVAGE_DEFAULTS="$W/defaults" $L start
+printf '#!/bin/sh\n[ "$1" = load ] && { printf "[%%s]" "$@"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/loadargs"
+chmod +x "$W/loadargs"
+t "load: LOAD_ARGS --append" 0  "\[--append\]\[console=ttyS0 nr_cpus=1\]$" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadargs" SALVAGE_DEFAULTS="$W/defaults" $L start
 summary
