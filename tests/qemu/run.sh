@@ -5,16 +5,19 @@
 # against makedumpfile, crash and drgn, salvage load's error paths, and Bus Master Enable
 # off for a PCI device with no driver, 64 GB guests with the 2 GB guest's
 # crashkernel=, the package's units in a systemd guest, memory hot-added
-# after the load (crash hotplug). Last line: N passed, N failed.
+# after the load (crash hotplug). Each test's time is printed after it
+# (the suite's budget); last line: N passed, N failed.
 set -u
 pass=0 fail=0
 run() {
+	t=$(date +%s)
 	if sh "$@"; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
 		echo "FAIL: tests/qemu/$*"
 	fi
+	echo "time: tests/qemu/$*: $(($(date +%s) - t)) s"
 }
 for series in 6.1 6.12; do
 	run tests/qemu/crash.sh "$series" raw
