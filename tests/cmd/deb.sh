@@ -1,6 +1,8 @@
 #!/bin/sh
 # The Debian package (make deb): it builds, lintian finds no error, it holds
-# the expected files, its units verify, and its scripts, run from the built
+# the expected files, its units verify, its maintainer scripts keep an
+# armed machine armed and a running receiver running across an upgrade,
+# and its scripts, run from the built
 # package against made-up targets, do their job: salvage-collect saves a raw
 # and an fs dump as vmcore + dmesg.txt and marks them collected, keeps a
 # partial one as partial, sends one to a real receiver when SERVER is set
@@ -52,6 +54,33 @@ dpkg-deb -e "$DEB" "$W/control"
 t "conffile"                0   "^/etc/salvage.conf$"    cat "$W/control/conffiles"
 t "postinst: system user"   0   "adduser --system"       cat "$W/control/postinst"
 t "postinst: load enabled"  0   "salvage-load.service"   cat "$W/control/postinst"
+# The maintainer scripts as dpkg runs them on a machine booted with systemd
+# (/run/systemd/system made the test's own directory), the commands they
+# call on services logged: an upgrade must leave an armed machine armed
+# and a running receiver running; a removal stops both.
+FB=$W/fakebin
+mkdir -p "$FB" "$W/run-systemd"
+for c in deb-systemd-invoke deb-systemd-helper systemctl adduser getent install; do
+	printf '#!/bin/sh\necho "%s $*" >> %s/services\n' "$c" "$W" > "$FB/$c"
+	chmod +x "$FB/$c"
+done
+# maint SCRIPT ARGS...: the package's SCRIPT run so (t runs a function
+# as a command): what it did to services ("systemctl ACTION UNITS"), then "."
+maint() {
+	sed "s|/run/systemd/system|$W/run-systemd|g" "$W/control/$1" > "$W/maint"
+	shift
+	: > "$W/services"
+	PATH=$FB:$PATH sh "$W/maint" "$@" || echo "failed: $?"
+	sed -n 's/^deb-systemd-invoke /systemctl /p; /^systemctl /p' "$W/services" | grep -v daemon-reload
+	echo .
+}
+upgrade_stops() { { maint prerm upgrade 0.2; maint preinst upgrade 0.1; } | grep -E 'stop.*salvage-(load|receive)' || echo none; }
+installed() { maint postinst configure | grep -v '^\.$' || echo nothing; }
+t "upgrade: load, receive not stopped" 0 "^none$"        upgrade_stops
+t "upgrade: load re-armed"  0   "^systemctl try-restart salvage-load.service$" maint postinst configure 0.1
+t "upgrade: receive restarted" 0 "^systemctl try-restart salvage-receive.service$" maint postinst configure 0.1
+t "install: nothing started" 0  "^nothing$"               installed
+t "remove: both stopped"    0   "^systemctl stop salvage-receive.service salvage-load.service$" maint prerm remove
 # every key salvage help lists (but the test-only ones) is in the conffile
 $S help 2>&1 | sed -n '/conf keys/,$p' | sed 1d | awk '{print $1}' | grep -v '^swap-test' > "$W/keys"
 t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"^#?\$k \" $R/etc/salvage.conf || echo missing \$k; done < $W/keys | grep . || echo all keys"
