@@ -240,9 +240,14 @@ t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_si
 IMG=$K/images/initrd-$kver.img
 touch -d '-1 hour' "$IMG"
 t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
-touch -d '-2 hours' "$W/raw.conf" "$W/loadwrap"
-touch -d '-1 hour' "$IMG"
+touch "$IMG"
 t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/loadwrap $L start 2>&1 | grep -c building || true"
+# salvage upgraded by dpkg, or a config put back by rsync -a: changed now,
+# their mtime older than the image all the same
+touch -d '-3 hours' "$W/loadwrap"
+t "load: upgraded salvage rebuilds" 0 "building "        env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+touch -d '-3 hours' "$W/raw.conf"
+t "load: restored conf rebuilds" 0 "building "           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
 mkdir -p "$K/keys"; touch "$K/keys/client.key"
 t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
 # /etc/default/salvage's example: a whole crash command line in --append
