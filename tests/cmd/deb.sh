@@ -221,6 +221,8 @@ mkdir -p "$K/lib/modules/9.9.9-fake" "$K/boot"
 export SALVAGE_ROOT=$K SALVAGE_IMAGES=$K/images SALVAGE_CONF=$W/raw.conf SALVAGE_KEYS=$K/keys \
 	SALVAGE_MKINITRAMFS=$R/usr/bin/salvage-mkinitramfs SALVAGE_LOAD=$R/usr/lib/salvage/salvage-load
 t "kernel hook"             0   "building .*initrd-9.9.9-fake.img" $R/etc/kernel/postinst.d/salvage 9.9.9-fake "$K/boot/vmlinuz-9.9.9-fake"
+# under debconf stdout is its protocol (Debian Kernel Handbook 8.1)
+t "hook: nothing on stdout" 0   "^none$" sh -c "$R/etc/kernel/postinst.d/salvage 9.9.9-fake 2> /dev/null | grep . || echo none"
 t "hook: image has init"    0   "^init$"                 sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -it 2>/dev/null | grep -x init"
 t "hook: image has conf"    0   "target raw:"            sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -i --to-stdout etc/salvage.conf 2>/dev/null"
 t "hook: no modules, no failure" 0 "initramfs for 0.0-none was not built" $R/etc/kernel/postinst.d/salvage 0.0-none
