@@ -266,6 +266,12 @@ touch -d '-3 hours' "$W/raw.conf"
 t "load: restored conf rebuilds" 0 "building "           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
 mkdir -p "$K/keys"; touch "$K/keys/client.key"
 t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+# a kernel only where Debian's 7.x packages put it (no link in /boot)
+mv "$K/boot/vmlinuz-$kver" "$K/lib/modules/$kver/vmlinuz"
+t "load: kernel beside its modules" 0 "^wrapped load --kernel $K/lib/modules/$kver/vmlinuz " env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+mv "$K/lib/modules/$kver/vmlinuz" "$K/tmp-vmlinuz"
+t "load: no kernel at all"  1   "vmlinuz-$kver and .*/vmlinuz missing" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+mv "$K/tmp-vmlinuz" "$K/boot/vmlinuz-$kver"
 # /etc/default/salvage's example: a whole crash command line in --append
 printf 'LOAD_ARGS="--append \\"console=ttyS0 nr_cpus=1\\""\n' > "$W/defaults"
 printf '#!/bin/sh\n[ "$1" = load ] && { printf "[%%s]" "$@"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/loadargs"
