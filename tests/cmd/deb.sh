@@ -84,6 +84,24 @@ t "upgrade: load re-armed"  0   "^systemctl try-restart salvage-load.service$" m
 t "upgrade: receive restarted" 0 "^systemctl try-restart salvage-receive.service$" maint postinst configure 0.1
 t "install: nothing started" 0  "^nothing$"               installed
 t "remove: both stopped"    0   "^systemctl stop salvage-receive.service salvage-load.service$" maint prerm remove
+# purge: what postinst made goes when empty (piuparts: nothing left);
+# dumps and keys stay (the paths of the script moved under $W/pr)
+purge() {
+	P=$W/pr
+	sed -e "s|/var/lib/salvage|$P/var/lib/salvage|g; s|/var/crash|$P/var/crash|g; s|/etc/salvage|$P/etc/salvage|g" \
+		"$W/control/postrm" > "$W/postrm"
+	PATH=$FB:$PATH sh "$W/postrm" purge || echo "failed: $?"
+	(cd "$P" && find . | LC_ALL=C sort | tr '\n' ' ')
+}
+printf '#!/bin/sh\nexit 1\n' > "$FB/dpkg-query"
+chmod +x "$FB/dpkg-query"
+mkdir -p "$W/pr/var/lib/salvage" "$W/pr/var/crash/salvage" "$W/pr/etc/salvage"
+: > "$W/pr/var/lib/salvage/initrd-9.9.9.img"
+t "purge: nothing left"     0   "^\. \./etc \./var \./var/lib $" purge
+mkdir -p "$W/pr/var/lib/salvage" "$W/pr/var/crash/salvage/web01/20261101T000000Z" "$W/pr/var/crash/20261102-000000" "$W/pr/etc/salvage"
+: > "$W/pr/var/crash/20261102-000000/vmcore"
+: > "$W/pr/etc/salvage/receiver.key"
+t "purge: dumps, keys kept" 0   "^\. \./etc \./etc/salvage \./etc/salvage/receiver\.key \./var \./var/crash \./var/crash/20261102-000000 \./var/crash/20261102-000000/vmcore \./var/crash/salvage \./var/crash/salvage/web01 \./var/crash/salvage/web01/20261101T000000Z \./var/lib $" purge
 # every key salvage help lists (but the test-only ones) is in the conffile
 $S help 2>&1 | sed -n '/conf keys/,$p' | sed 1d | awk '{print $1}' | grep -v '^swap-test' > "$W/keys"
 t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"^#?\$k \" $R/etc/salvage.conf || echo missing \$k; done < $W/keys | grep . || echo all keys"
