@@ -4,6 +4,9 @@
 # A failure is reported but does not fail the kernel's installation:
 # salvage-load.service builds a missing image at the next boot.
 set -eu
+# the kernel's maintainer script may run it under debconf, which owns
+# stdin and stdout: everything goes to stderr (Debian Kernel Handbook 8.1)
+exec < /dev/null >&2
 kver=${1:?usage: $0 KVER [IMAGE]}
 helper=${SALVAGE_LOAD:-/usr/lib/salvage/salvage-load}
 [ -x "$helper" ] || exit 0    # the package was removed, not purged

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The Debian package (make deb): it builds, lintian finds no error, it holds
-# the expected files, its units verify, and its scripts, run from the built
+# the expected files, its units verify, its maintainer scripts keep an
+# armed machine armed and a running receiver running across an upgrade,
+# and its scripts, run from the built
 # package against made-up targets, do their job: salvage-collect saves a raw
 # and an fs dump as vmcore + dmesg.txt and marks them collected, keeps a
 # partial one as partial, sends one to a real receiver when SERVER is set
@@ -41,17 +43,65 @@ dpkg-deb -c "$DEB" > "$W/files"
 for f in usr/bin/salvage usr/bin/salvage-mkinitramfs usr/share/salvage/drivers-list/block-virtio \
 	usr/share/salvage/drivers-list/ext4 etc/salvage.conf etc/default/salvage \
 	etc/kernel/postinst.d/salvage usr/lib/salvage/salvage-load usr/lib/salvage/salvage-collect \
-	lib/systemd/system/salvage-load.service lib/systemd/system/salvage-collect.service \
-	lib/systemd/system/salvage-receive.service usr/share/man/man8/salvage.8.gz \
+	usr/lib/systemd/system/salvage-load.service usr/lib/systemd/system/salvage-collect.service \
+	usr/lib/systemd/system/salvage-receive.service usr/share/man/man8/salvage.8.gz \
 	usr/share/man/man8/salvage-mkinitramfs.8.gz usr/share/man/man5/salvage.conf.5.gz \
-	lib/udev/rules.d/90-salvage-hotplug.rules; do
+	usr/lib/udev/rules.d/90-salvage-hotplug.rules usr/lib/systemd/system/systemd-udevd.service.d/salvage.conf; do
 	t "holds $f"            0   " \./$f\$"               cat "$W/files"
 done
+# nothing in an aliased directory of a merged /usr (trixie's lintian:
+# aliased-location, an error; bookworm's does not know it)
+t "nothing in /lib, /bin, /sbin" 0 "^none$"              sh -c "grep -E ' \./(lib|lib64|bin|sbin)/' $W/files || echo none"
 t "static binary"           0   "statically linked"      file "$R/usr/bin/salvage"
 dpkg-deb -e "$DEB" "$W/control"
 t "conffile"                0   "^/etc/salvage.conf$"    cat "$W/control/conffiles"
 t "postinst: system user"   0   "adduser --system"       cat "$W/control/postinst"
 t "postinst: load enabled"  0   "salvage-load.service"   cat "$W/control/postinst"
+# The maintainer scripts as dpkg runs them on a machine booted with systemd
+# (/run/systemd/system made the test's own directory), the commands they
+# call on services logged: an upgrade must leave an armed machine armed
+# and a running receiver running; a removal stops both.
+FB=$W/fakebin
+mkdir -p "$FB" "$W/run-systemd"
+for c in deb-systemd-invoke deb-systemd-helper systemctl adduser getent install; do
+	printf '#!/bin/sh\necho "%s $*" >> %s/services\n' "$c" "$W" > "$FB/$c"
+	chmod +x "$FB/$c"
+done
+# maint SCRIPT ARGS...: the package's SCRIPT run so (t runs a function
+# as a command): what it did to services ("systemctl ACTION UNITS"), then "."
+maint() {
+	sed "s|/run/systemd/system|$W/run-systemd|g" "$W/control/$1" > "$W/maint"
+	shift
+	: > "$W/services"
+	PATH=$FB:$PATH sh "$W/maint" "$@" || echo "failed: $?"
+	sed -n 's/^deb-systemd-invoke /systemctl /p; /^systemctl /p' "$W/services" | grep -v daemon-reload
+	echo .
+}
+upgrade_stops() { { maint prerm upgrade 0.2; maint preinst upgrade 0.1; } | grep -E 'stop.*salvage-(load|receive)' || echo none; }
+installed() { maint postinst configure | grep -v '^\.$' || echo nothing; }
+t "upgrade: load, receive not stopped" 0 "^none$"        upgrade_stops
+t "upgrade: load re-armed"  0   "^systemctl try-restart salvage-load.service$" maint postinst configure 0.1
+t "upgrade: receive restarted" 0 "^systemctl try-restart salvage-receive.service$" maint postinst configure 0.1
+t "install: nothing started" 0  "^nothing$"               installed
+t "remove: both stopped"    0   "^systemctl stop salvage-receive.service salvage-load.service$" maint prerm remove
+# purge: what postinst made goes when empty (piuparts: nothing left);
+# dumps and keys stay (the paths of the script moved under $W/pr)
+purge() {
+	P=$W/pr
+	sed -e "s|/var/lib/salvage|$P/var/lib/salvage|g; s|/var/crash|$P/var/crash|g; s|/etc/salvage|$P/etc/salvage|g" \
+		"$W/control/postrm" > "$W/postrm"
+	PATH=$FB:$PATH sh "$W/postrm" purge || echo "failed: $?"
+	(cd "$P" && find . | LC_ALL=C sort | tr '\n' ' ')
+}
+printf '#!/bin/sh\nexit 1\n' > "$FB/dpkg-query"
+chmod +x "$FB/dpkg-query"
+mkdir -p "$W/pr/var/lib/salvage" "$W/pr/var/crash/salvage" "$W/pr/etc/salvage"
+: > "$W/pr/var/lib/salvage/initrd-9.9.9.img"
+t "purge: nothing left"     0   "^\. \./etc \./var \./var/lib $" purge
+mkdir -p "$W/pr/var/lib/salvage" "$W/pr/var/crash/salvage/web01/20261101T000000Z" "$W/pr/var/crash/20261102-000000" "$W/pr/etc/salvage"
+: > "$W/pr/var/crash/20261102-000000/vmcore"
+: > "$W/pr/etc/salvage/receiver.key"
+t "purge: dumps, keys kept" 0   "^\. \./etc \./etc/salvage \./etc/salvage/receiver\.key \./var \./var/crash \./var/crash/20261102-000000 \./var/crash/20261102-000000/vmcore \./var/crash/salvage \./var/crash/salvage/web01 \./var/crash/salvage/web01/20261101T000000Z \./var/lib $" purge
 # every key salvage help lists (but the test-only ones) is in the conffile
 $S help 2>&1 | sed -n '/conf keys/,$p' | sed 1d | awk '{print $1}' | grep -v '^swap-test' > "$W/keys"
 t "conf: every key"         0   "^all keys$" sh -c "while read k; do grep -Eq \"^#?\$k \" $R/etc/salvage.conf || echo missing \$k; done < $W/keys | grep . || echo all keys"
@@ -65,12 +115,23 @@ $S help | sed -n 's/^  salvage \([a-z]*\) .*/\1/p' > "$W/cmds"
 t "salvage(8): every command" 0 "^all$" sh -c "zcat $M/salvage.8.gz > $W/man8; while read c; do grep -q \"^\\.B \$c\\b\" $W/man8 || echo missing \$c; done < $W/cmds | grep . || echo all"
 
 # the units, against the host's own (a root with both)
+mkdir -p "$R/lib/systemd/system"
 cp -an /lib/systemd/system/. "$R/lib/systemd/system/" 2>/dev/null
 # verified, and not a word of warning either (an unknown value is a warning)
-t "units verify"            0   "^verified$" sh -c "systemd-analyze verify --man=no --root=$R $R/lib/systemd/system/salvage-*.service > $W/verify 2>&1 && ! grep . $W/verify && echo verified"
-t "receive: hardened"       0   "^hardened$" sh -c "systemd-analyze security --offline=yes --threshold=20 --root=$R $R/lib/systemd/system/salvage-receive.service > /dev/null && echo hardened"
-t "receive: own user"       0   "^User=salvage$"         cat "$R/lib/systemd/system/salvage-receive.service"
-t "receive: writes dumps only" 0 "^ReadWritePaths=/var/crash/salvage$" cat "$R/lib/systemd/system/salvage-receive.service"
+t "units verify"            0   "^verified$" sh -c "systemd-analyze verify --man=no --root=$R $R/usr/lib/systemd/system/salvage-*.service > $W/verify 2>&1 && ! grep . $W/verify && echo verified"
+t "receive: hardened"       0   "^hardened$" sh -c "systemd-analyze security --offline=yes --threshold=20 --root=$R $R/usr/lib/systemd/system/salvage-receive.service > /dev/null && echo hardened"
+t "receive: own user"       0   "^User=salvage$"         cat "$R/usr/lib/systemd/system/salvage-receive.service"
+t "receive: writes dumps only" 0 "^ReadWritePaths=/var/crash/salvage$" cat "$R/usr/lib/systemd/system/salvage-receive.service"
+# The hotplug rule's command runs inside udevd's sandbox: the filter of
+# Debian's systemd-udevd.service (the same lines in 12 and sid) with the
+# package's drop-in, as systemd itself merges and judges them, must let
+# kexec_file_load through (without it: EPERM on every hotplug event)
+U=$W/udevroot/usr/lib/systemd/system
+mkdir -p "$U/systemd-udevd.service.d"
+printf '[Service]\nExecStart=/usr/lib/systemd/systemd-udevd\nSystemCallFilter=@system-service @module @raw-io bpf\nSystemCallFilter=~@clock\nSystemCallErrorNumber=EPERM\nSystemCallArchitectures=native\n' > "$U/systemd-udevd.service"
+cp "$R/usr/lib/systemd/system/systemd-udevd.service.d/salvage.conf" "$U/systemd-udevd.service.d/" 2>/dev/null
+t "udev RUN may kexec_file_load" 0 "@reboot is included \(e\.g\. kexec_file_load is allowed\)" systemd-analyze security --offline=yes --root="$W/udevroot" systemd-udevd.service
+t "udev RUN: no reboot()"   0   "^none$" sh -c "grep -E '^SystemCallFilter=.*(reboot|@)' $R/usr/lib/systemd/system/systemd-udevd.service.d/salvage.conf || echo none"
 
 # salvage-collect on a raw image: a complete dump, then again, then a partial one
 mkdir -p "$W/synth"
@@ -188,6 +249,8 @@ mkdir -p "$K/lib/modules/9.9.9-fake" "$K/boot"
 export SALVAGE_ROOT=$K SALVAGE_IMAGES=$K/images SALVAGE_CONF=$W/raw.conf SALVAGE_KEYS=$K/keys \
 	SALVAGE_MKINITRAMFS=$R/usr/bin/salvage-mkinitramfs SALVAGE_LOAD=$R/usr/lib/salvage/salvage-load
 t "kernel hook"             0   "building .*initrd-9.9.9-fake.img" $R/etc/kernel/postinst.d/salvage 9.9.9-fake "$K/boot/vmlinuz-9.9.9-fake"
+# under debconf stdout is its protocol (Debian Kernel Handbook 8.1)
+t "hook: nothing on stdout" 0   "^none$" sh -c "$R/etc/kernel/postinst.d/salvage 9.9.9-fake 2> /dev/null | grep . || echo none"
 t "hook: image has init"    0   "^init$"                 sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -it 2>/dev/null | grep -x init"
 t "hook: image has conf"    0   "target raw:"            sh -c "zstd -dc $K/images/initrd-9.9.9-fake.img | cpio -i --to-stdout etc/salvage.conf 2>/dev/null"
 t "hook: no modules, no failure" 0 "initramfs for 0.0-none was not built" $R/etc/kernel/postinst.d/salvage 0.0-none
@@ -211,11 +274,22 @@ t "load: fresh, not rebuilt" 0  "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_si
 IMG=$K/images/initrd-$kver.img
 touch -d '-1 hour' "$IMG"
 t "load: newer conf rebuilds" 0 "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
-touch -d '-2 hours' "$W/raw.conf" "$W/loadwrap"
-touch -d '-1 hour' "$IMG"
+touch "$IMG"
 t "load: older all, kept"   0   "^0$" sh -c "SALVAGE_CRASH_SIZE_FILE=$W/crash_size SALVAGE_BIN=$W/loadwrap $L start 2>&1 | grep -c building || true"
+# salvage upgraded by dpkg, or a config put back by rsync -a: changed now,
+# their mtime older than the image all the same
+touch -d '-3 hours' "$W/loadwrap"
+t "load: upgraded salvage rebuilds" 0 "building "        env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+touch -d '-3 hours' "$W/raw.conf"
+t "load: restored conf rebuilds" 0 "building "           env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
 mkdir -p "$K/keys"; touch "$K/keys/client.key"
 t "load: newer key rebuilds" 0  "building "              env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+# a kernel only where Debian's 7.x packages put it (no link in /boot)
+mv "$K/boot/vmlinuz-$kver" "$K/lib/modules/$kver/vmlinuz"
+t "load: kernel beside its modules" 0 "^wrapped load --kernel $K/lib/modules/$kver/vmlinuz " env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+mv "$K/lib/modules/$kver/vmlinuz" "$K/tmp-vmlinuz"
+t "load: no kernel at all"  1   "vmlinuz-$kver and .*/vmlinuz missing" env SALVAGE_CRASH_SIZE_FILE="$W/crash_size" SALVAGE_BIN="$W/loadwrap" $L start
+mv "$K/tmp-vmlinuz" "$K/boot/vmlinuz-$kver"
 # /etc/default/salvage's example: a whole crash command line in --append
 printf 'LOAD_ARGS="--append \\"console=ttyS0 nr_cpus=1\\""\n' > "$W/defaults"
 printf '#!/bin/sh\n[ "$1" = load ] && { printf "[%%s]" "$@"; exit 0; }\nexec %s "$@"\n' "$(pwd)/$S" > "$W/loadargs"
