@@ -44,7 +44,7 @@ for f in usr/bin/salvage usr/bin/salvage-mkinitramfs usr/share/salvage/drivers-l
 	lib/systemd/system/salvage-load.service lib/systemd/system/salvage-collect.service \
 	lib/systemd/system/salvage-receive.service usr/share/man/man8/salvage.8.gz \
 	usr/share/man/man8/salvage-mkinitramfs.8.gz usr/share/man/man5/salvage.conf.5.gz \
-	lib/udev/rules.d/90-salvage-hotplug.rules; do
+	lib/udev/rules.d/90-salvage-hotplug.rules lib/systemd/system/salvage-hotplug@.service; do
 	t "holds $f"            0   " \./$f\$"               cat "$W/files"
 done
 t "static binary"           0   "statically linked"      file "$R/usr/bin/salvage"
