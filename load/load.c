@@ -484,10 +484,17 @@ static void status_hotplug(int loaded)
 	};
 	enum load_hotplug h = load_hotplug_kernel();
 	struct load_args a;
-	int kept = !load_args_read(&a);
+	int r = load_args_read(&a), kept = !r;
 	enum load_owner who = load_hotplug_owner(loaded, kept, h);
 	long long age;
 
+	/* (not root: /run/salvage is root's alone; whose the image is stays
+	 * unknown, rather than "not salvage's") */
+	if (loaded && (r == -EACCES || r == -EPERM) && h != LOAD_HOTPLUG_NOT_THIS) {
+		say("loaded by: unknown (", LOAD_ARGS_FILE, ": ", err_text(r), "; run as root)");
+		say("crash hotplug: ", what[h]);
+		return;
+	}
 	if (who == LOAD_OWNER_SALVAGE)
 		say("loaded by: salvage load (kexec_file_load) --kernel ", a.kernel, " --initrd ", a.initrd,
 		    *a.append ? " --append " : "", a.append, *a.conf ? " --conf " : "", a.conf);

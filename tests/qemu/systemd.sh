@@ -110,6 +110,8 @@ mark=/var/lib/salvage-test/crashed
 if [ ! -e "$mark" ]; then
 	if systemctl -q is-active salvage-load.service; then
 		salvage status | sed 's/^/salvage-test: status: /'
+		setpriv --reuid=nobody --regid=nogroup --clear-groups salvage status |
+			sed 's/^/salvage-test: user status: /'
 		# an add event for every memory block, a burst as a hot-add sends
 		# (replayed): udev's rule, then on 6.1 one
 		# salvage-hotplug@SEQNUM.service for each, coalesced into a reload
@@ -177,6 +179,10 @@ grep -q "salvage-test: status: loaded by: salvage load (kexec_file_load) --kerne
 hp="crash hotplug: the kernel updates the loaded image"
 [ "$series" = 6.1 ] && hp="crash hotplug: not in this kernel: reload after"
 grep -q "salvage-test: status: $hp" "$c" || qemu_fail "$c" "salvage status: no \"$hp\""
+# not root: who loaded is unknown, never "not salvage load"
+grep -q "salvage-test: user status: loaded by: unknown (/run/salvage/load-args: .*; run as root)" "$c" &&
+	grep -q "salvage-test: user status: $hp" "$c" ||
+	qemu_fail "$c" "salvage status as a user: not \"loaded by: unknown\" and \"$hp\""
 # the replayed memory events: on 6.1 the rule's services reload, coalesced
 # (udevd's own RUN could not: its system call filter refuses
 # kexec_file_load), on 7 the rule leaves them to the kernel
