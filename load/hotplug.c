@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "../lib/io.h"
 #include "hotplug.h"
@@ -19,13 +20,36 @@ enum load_hotplug load_hotplug_parse(const char *memory, const char *cpu)
 	return *v == '1' ? LOAD_HOTPLUG_UPDATED : LOAD_HOTPLUG_NOT_THIS;
 }
 
-enum load_hotplug load_hotplug_kernel(void)
+static enum load_hotplug read_once(void)
 {
 	char mem[16], cpu[16];
 	int m = io_readfile("/sys/devices/system/memory/crash_hotplug", mem, sizeof mem) >= 0;
 	int c = io_readfile("/sys/devices/system/cpu/crash_hotplug", cpu, sizeof cpu) >= 0;
 
 	return load_hotplug_parse(m ? mem : 0, c ? cpu : 0);
+}
+
+/* A 0 is read again a few times: the kernel answers 0 without looking
+ * while it cannot take the kexec lock (a load, or its own update for the
+ * event before, in flight), and a 0 means "another loader's image" here. */
+enum load_hotplug load_hotplug_kernel(void)
+{
+	enum load_hotplug h = read_once();
+
+	for (int i = 0; i < 4 && h == LOAD_HOTPLUG_NOT_THIS; i++) {
+		usleep(50000);
+		h = read_once();
+	}
+	return h;
+}
+
+enum load_owner load_hotplug_owner(int loaded, int kept, enum load_hotplug h)
+{
+	if (!loaded)
+		return LOAD_OWNER_NONE;
+	if (h == LOAD_HOTPLUG_NOT_THIS)
+		return LOAD_OWNER_OTHER;
+	return kept ? LOAD_OWNER_SALVAGE : LOAD_OWNER_OTHER;
 }
 
 static int open_lock(const char *dir, const char *name)
@@ -92,4 +116,30 @@ int load_hotplug_turn(const char *dir, unsigned settle_s, unsigned max_s)
 	settle(q, settle_s ? settle_s : 1, max_s);
 	close(q); /* unlocks: from now on an event queues the next reload */
 	return 1;
+}
+
+int load_hotplug_missed_mark(const char *dir)
+{
+	int fd = open_lock(dir, LOAD_HOTPLUG_MISSED), r = 0;
+
+	if (fd < 0)
+		return fd;
+	if (futimens(fd, 0) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+long long load_hotplug_missed_age(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct timespec now;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, LOAD_HOTPLUG_MISSED) >= (int)sizeof path)
+		return -ENAMETOOLONG;
+	if (stat(path, &st) < 0)
+		return -errno;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec > st.st_mtim.tv_sec ? now.tv_sec - st.st_mtim.tv_sec : 0;
 }

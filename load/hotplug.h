@@ -27,6 +27,29 @@ enum load_hotplug load_hotplug_parse(const char *memory, const char *cpu);
 /* From the files themselves. */
 enum load_hotplug load_hotplug_kernel(void);
 
+/* Who loaded the crash image, as far as the kernel lets salvage tell. */
+enum load_owner {
+	LOAD_OWNER_NONE,    /* no crash image is loaded */
+	LOAD_OWNER_SALVAGE, /* salvage load, the last load it knows of */
+	LOAD_OWNER_OTHER,   /* another loader (kexec-tools): not reloaded */
+};
+
+/* From kexec_crash_loaded (loaded), whether salvage load kept its
+ * arguments since boot (kept) and the kernel's crash hotplug state (h).
+ * salvage load's images are kexec_file_load ones, which a crash hotplug
+ * kernel always updates (x86): one that reads NOT_THIS is another
+ * loader's kexec_load image, even if salvage loaded before it. Without
+ * crash hotplug nothing tells a later `kexec -p` apart: kept decides. */
+enum load_owner load_hotplug_owner(int loaded, int kept, enum load_hotplug h);
+
+/* DIR/hotplug-missed: its mtime is the last hotplug event that reached
+ * neither the loaded image (another loader's, not updated by the kernel)
+ * nor a reload. Marked by the udev rule's command, cleared by salvage load. */
+#define LOAD_HOTPLUG_MISSED "hotplug-missed"
+int load_hotplug_missed_mark(const char *dir);
+/* Seconds since that event, or -ENOENT when none was missed. */
+long long load_hotplug_missed_age(const char *dir);
+
 /* One reload for a burst of events: each event's process calls this. It
  * marks the event (the mtime of DIR/hotplug.queue), then either leaves the
  * reload to a process already queued (returns 0), or queues itself: waits

@@ -262,6 +262,7 @@ static int arm(const struct load_args *a)
 	if ((r = load_args_save(a)) < 0)
 		log_warn("load: cannot keep the arguments for reloads after hotplug in ",
 		         LOAD_ARGS_FILE, ": ", err_text(r));
+	unlink(LOAD_RUN_DIR "/" LOAD_HOTPLUG_MISSED); /* this image has the memory of now */
 	return 0;
 }
 
@@ -318,20 +319,44 @@ static int reload(void)
 	return arm(&a);
 }
 
+static int crash_loaded(void)
+{
+	return kexec_number(SYSK "kexec_crash_loaded", "crash_loaded") == 1;
+}
+
+/* An event that neither the kernel nor salvage brings to the loaded image,
+ * another loader's: said (udev's log) and marked for salvage status. */
+static int missed(void)
+{
+	int r = load_hotplug_missed_mark(LOAD_RUN_DIR);
+
+	log_warn("hotplug: no reload: the loaded crash image is not salvage load's and this kernel "
+	         "does not update it: a dump lacks this memory/CPU change until its loader loads it again");
+	if (r < 0)
+		log_warn("hotplug: ", LOAD_RUN_DIR, "/", LOAD_HOTPLUG_MISSED, ": ", err_text(r));
+	return 0;
+}
+
 /* salvage load --reload-after-hotplug (the udev rule): nothing where the
  * kernel updates the image, else one reload for a burst of events. Every
- * path that reloads nothing says why in one line and exits 0. */
+ * path that reloads nothing says why in one line and exits 0; another
+ * loader's image is never replaced (its events are marked: missed). */
 static int reload_after_hotplug(void)
 {
 	enum load_hotplug h = load_hotplug_kernel();
 	struct load_args a;
-	int r;
+	int r, kept;
 
 	if (h == LOAD_HOTPLUG_UPDATED) {
 		log_info("hotplug: no reload: the kernel updates the loaded crash image (crash hotplug)");
 		return 0;
 	}
-	if (load_args_read(&a) < 0) {
+	kept = load_args_read(&a) == 0;
+	/* (NOT_THIS with salvage's arguments kept is decided after the turn:
+	 * a reload in flight, or a kernel busy updating, reads 0 for a while) */
+	if (!kept && crash_loaded())
+		return missed();
+	if (!kept) {
 		log_info("hotplug: no reload: salvage load did not load since boot (no ", LOAD_ARGS_FILE, ")");
 		return 0;
 	}
@@ -349,13 +374,15 @@ static int reload_after_hotplug(void)
 		log_info("hotplug: no reload: unloaded meanwhile");
 		return 0;
 	}
-	/* on a crash hotplug kernel salvage's image reads 1: this is another
+	/* on a crash hotplug kernel salvage's image reads 1: a 0 is another
 	 * loader's kexec_load image, which a reload would replace */
-	if (load_hotplug_kernel() == LOAD_HOTPLUG_NOT_THIS &&
-	    kexec_number(SYSK "kexec_crash_loaded", "crash_loaded") == 1) {
-		log_info("hotplug: no reload: the loaded crash image is not salvage load's");
+	h = load_hotplug_kernel();
+	if (h == LOAD_HOTPLUG_UPDATED) {
+		log_info("hotplug: no reload: the kernel updates the loaded crash image (crash hotplug)");
 		return 0;
 	}
+	if (load_hotplug_owner(crash_loaded(), 1, h) == LOAD_OWNER_OTHER)
+		return missed();
 	log_info("hotplug: memory or CPUs changed: reloading the crash kernel (no crash hotplug in this kernel)");
 	return arm(&a);
 }
@@ -457,19 +484,36 @@ static void status_hotplug(int loaded)
 	};
 	enum load_hotplug h = load_hotplug_kernel();
 	struct load_args a;
-	int mine = loaded && !load_args_read(&a);
+	int r = load_args_read(&a), kept = !r;
+	enum load_owner who = load_hotplug_owner(loaded, kept, h);
+	long long age;
 
-	if (mine)
+	/* (not root: /run/salvage is root's alone; whose the image is stays
+	 * unknown, rather than "not salvage's") */
+	if (loaded && (r == -EACCES || r == -EPERM) && h != LOAD_HOTPLUG_NOT_THIS) {
+		say("loaded by: unknown (", LOAD_ARGS_FILE, ": ", err_text(r), "; run as root)");
+		say("crash hotplug: ", what[h]);
+		return;
+	}
+	if (who == LOAD_OWNER_SALVAGE)
 		say("loaded by: salvage load (kexec_file_load) --kernel ", a.kernel, " --initrd ", a.initrd,
 		    *a.append ? " --append " : "", a.append, *a.conf ? " --conf " : "", a.conf);
-	else if (loaded)
+	else if (who == LOAD_OWNER_OTHER && kept)
+		say("loaded by: not salvage load: a kexec_load image replaced salvage load's "
+		    "(the kernel updates salvage's, crash_hotplug 1; this one reads 0)");
+	else if (who == LOAD_OWNER_OTHER)
 		say("loaded by: not salvage load since boot (no ", LOAD_ARGS_FILE, "): it cannot reload it");
-	if (h == LOAD_HOTPLUG_NOT_THIS && loaded)
-		say("crash hotplug: in this kernel, but not for the loaded image (kexec_load without "
-		    "the hotplug flag, as kexec -p without -s): reload after memory/CPU hot-add, "
-		    "or arm with salvage load");
-	else
+	if (who != LOAD_OWNER_OTHER || h == LOAD_HOTPLUG_UPDATED) {
 		say("crash hotplug: ", what[h]);
+		return;
+	}
+	say("crash hotplug: ", h == LOAD_HOTPLUG_ABSENT ? "not in this kernel"
+	    : "in this kernel, but not for the loaded image (kexec_load without the hotplug flag, as kexec -p without -s)",
+	    "; salvage does not reload another loader's image: after memory/CPU hot-add, "
+	    "load it again with that loader, or arm with salvage load");
+	if ((age = load_hotplug_missed_age(LOAD_RUN_DIR)) >= 0)
+		say("crash hotplug: memory or CPUs changed ", U64((unsigned long long)age),
+		    " s ago: the loaded image lacks the change, unless its loader loaded it again since");
 }
 
 static int status_main(int argc, char **argv)

@@ -46,7 +46,7 @@ for f in usr/bin/salvage usr/bin/salvage-mkinitramfs usr/share/salvage/drivers-l
 	usr/lib/systemd/system/salvage-load.service usr/lib/systemd/system/salvage-collect.service \
 	usr/lib/systemd/system/salvage-receive.service usr/share/man/man8/salvage.8.gz \
 	usr/share/man/man8/salvage-mkinitramfs.8.gz usr/share/man/man5/salvage.conf.5.gz \
-	usr/lib/udev/rules.d/90-salvage-hotplug.rules; do
+	usr/lib/udev/rules.d/90-salvage-hotplug.rules usr/lib/systemd/system/salvage-hotplug@.service; do
 	t "holds $f"            0   " \./$f\$"               cat "$W/files"
 done
 # nothing in an aliased directory of a merged /usr (trixie's lintian:

@@ -70,6 +70,15 @@ EOF
 t0=$(date +%s)
 crash -s "$vmlinux" "$dump" < "$tmp/cmds" > "$out" 2>&1
 rc=$?
+# crash 9.0.2 stops in module_init on 7.x kernels with a module loaded:
+# their struct module has no num_gpl_syms. Again without the module list
+# (--no_modules), said below
+nomod=0
+if [ "$rc" != 0 ] && grep -q "invalid structure member offset: module_num_gpl_syms" "$out"; then
+	nomod=1
+	crash -s --no_modules "$vmlinux" "$dump" < "$tmp/cmds" > "$out" 2>&1
+	rc=$?
+fi
 t1=$(date +%s)
 
 fails=0
@@ -97,6 +106,7 @@ if [ "$rc" != 0 ] || ! grep -q "^@@@ end" "$out"; then
 	echo "check-crash: crash output in $out"
 	exit 1
 fi
+[ "$nomod" = 0 ] || echo "skip: modules: this crash cannot read the module list of this kernel (no struct module num_gpl_syms): opened with --no_modules"
 e=$(errors "$tmp/startup" crash)
 if [ -n "$e" ]; then bad "startup: $e"; else ok "startup: crash opened the dump ($((t1 - t0)) s for all commands)"; fi
 pidhash=0

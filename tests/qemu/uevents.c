@@ -1,7 +1,8 @@
 /* uevents CMD [ARG...]: a stand-in for udev in the QEMU tests' first-stage
  * guest (tests/qemu/hotplug.sh), which has no udev: listens to the kernel's
  * uevents and, for each memory or cpu event whose action the salvage rule
- * matches (add, remove, online, offline: packaging/udev/90-salvage-hotplug.rules),
+ * matches (add, remove, online, offline: packaging/udev/90-salvage-hotplug.rules,
+ * which starts salvage-hotplug@.service to run it),
  * prints "uevents: ACTION SUBSYSTEM DEVPATH" and starts CMD without waiting
  * for it, as udev's workers run the events of different devices at once.
  * Prints "uevents: listening" once it listens. Never exits. */

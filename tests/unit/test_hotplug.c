@@ -58,3 +58,28 @@ TEST(load_hotplug_turn_coalesces_a_burst)
 	/* the next event after that queues the next reload */
 	CHECK_INT(1, load_hotplug_turn(dir, 1, 5));
 }
+
+/* Whose image is loaded: salvage reloads its own only. A crash hotplug
+ * kernel reading 0 with an image loaded names another loader's kexec_load
+ * image even after a salvage load (kexec -p replaced it); without crash
+ * hotplug salvage's kept arguments decide. */
+TEST(load_hotplug_owner_never_claims_another_loaders_image)
+{
+	CHECK_INT(LOAD_OWNER_NONE, load_hotplug_owner(0, 1, LOAD_HOTPLUG_ABSENT));
+	CHECK_INT(LOAD_OWNER_NONE, load_hotplug_owner(0, 1, LOAD_HOTPLUG_NOT_THIS));
+	CHECK_INT(LOAD_OWNER_SALVAGE, load_hotplug_owner(1, 1, LOAD_HOTPLUG_ABSENT));
+	CHECK_INT(LOAD_OWNER_SALVAGE, load_hotplug_owner(1, 1, LOAD_HOTPLUG_UPDATED));
+	CHECK_INT(LOAD_OWNER_OTHER, load_hotplug_owner(1, 1, LOAD_HOTPLUG_NOT_THIS));
+	CHECK_INT(LOAD_OWNER_OTHER, load_hotplug_owner(1, 0, LOAD_HOTPLUG_ABSENT));
+	CHECK_INT(LOAD_OWNER_OTHER, load_hotplug_owner(1, 0, LOAD_HOTPLUG_UPDATED));
+}
+
+/* An event left to another loader is marked; its age reads back */
+TEST(load_hotplug_missed_marks_the_event)
+{
+	const char *dir = check_tmpdir();
+
+	CHECK_INT(-ENOENT, (int)load_hotplug_missed_age(dir));
+	CHECK_INT(0, load_hotplug_missed_mark(dir));
+	CHECK_INT(1, load_hotplug_missed_age(dir) >= 0 && load_hotplug_missed_age(dir) < 5);
+}
