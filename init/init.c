@@ -246,9 +246,11 @@ static int wait_capture(pid_t pid, int *st)
 			return -1;
 		}
 		if (r == 0 && !killed && (e = init_swap_check())) {
-			log_err("swap: ", err_name(e), ": ", err_text(e), "; the capture process is killed");
+			/* killed and the reserve put back first: the log
+			 * line allocates, and may not find a page until then */
 			kill(pid, SIGKILL);
 			init_swap_lost();
+			log_err("swap: ", err_name(e), ": ", err_text(e), "; the capture process is killed");
 			killed = 1;
 		}
 		if (r == 0)
@@ -287,7 +289,9 @@ static int attempt(struct dest *d)
 	}
 	if ((killed = wait_capture(pid, &st)) < 0)
 		return d->r;
-	if (WIFSIGNALED(st))
+	if (WIFSIGNALED(st)) {
+		/* the retry goes without the swap: eased before the line */
+		init_swap_lost();
 		/* the signal that ended it, which after PID 1's kill may
 		 * still be a SIGBUS from the swap-in it was in */
 		log_err("the capture process was killed by signal ", U64((uint64_t)WTERMSIG(st)),
@@ -295,6 +299,7 @@ static int attempt(struct dest *d)
 		        WTERMSIG(st) == SIGKILL ? " (SIGKILL: out of memory?)" :
 		        WTERMSIG(st) == SIGBUS ? " (SIGBUS: a page it had could not be read back)" : "",
 		        killed && WTERMSIG(st) != SIGKILL ? "; PID 1 had killed it: the swap's device is down" : "");
+	}
 	return d->r;
 }
 

@@ -161,28 +161,40 @@ static int pin_rootfs(void)
 #define RESERVE_KB 8192
 
 static char reserve_was[32]; /* min_free_kbytes before, "" if unchanged */
+/* kept open while raised: putting it back must not need an open (a path
+ * walk, a struct file) at the moment the crash kernel is out of memory */
+static int reserve_fd = -1;
 
 static void raise_reserve(void)
 {
 	char text[32];
 	long n = io_readfile("/proc/sys/vm/min_free_kbytes", text, sizeof text);
-	int r;
 
 	if (n <= 0 || strtoul(text, NULL, 10) >= RESERVE_KB)
 		return;
-	if ((r = io_writefile("/proc/sys/vm/min_free_kbytes", "8192\n", 5))) {
-		log_warn("swap: vm.min_free_kbytes: ", err_name(r));
+	if ((reserve_fd = open("/proc/sys/vm/min_free_kbytes", O_WRONLY | O_CLOEXEC)) < 0 ||
+	    pwrite(reserve_fd, "8192\n", 5, 0) != 5) {
+		log_warn("swap: vm.min_free_kbytes: ", err_name(-errno));
+		if (reserve_fd >= 0)
+			close(reserve_fd);
+		reserve_fd = -1;
 		return;
 	}
 	memcpy(reserve_was, text, sizeof text);
 	log_info("swap: vm.min_free_kbytes ", U64(strtoul(text, NULL, 10)), " -> 8192");
 }
 
-/* Without the swap the reserve only takes memory from the capture. */
+/* Without the swap the reserve only takes memory from the capture, and
+ * with its device down nothing can be reclaimed to stay above it. */
 static void restore_reserve(void)
 {
-	if (reserve_was[0] && !io_writefile("/proc/sys/vm/min_free_kbytes", reserve_was, strlen(reserve_was)))
-		reserve_was[0] = 0;
+	size_t len = strlen(reserve_was);
+
+	if (!reserve_was[0] || pwrite(reserve_fd, reserve_was, len, 0) != (ssize_t)len)
+		return;
+	reserve_was[0] = 0;
+	close(reserve_fd);
+	reserve_fd = -1;
 }
 
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask)
@@ -278,6 +290,9 @@ void init_swap_child(void)
 		log_warn("swap: the capture process outside the swap users' cgroup: ", err_name(r));
 	shim_forget(&sh);
 	memfd = -1;
+	if (reserve_fd >= 0)
+		close(reserve_fd); /* PID 1's to put back */
+	reserve_fd = -1;
 }
 
 int init_swap_on(void)
@@ -294,7 +309,10 @@ void init_swap_lost(void)
 {
 	int r;
 
-	if (on && (r = shim_unfence(&sh)))
+	if (!on)
+		return;
+	restore_reserve();
+	if ((r = shim_unfence(&sh)))
 		log_warn("swap: the swap users' limit stays: ", err_name(r));
 }
 

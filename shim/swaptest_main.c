@@ -188,10 +188,14 @@ static int child_outcome(pid_t pid, const struct shim_counters *c, struct shim *
 			next += 10000;
 		}
 		if (sh && (e = shim_check(sh))) {
-			log_err("swaptest: ", err_name(e), ": ", err_text(e), "; the child is killed");
+			int u;
+
+			/* killed first, as PID 1 does: a log line allocates */
 			kill(pid, SIGKILL);
-			if ((e = shim_unfence(sh)))
-				log_warn("swaptest: the swap users' limit stays: ", err_name(e));
+			u = shim_unfence(sh);
+			log_err("swaptest: ", err_name(e), ": ", err_text(e), "; the child is killed");
+			if (u)
+				log_warn("swaptest: the swap users' limit stays: ", err_name(u));
 			sh = NULL;
 		}
 		usleep(100000);

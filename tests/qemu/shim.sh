@@ -61,7 +61,14 @@ if [ -n "$armed" ]; then
 	qemu_kexec_tools "$W" || exit 1
 	STAGE1="$STAGE1 stage1loader=$SHIM_LOADER"
 fi
-fail() { echo "FAIL: shim $series $1: $2"; [ -f "$W/$1/console.log" ] && { echo "---- $W/$1/console.log"; cat "$W/$1/console.log"; }; exit 1; }
+fail() {
+	if [ -f "$W/$1/console.log" ]; then
+		qemu_fail "$W/$1/console.log" "shim $series $1: $2"
+	else
+		echo "FAIL: shim $series $1: $2"
+	fi
+	exit 1
+}
 want() { grep -q -- "$3" "$W/$1/console.log" || fail "$1" "$2 (no \"$3\" on the console)"; }
 # the last number after "NAME=" in the crash kernel's swap counters line
 count() { sed -n "s/.*salvage: swap lent=.* $2=\([0-9]*\).*/\1/p" "$W/$1/console.log" | tail -n 1; }
