@@ -289,9 +289,11 @@ static int attempt(struct dest *d)
 	}
 	if ((killed = wait_capture(pid, &st)) < 0)
 		return d->r;
+	/* the retry goes without the swap: eased before any line (a child
+	 * that met a failed swap-in in a system call exits, with EFAULT) */
+	if (WIFSIGNALED(st) || d->swap_suspect || init_swap_check())
+		init_swap_ease();
 	if (WIFSIGNALED(st)) {
-		/* the retry goes without the swap: eased before the line */
-		init_swap_lost();
 		/* the signal that ended it, which after PID 1's kill may
 		 * still be a SIGBUS from the swap-in it was in */
 		log_err("the capture process was killed by signal ", U64((uint64_t)WTERMSIG(st)),

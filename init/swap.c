@@ -174,7 +174,7 @@ static void raise_reserve(void)
 		return;
 	if ((reserve_fd = open("/proc/sys/vm/min_free_kbytes", O_WRONLY | O_CLOEXEC)) < 0 ||
 	    pwrite(reserve_fd, "8192\n", 5, 0) != 5) {
-		log_warn("swap: vm.min_free_kbytes: ", err_name(-errno));
+		log_warn("swap: vm.min_free_kbytes: ", err_name(errno ? -errno : -EIO));
 		if (reserve_fd >= 0)
 			close(reserve_fd);
 		reserve_fd = -1;
@@ -305,13 +305,29 @@ int init_swap_check(void)
 	return on ? shim_check(&sh) : 0;
 }
 
+/* The swap's device is down: its server is killed, since nothing can use
+ * it and its locked pages are the only ones left to free */
+static void drop_dead_server(void)
+{
+	if (shim_check(&sh))
+		shim_drop_server(&sh);
+}
+
+void init_swap_ease(void)
+{
+	if (!on)
+		return;
+	drop_dead_server();
+	restore_reserve();
+}
+
 void init_swap_lost(void)
 {
 	int r;
 
 	if (!on)
 		return;
-	restore_reserve();
+	init_swap_ease();
 	if ((r = shim_unfence(&sh)))
 		log_warn("swap: the swap users' limit stays: ", err_name(r));
 }
@@ -329,9 +345,15 @@ int init_swap_stop(void)
 	restore_reserve();
 	r = shim_stop(&sh);
 	if (sh.swap_on) {
-		raise_reserve(); /* swapoff failed: still on, and swapping */
+		/* swapoff failed: still on, and swapping, unless its device
+		 * is down: then nothing can be reclaimed to stay above it */
+		if (!shim_check(&sh))
+			raise_reserve();
 		return r;
 	}
+	restore_reserve(); /* the first try may have met no memory */
+	if (reserve_was[0])
+		log_warn("swap: vm.min_free_kbytes stays 8192: ", err_name(-errno));
 	on = 0;
 	close(memfd);
 	memfd = -1;

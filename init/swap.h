@@ -30,13 +30,17 @@ int init_swap_on(void);
 /* In PID 1, while the capture child runs: 0, or the shim's error once
  * its device is down (shim_check): the child must be killed then. */
 int init_swap_check(void);
-/* Once the child is killed or dead while the swap is on, before anything
- * that allocates (a log line): the raised reserve put back, since with the
- * device down nothing can be reclaimed to stay above it (a line written
- * to the log at the raised watermark met "Out of memory and no killable
- * processes" and a panic), and the swap users' memory limit lifted
- * (shim_unfence), so that a child stuck reclaiming onto the dead device
- * can end. */
+/* Once the capture child is dead (or failed) while the swap is on, before
+ * anything that allocates (a log line): the raised reserve put back, and
+ * if the device is down its server killed, since with the device down
+ * nothing can be reclaimed to stay above the reserve (a line written to
+ * the log there met "Out of memory and no killable processes" and a
+ * panic). The put-back itself still allocates a few bytes, through a
+ * descriptor kept open, not a path walk. */
+void init_swap_ease(void);
+/* After killing the child for a device that is down: init_swap_ease, and
+ * the swap users' memory limit lifted (shim_unfence), so that a child
+ * stuck reclaiming onto the dead device can end. */
 void init_swap_lost(void);
 
 /* swapoff, disconnect, and every lent page that held swap data zeroed, so

@@ -327,6 +327,12 @@ int shim_check(struct shim *sh)
 	return sh->holder > 0 ? 0 : -SALVAGE_E_SHIM_NBD_LOST;
 }
 
+void shim_drop_server(struct shim *sh)
+{
+	if (sh->server > 0)
+		kill(sh->server, SIGKILL);
+}
+
 void shim_log_counters(const struct shim_counters *c)
 {
 	log_info("shim: pages lent ", U64(c->pages_lent), ", reads ", U64(c->reads),

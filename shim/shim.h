@@ -82,6 +82,11 @@ void shim_forget(struct shim *sh);
  * (a process reclaiming onto a dead device may never reach the OOM
  * killer), then shim_stop. */
 int shim_check(struct shim *sh);
+/* Once shim_check said the device is down: the server, which can serve
+ * nobody now and holds locked memory the OOM killer may not take (a
+ * server that stopped answering may never end by itself), is killed
+ * (shim_stop reaps it). No system call here allocates. */
+void shim_drop_server(struct shim *sh);
 /* One log line with every counter. */
 void shim_log_counters(const struct shim_counters *c);
 
