@@ -186,15 +186,18 @@ static void raise_reserve(void)
 
 /* Without the swap the reserve only takes memory from the capture, and
  * with its device down nothing can be reclaimed to stay above it. */
-static void restore_reserve(void)
+static int restore_reserve(void)
 {
 	size_t len = strlen(reserve_was);
 
-	if (!reserve_was[0] || pwrite(reserve_fd, reserve_was, len, 0) != (ssize_t)len)
-		return;
+	if (!reserve_was[0])
+		return 0;
+	if (pwrite(reserve_fd, reserve_was, len, 0) != (ssize_t)len)
+		return errno ? -errno : -EIO;
 	reserve_was[0] = 0;
 	close(reserve_fd);
 	reserve_fd = -1;
+	return 0;
 }
 
 int init_swap_start(const struct salvage_conf *c, struct dump_capture *cap, uint64_t ask)
@@ -334,7 +337,7 @@ void init_swap_lost(void)
 
 int init_swap_stop(void)
 {
-	int r;
+	int r, e;
 
 	if (!on)
 		return 0;
@@ -351,9 +354,8 @@ int init_swap_stop(void)
 			raise_reserve();
 		return r;
 	}
-	restore_reserve(); /* the first try may have met no memory */
-	if (reserve_was[0])
-		log_warn("swap: vm.min_free_kbytes stays 8192: ", err_name(-errno));
+	if ((e = restore_reserve())) /* again: the first try may have met no memory */
+		log_warn("swap: vm.min_free_kbytes stays 8192: ", err_name(e));
 	on = 0;
 	close(memfd);
 	memfd = -1;

@@ -341,16 +341,23 @@ static int missed(void)
  * kernel updates the image, else one reload for a burst of events. Every
  * path that reloads nothing says why in one line and exits 0; another
  * loader's image is never replaced (its events are marked: missed). */
+/* 1 (said) where the kernel updates the loaded image itself */
+static int kernel_updates(enum load_hotplug h)
+{
+	if (h != LOAD_HOTPLUG_UPDATED)
+		return 0;
+	log_info("hotplug: no reload: the kernel updates the loaded crash image (crash hotplug)");
+	return 1;
+}
+
 static int reload_after_hotplug(void)
 {
 	enum load_hotplug h = load_hotplug_kernel();
 	struct load_args a;
 	int r, kept;
 
-	if (h == LOAD_HOTPLUG_UPDATED) {
-		log_info("hotplug: no reload: the kernel updates the loaded crash image (crash hotplug)");
+	if (kernel_updates(h))
 		return 0;
-	}
 	kept = load_args_read(&a) == 0;
 	/* (NOT_THIS with salvage's arguments kept is decided after the turn:
 	 * a reload in flight, or a kernel busy updating, reads 0 for a while) */
@@ -376,11 +383,8 @@ static int reload_after_hotplug(void)
 	}
 	/* on a crash hotplug kernel salvage's image reads 1: a 0 is another
 	 * loader's kexec_load image, which a reload would replace */
-	h = load_hotplug_kernel();
-	if (h == LOAD_HOTPLUG_UPDATED) {
-		log_info("hotplug: no reload: the kernel updates the loaded crash image (crash hotplug)");
+	if (kernel_updates(h = load_hotplug_kernel()))
 		return 0;
-	}
 	if (load_hotplug_owner(crash_loaded(), 1, h) == LOAD_OWNER_OTHER)
 		return missed();
 	log_info("hotplug: memory or CPUs changed: reloading the crash kernel (no crash hotplug in this kernel)");

@@ -124,6 +124,19 @@ qemu_when() {
 # qemu_fail LOG MESSAGE: print why, the end of the guest's console (first:
 # a CI excerpt that cuts a long console keeps it) and the whole console,
 # then fail.
+# qemu_coalesced LOG EVENTS: salvage load --reload-after-hotplug's lines in
+# LOG after EVENTS hotplug events: at least one reload, fewer reloads than
+# events, and every event reloaded or covered by a queued reload. Sets
+# RELOADS and QUEUED.
+qemu_coalesced() {
+	RELOADS=$(grep -c "hotplug: memory or CPUs changed: reloading the crash kernel" "$1" || true)
+	QUEUED=$(grep -c "hotplug: reload queued already" "$1" || true)
+	[ "$RELOADS" -ge 1 ] || qemu_fail "$1" "no reload after $2 events"
+	[ "$RELOADS" -lt "$2" ] || qemu_fail "$1" "$RELOADS reloads for $2 events: not coalesced"
+	[ $((RELOADS + QUEUED)) = "$2" ] ||
+		qemu_fail "$1" "$2 events, $RELOADS reloads, $QUEUED covered by a queued one: some went nowhere"
+}
+
 qemu_fail() {
 	echo "FAIL: $2"
 	echo "---- the last 40 lines of the guest console ($1) ----"
